@@ -1,0 +1,61 @@
+"""The Developer agent: one per zone, builds multi-storey floor space under the FAR cap."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+if TYPE_CHECKING:
+    from ..model.model import ZoneModel
+
+
+class Developer(mesa.Agent):
+    """Adds vertical floor space toward a target vacancy, up to land x FAR cap, when the
+    UrbanSim-style pro forma says it pays, and completes it after a build lag.
+
+    Parameters
+    ----------
+    model : ZoneModel
+    zone : int
+        Index of the zone this developer builds in.
+    """
+
+    model: ZoneModel
+
+    def __init__(self, model: ZoneModel, zone: int):
+        super().__init__(model)
+        self.zone = zone
+        self.pipeline = np.zeros(int(model.prm["space.build_lag"]))  # m² completing in 1..lag months
+
+    def build(self) -> None:
+        """One month: complete what is due, then start new vertical space if it pays."""
+        space, prm, z = self.model.space, self.model.prm, self.zone
+        space.upper_stock[z] += self.pipeline[0]
+        self.pipeline = np.append(self.pipeline[1:], 0.0)
+
+        headroom = self.buildable() - space.upper_stock[z] - self.pipeline.sum()
+        if headroom <= 0 or not self.pays():
+            return
+        demand = space.upper_occupied[z] + self.model.waiting_floor[z]
+        target = demand / (1 - prm["space.target_vacancy"])
+        gap = target - space.upper_stock[z] - self.pipeline.sum()
+        self.pipeline[-1] += float(np.clip(gap * prm["space.build_share"], 0.0, headroom))
+
+    def buildable(self) -> float:
+        """Vertical m² the zone's plots may carry above the legacy FAR."""
+        space = self.model.space
+        far_gain = max(self.model.far_cap[self.zone] - space.far_now[self.zone], 0.0)
+        return float(space.plot_m2[self.zone] * far_gain)
+
+    def pays(self) -> bool:
+        """Capitalised rent covers construction cost times the required profit factor."""
+        prm, z = self.model.prm, self.zone
+        value = (
+            self.model.space.rent[z]
+            * prm["time.days_per_year"]
+            * prm["space.building_efficiency"]
+            / prm["space.cap_rate"]
+        )
+        return value >= prm["space.build_cost_upper"] * prm["space.profit_factor"]

@@ -1,0 +1,105 @@
+"""Making firms: the starting population of each zone, and entrants later on."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .parameters import Parameters
+
+# firm column <- sector attribute in the parameter table ("sector.<id>.<attribute>")
+SECTOR_COLUMNS = {
+    "import_int": "import_intensity",
+    "export_int": "export_intensity",
+    "perishable_share": "perishable_share",
+    "ecom_share": "ecom_share",
+    "return_rate": "return_rate",
+    "margin": "margin",
+    "inventory_ratio": "inventory_ratio",
+    "office_share": "office_share",
+    "foreign_share": "foreign_staff_share",
+    "revenue_per_employee": "revenue_per_employee",
+    "drift": "growth_drift",
+}
+
+
+class FirmFactory:
+    """Draws new firms' attributes from their sector's parameters.
+
+    Parameters
+    ----------
+    prm : Parameters
+    sector_ids : list of str
+    vertical : bool array, one per sector: whether the sector can use multi-storey space
+    n_measures : int
+    """
+
+    def __init__(self, prm: Parameters, sector_ids: list[str], vertical: np.ndarray, n_measures: int):
+        self.prm = prm
+        self.n_measures = n_measures
+        self.vertical = vertical
+        self.by_sector = {
+            col: prm.vector(f"sector.{{}}.{attr}", sector_ids) for col, attr in SECTOR_COLUMNS.items()
+        }
+        self.revenue_median = prm.vector("sector.{}.revenue_median", sector_ids)
+        self.floor_per_employee = prm.vector("sector.{}.floor_per_employee", sector_ids)
+        self.mnc_share = prm.vector("sector.{}.mnc_share", sector_ids)
+        self.constrained_share = prm.vector("sector.{}.credit_constrained_share", sector_ids)
+
+    def draw_revenue(self, sector: np.ndarray, rng: np.random.Generator, scale: float = 1.0):
+        """Lognormal annual revenue (RMB million) around the sector median times ``scale``."""
+        sd = self.prm["firms.revenue_log_sd"]
+        return self.revenue_median[sector] * scale * np.exp(sd * rng.standard_normal(len(sector)))
+
+    def floor_need(self, sector: np.ndarray, revenue: np.ndarray) -> np.ndarray:
+        """Unscaled floor space (m²) a firm of this sector and revenue uses."""
+        return revenue / self.by_sector["revenue_per_employee"][sector] * self.floor_per_employee[sector]
+
+    def make(self, fid: np.ndarray, zone, sector, revenue, floor, age, rng: np.random.Generator):
+        """Columns and matrices for new firms (arrays of equal length)."""
+        prm, n, k = self.prm, len(fid), self.n_measures
+        cols = {name: values[sector] for name, values in self.by_sector.items()}
+        mnc = rng.random(n) < self.mnc_share[sector]
+        multiple = prm["groups.domestic_multiple"] * np.exp(
+            prm["groups.multiple_log_sd"] * rng.standard_normal(n)
+        )
+        group_domestic = np.where(mnc, revenue * multiple, 0.0)
+        constrained = rng.random(n) < self.constrained_share[sector]
+        wc = prm["credit.wc_ratio"] * revenue
+        cols.update(
+            fid=fid,
+            zone=zone,
+            sector=sector,
+            vertical=self.vertical[sector],
+            age=age,
+            base=revenue,
+            revenue=revenue.copy(),
+            imports=revenue * cols["import_int"],
+            exports=revenue * cols["export_int"],
+            employees=revenue / cols["revenue_per_employee"],
+            floor=floor,
+            floor_intensity=floor / revenue,
+            mnc=mnc,
+            group_domestic=group_domestic,
+            group_overseas=group_domestic * prm["groups.overseas_ratio"],
+            group_crossborder=group_domestic * prm["groups.crossborder_ratio"],
+            group_members=np.where(mnc, 1 + rng.poisson(prm["groups.mean_members"] - 1, n), 0),
+            class_a=rng.random(n) < prm["m7a.class_a_share"],
+            credit_constrained=constrained,
+            credit_limit=np.where(constrained, wc * (1 + prm["credit.slack"]), np.inf),
+            upper=np.zeros(n, dtype=bool),
+            wants_upper=np.zeros(n, dtype=bool),
+            space_constrained=np.zeros(n, dtype=bool),
+            days_saved=np.zeros(n),
+            policy_profit=np.zeros(n),
+        )
+        mats = {
+            "eligible": np.zeros((n, k), dtype=bool),
+            "aware": np.zeros((n, k), dtype=bool),
+            "adopted": np.zeros((n, k), dtype=bool),
+            "belief": np.zeros((n, k)),
+            "belief_bias": np.exp(prm["decision.belief_sd"] * rng.standard_normal((n, k))),
+            "benefit": np.zeros((n, k)),
+            "fixed_cost": np.zeros((n, k)),
+            "below_cost": np.zeros((n, k), dtype=np.int16),
+        }
+        return cols, mats

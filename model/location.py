@@ -1,0 +1,61 @@
+"""Where firms go: a nested logit over the six zones with an outside option (entry), and
+the same utilities with a moving cost (relocation) — mechanisms.md 2.4.
+
+Utility of zone j for a firm of sector s:
+    V_js = ASC_js + b_rent ln(rent_j / rent0_j) + b_agg ln(1 + N_js) + b_pol PolicyIndex_js
+           + b_space room_js
+ASC_js makes the starting entry shares follow each zone's sector mix; the outside option's
+utility is set so that a share ``entry.zone_share`` of potential entrants choose a zone at
+the start. Relocating firms do not count as entries or exits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .parameters import Parameters
+
+
+class LocationChoice:
+    """Location utilities and choice probabilities (zones x sectors).
+
+    Parameters
+    ----------
+    prm : Parameters
+    mix : (Z, S) sector shares of each zone's firms
+    counts : (Z, S) firms per zone and sector at the start
+    rent0 : (Z,) starting rents
+    """
+
+    def __init__(self, prm: Parameters, mix: np.ndarray, counts: np.ndarray, rent0: np.ndarray):
+        self.prm = prm
+        self.rent0 = rent0
+        self.nest = prm["entry.nest_lambda"]
+        with np.errstate(divide="ignore"):
+            self.asc = np.log(mix) - prm["entry.beta_agglomeration"] * np.log1p(counts)
+        start = self.utilities(rent0, counts, np.zeros_like(mix), np.ones_like(mix))
+        share = prm["entry.zone_share"]
+        self.outside = self.inclusive_value(start) - np.log(share / (1 - share))
+
+    def utilities(self, rent, counts, policy_index, room) -> np.ndarray:
+        prm = self.prm
+        return (
+            self.asc
+            + prm["entry.beta_rent"] * np.log(rent / self.rent0)[:, None]
+            + prm["entry.beta_agglomeration"] * np.log1p(counts)
+            + prm["entry.beta_policy"] * policy_index
+            + prm["entry.beta_space"] * room
+        )
+
+    def inclusive_value(self, v: np.ndarray) -> np.ndarray:
+        """lambda x log sum_j exp(V_js / lambda), per sector."""
+        scaled = v / self.nest
+        top = np.max(scaled, axis=0)
+        return self.nest * (top + np.log(np.exp(scaled - top).sum(axis=0)))
+
+    def entry_probabilities(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """P(choose one of the zones) per sector, and P(zone | a zone) as (Z, S)."""
+        iv = self.inclusive_value(v)
+        p_in = 1 / (1 + np.exp(self.outside - iv))
+        scaled = np.exp(v / self.nest - np.max(v / self.nest, axis=0))
+        return p_in, scaled / scaled.sum(axis=0)

@@ -1,0 +1,95 @@
+"""The 21 sub-measures as arrays: who is eligible, Bass rates, decision intercepts, costs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from .parameters import Parameters
+from .scenario import Policy
+from .tables import measure_table
+
+# Eligibility rules beyond the sector list (measures.csv column "eligibility").
+Rule = Callable[["object", Parameters], np.ndarray]
+
+
+def _cash_pool_group(f, prm: Parameters) -> np.ndarray:
+    return (
+        f.mnc
+        & (f.group_domestic >= prm["m6.threshold_domestic_revenue"])
+        & (f.group_overseas >= prm["m6.threshold_overseas_revenue"])
+        & (f.group_crossborder >= prm["m6.threshold_crossborder_flows"])
+        & (f.group_members >= prm["m6.threshold_members"])
+    )
+
+
+RULES: dict[str, Rule] = {
+    "none": lambda f, prm: np.ones(len(f), dtype=bool),
+    "ecommerce": lambda f, prm: f.ecom_share > 0,
+    "cash_pool_group": _cash_pool_group,
+    "credit_constrained_inventory": lambda f, prm: f.credit_constrained & (f.inventory_ratio > 0),
+    "two_way_class_a": lambda f, prm: (f.import_int > 0) & (f.export_int > 0) & f.class_a,
+    "mnc": lambda f, prm: f.mnc.copy(),
+    "trading": lambda f, prm: (f.import_int + f.export_int) > 0,
+    "office": lambda f, prm: f.office_share > 0,
+    "vertical": lambda f, prm: f.vertical.copy(),
+}
+
+
+class MeasureBook:
+    """Per-measure constants (length-K arrays) and the policy's switches.
+
+    Parameters
+    ----------
+    prm : Parameters
+    policy : Policy
+    zone_ids, sector_ids : list of str
+    """
+
+    def __init__(self, prm: Parameters, policy: Policy, zone_ids: list[str], sector_ids: list[str]):
+        table = measure_table()
+        self.ids: list[str] = list(table.index)
+        self.mechanism: list[str] = list(table["mechanism"])
+        self.rule: list[str] = list(table["eligibility"])
+        K, Z = len(self.ids), len(zone_ids)
+        self.index = {m: k for k, m in enumerate(self.ids)}
+
+        def per_measure(attr: str) -> np.ndarray:
+            return np.array([prm[f"m{m}.{attr}"] for m in self.ids])
+
+        self.p, self.q = per_measure("bass_p"), per_measure("bass_q")
+        self.alpha = per_measure("alpha")
+        self.fixed_cost, self.running_cost = per_measure("fixed_cost"), per_measure("running_cost")
+        self.attraction = per_measure("attraction")
+
+        # sector_ok[k, s]: sector s is in measure k's list
+        self.sector_ok = np.zeros((K, len(sector_ids)), dtype=bool)
+        for k, listed in enumerate(table["eligible_sectors"]):
+            names = sector_ids if listed == "all" else listed.split(";")
+            self.sector_ok[k, [sector_ids.index(s) for s in names]] = True
+
+        # The policy: where, from when and how strongly each measure applies.
+        self.enabled_in = np.zeros((K, Z), dtype=bool)
+        self.start = np.zeros(K, dtype=int)
+        self.intensity = np.zeros(K)
+        for mid, setting in policy.measures.items():
+            if not setting.enabled:
+                continue
+            k = self.index[mid]
+            self.enabled_in[k, [zone_ids.index(z) for z in setting.zones]] = True
+            self.start[k] = setting.start_month
+            self.intensity[k] = setting.intensity
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def live(self, month: int) -> np.ndarray:
+        """live[k, z]: measure k applies in zone z this month."""
+        return self.enabled_in & (month >= self.start)[:, None]
+
+    def eligible(self, firms, prm: Parameters) -> np.ndarray:
+        """eligible[i, k]: firm i meets measure k's sector list and rule (shape n x K)."""
+        by_rule = {name: RULES[name](firms, prm) for name in set(self.rule)}
+        rules = np.stack([by_rule[name] for name in self.rule], axis=1)
+        return self.sector_ok.T[firms.sector] & rules

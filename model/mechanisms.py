@@ -1,0 +1,217 @@
+"""How each sub-measure pays off for a firm (mechanisms.md sections 3-5).
+
+Each mechanism takes the firms (a FirmTable, or anything with the same columns), the
+zones' current state and the parameters, and returns an :class:`Effect` for every firm as
+if it had adopted. Money is in RMB million per year; the model keeps the effects of
+adopters only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .parameters import Parameters
+
+Array = np.ndarray | float
+
+
+@dataclass
+class Effect:
+    """What adopting a measure does for a firm.
+
+    Attributes
+    ----------
+    benefit : annual benefit, RMB million/yr (profit-equivalent)
+    uplift : extra sales, share of revenue
+    days : customs clearance days saved per shipment
+    approval_days : approval days saved before shipment (trade responds, clearance KPI does not)
+    credit : extra credit limit, RMB million
+    fixed_cost : one-off cost beyond the measure's fixed cost, RMB million (size-dependent costs)
+    """
+
+    benefit: Array = 0.0
+    uplift: Array = 0.0
+    days: Array = 0.0
+    approval_days: Array = 0.0
+    credit: Array = 0.0
+    fixed_cost: Array = 0.0
+
+
+class Context:
+    """What mechanisms read besides the firms: parameters and zone rents per firm."""
+
+    def __init__(self, prm: Parameters, rent_per_firm: np.ndarray):
+        self.prm = prm
+        self.rent = rent_per_firm  # RMB/m²/day
+        self.days_per_year = prm["time.days_per_year"]
+        self.loan_rate = prm["finance.loan_rate"]
+
+
+def trade_share(f) -> np.ndarray:
+    """Share of a firm's revenue exposed to trade time (capped at 1)."""
+    return np.minimum(f.import_int + f.export_int, 1.0)
+
+
+def trade_semi_elasticity(f, prm: Parameters) -> np.ndarray:
+    """Trade response per day of time saved: general goods plus the perishable premium."""
+    return prm["trade.tau_general"] + prm["trade.tau_perishable_extra"] * f.perishable_share
+
+
+def time_gain(f, days: Array, prm: Parameters) -> np.ndarray:
+    """Annual profit from the extra trade that ``days`` less waiting brings."""
+    extra = np.expm1(trade_semi_elasticity(f, prm) * days)
+    return f.margin * f.revenue * trade_share(f) * extra
+
+
+def floor_rent_per_year(floor: Array, rent: Array, ctx: Context) -> Array:
+    """Annual rent, RMB million, for ``floor`` m² at ``rent`` RMB/m²/day."""
+    return floor * rent * ctx.days_per_year / 1e6
+
+
+def bonded_repair(f, m, ctx: Context) -> Effect:
+    repair = f.revenue * m("repair_share")
+    deferral = repair * m("duty_vat_rate") * ctx.loan_rate * m("dwell_months") / 12
+    return Effect(benefit=repair * m("repair_margin") + deferral, uplift=m("repair_share"))
+
+
+def return_centre(f, m, ctx: Context) -> Effect:
+    returns = f.revenue * f.ecom_share * f.return_rate
+    recovery = (m("recovery_with") - m("recovery_without")) * m("resale_value")
+    handling = m("handling_cost") * m("cost_cut")
+    uplift = m("demand_uplift") * f.ecom_share
+    return Effect(benefit=returns * (recovery + handling) + f.revenue * uplift * f.margin, uplift=uplift)
+
+
+def ecommerce_cluster(f, m, ctx: Context) -> Effect:
+    uplift = m("demand_uplift")
+    saving = f.revenue * f.ecom_share * m("service_saving")
+    return Effect(benefit=f.revenue * uplift * f.margin + saving, uplift=uplift)
+
+
+def meat_processing(f, m, ctx: Context) -> Effect:
+    exported = np.minimum(f.export_int, 1.0)
+    deferral = (1 - exported) * ctx.loan_rate * m("dwell_months") / 12
+    return Effect(benefit=f.imports * m("duty_rate") * (exported + deferral))
+
+
+def display_trade(f, m, ctx: Context) -> Effect:
+    uplift = m("sales_uplift")
+    carrying = f.revenue * f.inventory_ratio * ctx.loan_rate * m("carrying_cut")
+    return Effect(benefit=f.revenue * uplift * f.margin + carrying, uplift=uplift)
+
+
+def classic_cars(f, m, ctx: Context) -> Effect:
+    uplift = m("sales_uplift")
+    deferral = f.revenue * f.inventory_ratio * m("tax_rate") * ctx.loan_rate
+    return Effect(benefit=f.revenue * uplift * f.margin + deferral, uplift=uplift)
+
+
+def art_approval(f, m, ctx: Context) -> Effect:
+    days = m("approval_days_saved")
+    carrying = f.imports * days / ctx.days_per_year * m("carrying_rate")
+    return Effect(benefit=carrying + time_gain(f, days, ctx.prm), approval_days=days)
+
+
+def pledge_finance(f, m, ctx: Context) -> Effect:
+    credit = m("ltv") * f.revenue * f.inventory_ratio
+    spread = ctx.prm["finance.return_on_capital"] - ctx.loan_rate - m("fee_rate")
+    return Effect(benefit=credit * spread, credit=credit)
+
+
+def cash_pool(f, m, ctx: Context) -> Effect:
+    prm = ctx.prm
+    offset = m("offset_share") * prm["credit.wc_ratio"] * f.revenue
+    interest = offset * (ctx.loan_rate - prm["finance.deposit_rate"])
+    fx = (f.imports + f.exports) * m("converted_share") * prm["finance.fx_spread_mnc"]
+    return Effect(benefit=interest + fx, credit=offset * m("liquidity_share"))
+
+
+def net_settlement(f, m, ctx: Context) -> Effect:
+    gross = f.imports + f.exports
+    netted = gross * m("net_reduction")
+    transfers_saved = netted / m("payment_size")
+    fx = netted * ctx.prm["finance.fx_spread_firm"]
+    return Effect(benefit=fx + transfers_saved * m("fee_per_transfer"))
+
+
+def service_trade(f, m, ctx: Context) -> Effect:
+    return Effect(benefit=f.revenue * m("service_trade_share") * m("friction_cost"))
+
+
+def offshore_trade(f, m, ctx: Context) -> Effect:
+    volume = f.revenue * m("offshore_share")
+    waiting = m("days_saved") / ctx.days_per_year * ctx.loan_rate
+    return Effect(benefit=volume * (waiting + m("cost_per_deal")))
+
+
+def single_window(f, m, ctx: Context) -> Effect:
+    days = m("days_saved")
+    return Effect(benefit=m("paperwork_saving") + time_gain(f, days, ctx.prm), days=days)
+
+
+def seafood_access(f, m, ctx: Context) -> Effect:
+    days = m("days_saved")
+    freshness = f.imports * f.perishable_share * days * m("freshness_decay")
+    return Effect(benefit=freshness + time_gain(f, days, ctx.prm), days=days)
+
+
+def mixed_use(f, m, ctx: Context) -> Effect:
+    office = f.floor * f.office_share
+    saving = floor_rent_per_year(office, np.maximum(m("office_rent") - ctx.rent, 0.0), ctx)
+    return Effect(benefit=saving, fixed_cost=office * m("conversion_cost"))
+
+
+def higher_far(f, m, ctx: Context) -> Effect:
+    rent_saving = floor_rent_per_year(f.floor, ctx.rent, ctx) * m("rent_discount")
+    room_to_grow = f.revenue * m("growth_gain") * f.margin * f.space_constrained
+    return Effect(benefit=rent_saving + room_to_grow, fixed_cost=f.floor * m("fitout_cost"))
+
+
+def foreign_talent(f, m, ctx: Context) -> Effect:
+    prm = ctx.prm
+    foreign = f.employees * f.foreign_share
+    daily_wage = prm["labour.wage"] / ctx.days_per_year
+    filled_sooner = foreign * m("hire_rate") * m("permit_days_saved") * daily_wage * m("vacancy_value")
+    renewals_saved = 1 / m("permit_years_before") - 1 / m("permit_years_after")
+    renewals = foreign * renewals_saved * m("renewal_cost")
+    return Effect(benefit=filled_sooner + renewals)
+
+
+def aviation_titles(f, m, ctx: Context) -> Effect:
+    certified = f.employees * m("certified_share")
+    replacement = m("replacement_cost") * ctx.prm["labour.wage"]
+    return Effect(benefit=certified * m("turnover_cut") * replacement)
+
+
+def yangshan_link(f, m, ctx: Context) -> Effect:
+    days = m("days_saved")
+    return Effect(benefit=time_gain(f, days, ctx.prm), days=days)
+
+
+def cross_customs_display(f, m, ctx: Context) -> Effect:
+    uplift = m("sales_uplift")
+    return Effect(benefit=f.revenue * uplift * f.margin, uplift=uplift)
+
+
+def ciie_spillover(f, m, ctx: Context) -> Effect:
+    uplift = m("lead_prob") * m("conversion") * m("order_share")
+    return Effect(benefit=f.revenue * uplift * f.margin, uplift=uplift)
+
+
+MECHANISMS: dict[str, Callable[..., Effect]] = {
+    fn.__name__: fn
+    for fn in (
+        bonded_repair, return_centre, ecommerce_cluster, meat_processing, display_trade,
+        classic_cars, art_approval, pledge_finance, cash_pool, net_settlement, service_trade,
+        offshore_trade, single_window, seafood_access, mixed_use, higher_far, foreign_talent,
+        aviation_titles, yangshan_link, cross_customs_display, ciie_spillover,
+    )
+}  # fmt: skip
+
+
+def measure_params(prm: Parameters, measure_id: str) -> Callable[[str], float]:
+    """``m(name)`` -> value of parameter ``m<id>.<name>``."""
+    return lambda name: prm[f"m{measure_id}.{name}"]

@@ -1,0 +1,422 @@
+"""ZoneModel: the enterprises of Shanghai's six comprehensive bonded zones under a policy."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from ..agents import behaviour
+from ..agents.developer import Developer
+from ..agents.enterprise import Enterprise
+from ..agents.population import FirmTable
+from .firms import FirmFactory
+from .location import LocationChoice
+from .mechanisms import MECHANISMS, Context, Effect, measure_params, trade_semi_elasticity, trade_share
+from .measures import MeasureBook
+from .parameters import Parameters
+from .randomness import Dice
+from .reporters import UPTAKE, ZONE_KPIS, Recorder
+from .scenario import Policy, ZoneScenario
+from .space import ZoneSpace
+from .tables import sector_mix, sector_table, zone_table
+
+FAR_MEASURE = "10b"
+EFFECT_FIELDS = [f.name for f in fields(Effect)]
+
+
+class ZoneModel(mesa.Model):
+    """Firms in six zones take up the plan's measures month by month (ODD: docs/ODD.md).
+
+    Parameters
+    ----------
+    scenario : ZoneScenario, optional
+        Policy, parameter overrides, horizon and firm scale. Default: the 2024 plan.
+    rng : int or numpy Generator, optional
+        Seed; the same seed gives identical results.
+    **overrides
+        Scenario fields, e.g. ``policy=Policy.baseline()`` or ``months=24``.
+    """
+
+    def __init__(self, scenario: ZoneScenario | None = None, *, rng=None, **overrides):
+        if scenario is None:
+            scenario = ZoneScenario(rng=rng, **overrides)
+        super().__init__(scenario=scenario)
+        self.policy = scenario.policy or Policy.plan_2024()
+        self.prm = Parameters(scenario.params)
+        self.months = int(scenario.months)
+        self.month = 0
+        self.dice = Dice(self.rng)
+
+        zones, sectors = zone_table(), sector_table()
+        self.zone_ids, self.sector_ids = list(zones.index), list(sectors.index)
+        self.measures = MeasureBook(self.prm, self.policy, self.zone_ids, self.sector_ids)
+        self.measure_ids = self.measures.ids
+        self._far = self.measures.index[FAR_MEASURE]
+        self.mechanisms = [
+            (MECHANISMS[name], measure_params(self.prm, mid))
+            for mid, name in zip(self.measure_ids, self.measures.mechanism)
+        ]
+
+        self.space = ZoneSpace(self.prm, self.zone_ids, scenario.firm_scale)
+        self.far_cap = self.space.far_now.copy()
+        self.factory = FirmFactory(
+            self.prm, self.sector_ids, sectors["vertical"].to_numpy(), len(self.measures)
+        )
+        self.clearance_base = self.prm.vector("zone.{}.clearance_days", self.zone_ids)
+        self._create_starting_firms(scenario.firm_scale)
+        for z in range(len(self.zone_ids)):
+            Developer(self, z)
+
+        # Entry is calibrated on the world without the plan, so that every scenario run with
+        # the same seed starts from the same stream of potential entrants.
+        self.live = np.zeros_like(self.measures.enabled_in)
+        counts = self._firm_counts()
+        self.location = LocationChoice(self.prm, sector_mix().to_numpy(), counts, self.space.rent)
+        p_in, _ = self.location.entry_probabilities(self._location_utilities(np.zeros_like(counts)))
+        monthly_exit = -np.expm1(np.log1p(-self.prm["exit.annual_rate"]) / 12)
+        # Potential entrants per month and sector: enough to replace exits at the start.
+        self.potential_entrants = monthly_exit * counts.sum(axis=0) / p_in
+
+        self.waiting_floor = np.zeros(len(self.zone_ids))
+        self.recorder = Recorder(self.months, self.zone_ids, self.measure_ids)
+        self._flows = self._no_flows()
+        self.live = self.measures.live(0)
+        self.assess_measures()
+        self.record()
+
+    # ------------------------------------------------------------------ the monthly step
+    def step(self) -> None:
+        """One month, in the order of the ODD process overview."""
+        self.month = self.dice.month = self.steps
+        self.switch_policies()
+        self.assess_measures()
+        self.learn_of_measures()
+        self.decide_on_measures()
+        self.move_up_the_floors()
+        self.operate()
+        self.grow()
+        self.build_and_set_rents()
+        self.exit_firms()
+        self.enter_and_relocate()
+        self.record()
+        if self.month >= self.months:
+            self.running = False
+
+    # ------------------------------------------------------------------ submodels
+    def switch_policies(self) -> None:
+        """Which measures apply in which zone this month; the FAR cap follows measure 10b."""
+        self.live = self.measures.live(self.month)
+        far_on = self.live[self._far]
+        self.far_cap = np.where(far_on, self.prm[f"m{FAR_MEASURE}.far_cap"], self.space.far_now)
+
+    def assess_measures(self) -> None:
+        """Each firm's eligibility, and what each measure would bring it (benefit, costs)."""
+        f = self.firms
+        f.eligible = self.measures.eligible(f, self.prm)
+        ctx = Context(self.prm, self.space.rent[f.zone])
+        effects: list[Effect] = [fn(f, m, ctx) for fn, m in self.mechanisms]
+        self.effects = {name: self._effect_matrix(effects, name) for name in EFFECT_FIELDS}
+        f.benefit = self.effects.pop("benefit")
+        f.fixed_cost = self.measures.fixed_cost + self.effects.pop("fixed_cost")
+
+    def learn_of_measures(self) -> None:
+        """Bass awareness, switched on by the policy; new firms form a belief of the benefit."""
+        f = self.firms
+        live = self.live.T[f.zone]
+        self._zone_share, self._cell_share = behaviour.adopter_shares(
+            f, len(self.zone_ids), len(self.sector_ids)
+        )
+        if not live.any():
+            return
+        u = self.dice.uniform("aware", f.fid, len(self.measures))
+        new = behaviour.become_aware(f, live, self._zone_share, self.measures, u)
+        f.belief[new] = (f.benefit / behaviour.profit(f)[:, None] * f.belief_bias)[new]
+
+    def decide_on_measures(self) -> None:
+        """Reviewing firms learn from peers, adopters below cost drop out, and aware eligible
+        firms decide by logit; for 10b a yes puts the firm in the queue for vertical space."""
+        f, prm = self.firms, self.prm
+        review = self.dice.uniform("review", f.fid) < prm["decision.review_prob"]
+        behaviour.learn_from_peers(
+            f, len(self.zone_ids), len(self.sector_ids), review, prm["decision.learning_weight"]
+        )
+        behaviour.drop_out(f, self.measures, review, prm["decision.dropout_reviews"])
+        f.adopted[:, self._far] = f.upper  # 10b is held while the firm is in vertical space
+        live = self.live.T[f.zone]
+        if not live.any():
+            return
+        u = self.dice.uniform("decide", f.fid, len(self.measures))
+        yes = behaviour.decide(f, live, self._cell_share, self.measures, prm, review, u)
+        f.wants_upper |= yes[:, self._far]
+        yes[:, self._far] = False
+        f.adopted |= yes
+
+    def move_up_the_floors(self) -> None:
+        """Firms queued for vertical space move in, in random order, while it lasts."""
+        f, space = self.firms, self.space
+        space.count_occupancy(f)
+        queued = np.flatnonzero(f.wants_upper & ~f.upper)
+        self.waiting_floor = np.zeros(len(self.zone_ids))
+        if len(queued) == 0:
+            return
+        order = queued[np.argsort(self.dice.uniform("place", f.fid)[queued], kind="stable")]
+        free = space.free(upper=True)
+        for i in order:
+            z = f.zone[i]
+            if f.floor[i] <= free[z]:
+                free[z] -= f.floor[i]
+                f.upper[i], f.wants_upper[i] = True, False
+                f.adopted[i, self._far] = f.aware[i, self._far] = True
+            else:
+                self.waiting_floor[z] += f.floor[i]
+        space.count_occupancy(f)
+
+    def operate(self) -> None:
+        """Adopters' effects: benefits, extra sales, and trade's response to time saved."""
+        f = self.firms
+        adopted = f.adopted
+        running = self.measures.running_cost
+        f.policy_profit = ((f.benefit - running) * adopted).sum(axis=1)
+        uplift = self._sum_effect("uplift", adopted)
+        days = self._sum_effect("days", adopted)
+        approval = self._sum_effect("approval_days", adopted)
+        base_clearance = self.clearance_base[f.zone]
+        floor_days = self.prm["trade.min_clearance_days"]
+        f.days_saved = base_clearance - np.maximum(base_clearance - days, floor_days)
+        trade_mult = np.exp(trade_semi_elasticity(f, self.prm) * (f.days_saved + approval))
+        activity = f.base * (1 + uplift)
+        f.revenue = activity * (1 + trade_share(f) * (trade_mult - 1))
+        f.imports = activity * f.import_int * trade_mult
+        f.exports = activity * f.export_int * trade_mult
+        f.employees = activity / f.revenue_per_employee
+        self._credit_relief = self._sum_effect("credit", adopted)
+
+    def grow(self) -> None:
+        """Gibrat growth plus reinvested policy profit, capped by credit, then by floor space."""
+        f, prm = self.firms, self.prm
+        eps = self.dice.stream("grow").laplace(0.0, np.sqrt(0.5), f.fid[-1] + 1)[f.fid]
+        wanted = behaviour.desired_growth(f, prm, f.policy_profit, eps)
+        wanted = np.minimum(wanted, np.maximum(behaviour.credit_cap(f, prm, self._credit_relief), f.base))
+        floor = self.space.ration(f, wanted * f.floor_intensity)
+        f.space_constrained = floor < wanted * f.floor_intensity * (1 - 1e-9)
+        f.base = np.where(f.space_constrained, floor / f.floor_intensity, wanted)
+        f.floor = floor
+        f.age += 1
+        self.space.count_occupancy(f)
+
+    def build_and_set_rents(self) -> None:
+        """Developers build toward target vacancy; rents follow vacancy."""
+        self.agents_by_type[Developer].do("build")
+        self.space.update_rent(self.prm)
+
+    def exit_firms(self) -> None:
+        """Firms close on a hazard, or when they fall below the minimum size."""
+        f = self.firms
+        p = behaviour.exit_probability(f, self.prm, f.policy_profit)
+        leaving = (self.dice.uniform("exit", f.fid) < p) | (f.base < self.prm["firms.min_revenue"])
+        self._flows["exits"] = np.bincount(f.zone[leaving], minlength=len(self.zone_ids))
+        for fid in f.fid[leaving]:
+            self._agents_by_fid.pop(int(fid)).remove()
+        f.keep(~leaving)
+        self.space.count_occupancy(f)
+
+    def enter_and_relocate(self) -> None:
+        """New firms choose among the zones and the outside option; a few established firms
+        reconsider their zone. Both need room in the zone they choose."""
+        pull = self.measures.sector_ok * self.measures.attraction[:, None]
+        v = self._location_utilities(self.live.T.astype(float) @ pull)
+        self._relocate(v)
+        self._enter(v)
+        self.space.count_occupancy(self.firms)
+
+    # ------------------------------------------------------------------ entry and relocation
+    def _location_utilities(self, policy_index: np.ndarray) -> np.ndarray:
+        counts = self._firm_counts()
+        room = self._room_by_sector()
+        return self.location.utilities(self.space.rent, counts, policy_index, room)
+
+    def _room_by_sector(self) -> np.ndarray:
+        """1 where a zone has room for a typical entrant of the sector (Z x S)."""
+        typical = self.factory.floor_need(np.arange(len(self.sector_ids)), self.factory.revenue_median)
+        typical = typical * self.prm["entry.size_factor"] * self.floor_scale[:, None]
+        ground = self.space.free(upper=False)[:, None] >= typical
+        vertical = (self.space.free(upper=True)[:, None] >= typical) & self.factory.vertical[None, :]
+        return (ground | (vertical & self.live[self._far][:, None])).astype(float)
+
+    def _enter(self, v: np.ndarray) -> None:
+        rng = self.dice.stream("entry")
+        p_in, p_zone = self.location.entry_probabilities(v)
+        arrivals = rng.poisson(self.potential_entrants * p_in)
+        by_zone = rng.multinomial(arrivals, p_zone.T)  # (S, Z)
+        sector, zone = np.nonzero(by_zone)
+        repeat = by_zone[sector, zone]
+        sector, zone = np.repeat(sector, repeat), np.repeat(zone, repeat)
+        if len(sector) == 0:
+            self._flows["entries"] = np.zeros(len(self.zone_ids), dtype=int)
+            return
+        revenue = self.factory.draw_revenue(sector, rng, self.prm["entry.size_factor"])
+        floor = self.factory.floor_need(sector, revenue) * self.floor_scale[zone]
+        upper = self._place(zone, floor, self.factory.vertical[sector] & self.live[self._far][zone])
+        placed = upper >= 0
+        self._flows["entries"] = np.bincount(zone[placed], minlength=len(self.zone_ids))
+        self._add_firms(zone[placed], sector[placed], revenue[placed], floor[placed], rng, upper[placed] == 1)
+
+    def _place(self, zone, floor, may_go_up) -> np.ndarray:
+        """For each arriving firm: 0 placed on the ground, 1 in vertical space, -1 no room."""
+        ground, upper = self.space.free(upper=False), self.space.free(upper=True)
+        where = np.full(len(zone), -1)
+        for i, (z, need) in enumerate(zip(zone, floor)):
+            if need <= ground[z]:
+                ground[z] -= need
+                where[i] = 0
+            elif may_go_up[i] and need <= upper[z]:
+                upper[z] -= need
+                where[i] = 1
+        self.space.ground_occupied = self.space.ground_stock - ground
+        self.space.upper_occupied = self.space.upper_stock - upper
+        return where
+
+    def _relocate(self, v: np.ndarray) -> None:
+        f, prm = self.firms, self.prm
+        z_count = len(self.zone_ids)
+        self._flows["relocations_in"] = np.zeros(z_count, dtype=int)
+        self._flows["relocations_out"] = np.zeros(z_count, dtype=int)
+        rng = self.dice.stream("relocate")
+        reviewing = np.flatnonzero(rng.random(f.fid[-1] + 1)[f.fid] < prm["relocation.review_prob"])
+        if len(reviewing) == 0:
+            return
+        utility = v[:, f.sector[reviewing]].T - prm["relocation.moving_cost"]
+        utility[np.arange(len(reviewing)), f.zone[reviewing]] += prm["relocation.moving_cost"]
+        choice = np.argmax(utility + rng.gumbel(size=utility.shape), axis=1)
+        ground = self.space.free(upper=False)
+        for i, to in zip(reviewing, choice):
+            origin = f.zone[i]
+            if to == origin or f.floor[i] > ground[to]:
+                continue
+            ground[to] -= f.floor[i]
+            f.zone[i], f.upper[i], f.wants_upper[i] = to, False, False
+            f.adopted[i] = False
+            f.below_cost[i] = 0
+            self._flows["relocations_out"][origin] += 1
+            self._flows["relocations_in"][to] += 1
+
+    # ------------------------------------------------------------------ firms
+    def _create_starting_firms(self, scale: float) -> None:
+        rng = self.rng
+        mix = sector_mix().to_numpy()
+        counts = np.rint(self.prm.vector("zone.{}.firms", self.zone_ids) * scale).astype(int)
+        zone = np.repeat(np.arange(len(self.zone_ids)), counts)
+        sector = np.concatenate([rng.choice(len(self.sector_ids), n, p=mix[z]) for z, n in enumerate(counts)])
+        revenue = self.factory.draw_revenue(sector, rng)
+        need = self.factory.floor_need(sector, revenue)
+        # Scale each zone's floor so its firms fill the occupied stock at the start.
+        self.floor_scale = self.space.ground_occupied / np.bincount(zone, weights=need, minlength=len(counts))
+        fid = np.arange(len(zone))
+        established = np.full(len(zone), 60)  # months: starting firms are past their first year
+        cols, mats = self.factory.make(fid, zone, sector, revenue, need * self.floor_scale[zone], established, rng)
+        self.firms = FirmTable(cols, mats)
+        self._agents_by_fid = {int(i): Enterprise(self, int(i)) for i in fid}
+
+    def _add_firms(self, zone, sector, revenue, floor, rng, upper) -> None:
+        f = self.firms
+        fid = np.arange(f.next_fid, f.next_fid + len(zone))
+        cols, mats = self.factory.make(fid, zone, sector, revenue, floor, np.zeros(len(zone), dtype=int), rng)
+        cols["upper"] = upper
+        mats["adopted"][:, self._far] = upper
+        mats["aware"][:, self._far] = upper
+        f.append(cols, mats)
+        for i in fid:
+            self._agents_by_fid[int(i)] = Enterprise(self, int(i))
+
+    def _firm_counts(self) -> np.ndarray:
+        """Firms per zone and sector (Z x S)."""
+        f, s = self.firms, len(self.sector_ids)
+        flat = np.bincount(f.zone * s + f.sector, minlength=len(self.zone_ids) * s)
+        return flat.reshape(len(self.zone_ids), s).astype(float)
+
+    def _effect_matrix(self, effects: list[Effect], field: str) -> np.ndarray:
+        """One effect field for every firm and measure (n x K)."""
+        matrix = np.zeros((len(self.firms), len(effects)))
+        for k, effect in enumerate(effects):
+            value = getattr(effect, field)
+            if not (np.isscalar(value) and value == 0.0):
+                matrix[:, k] = value
+        return matrix
+
+    def _sum_effect(self, field: str, adopted: np.ndarray) -> np.ndarray:
+        """Sum over adopted measures of one effect field, per firm."""
+        return (self.effects[field] * adopted).sum(axis=1)
+
+    def _no_flows(self) -> dict[str, np.ndarray]:
+        zero = np.zeros(len(self.zone_ids), dtype=int)
+        return {k: zero for k in ("entries", "exits", "relocations_in", "relocations_out")}
+
+    # ------------------------------------------------------------------ records
+    def record(self) -> None:
+        f, space, z = self.firms, self.space, len(self.zone_ids)
+
+        def by_zone(weights=None):
+            return np.bincount(f.zone, weights=weights, minlength=z)
+
+        firms = by_zone()
+        revenue = by_zone(f.revenue)
+        clearance = self.clearance_base[f.zone] - f.days_saved
+        self.recorder.record_zones(
+            self.month,
+            {
+                "firms": firms,
+                **self._flows,
+                "employment": by_zone(f.employees),
+                "revenue_rmb_m": revenue,
+                "imports_rmb_m": by_zone(f.imports),
+                "exports_rmb_m": by_zone(f.exports),
+                "floor_stock_m2": space.stock,
+                "vertical_stock_m2": space.upper_stock,
+                "occupied_m2": space.occupied,
+                "vacancy": space.vacancy,
+                "rent_rmb_m2_day": space.rent,
+                "output_per_km2_rmb_m": revenue / space.land_km2,
+                "clearance_days": by_zone(clearance) / np.maximum(firms, 1),
+                "space_constrained_firms": by_zone(f.space_constrained),
+            },
+        )
+        onehot = np.zeros((len(f), z))
+        onehot[np.arange(len(f)), f.zone] = 1.0
+        eligible = onehot.T @ f.eligible
+        adopted = onehot.T @ f.adopted
+        self.recorder.record_uptake(
+            self.month,
+            {
+                "eligible": eligible.T,
+                "aware": (onehot.T @ f.aware).T,
+                "adopted": adopted.T,
+                "uptake_share": np.divide(adopted, eligible, out=np.zeros_like(adopted), where=eligible > 0).T,
+                "annual_benefit_rmb_m": (onehot.T @ (f.benefit * f.adopted)).T,
+            },
+        )
+        self._flows = self._no_flows()
+
+    # ------------------------------------------------------------------ results
+    def zone_kpis(self) -> pd.DataFrame:
+        """One row per zone and month: the KPIs in ``ZONE_KPIS`` (units in the README)."""
+        return self.recorder.zone_frame()
+
+    def uptake(self) -> pd.DataFrame:
+        """One row per measure, zone and month: eligible, aware, adopted, uptake share, benefit."""
+        return self.recorder.uptake_frame()
+
+    def enterprises(self) -> list[Enterprise]:
+        """The Enterprise agents now in the model."""
+        return list(self.agents_by_type[Enterprise])
+
+    def run(self) -> ZoneModel:
+        """Step to the horizon; returns the model."""
+        while self.month < self.months:
+            self.step()
+        return self
+
+
+__all__ = ["ZoneModel", "ZONE_KPIS", "UPTAKE"]

@@ -1,0 +1,55 @@
+"""Resolved parameter values: the parameter table with a scenario's overrides applied."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping
+
+import numpy as np
+
+from .tables import parameter_table
+
+
+class UnknownParameterError(KeyError):
+    """A parameter name that is not in the parameter table."""
+
+    def __init__(self, name: str, known: list[str]):
+        near = difflib.get_close_matches(name, known, n=1)
+        hint = f"; did you mean '{near[0]}'?" if near else ""
+        super().__init__(f"unknown parameter '{name}'{hint}")
+        self.name = name
+
+
+class Parameters(Mapping[str, float]):
+    """Parameter values by name, with overrides on top of the table's ``value`` column.
+
+    Parameters
+    ----------
+    overrides : mapping of parameter name to value, optional
+        Replaces table values; names must exist in the parameter table.
+    """
+
+    def __init__(self, overrides: Mapping[str, float] | None = None):
+        table = parameter_table()
+        self._values: dict[str, float] = table["value"].to_dict()
+        for name, value in (overrides or {}).items():
+            if name not in self._values:
+                raise UnknownParameterError(name, list(self._values))
+            self._values[name] = float(value)
+        self.overrides = dict(overrides or {})
+
+    def __getitem__(self, name: str) -> float:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise UnknownParameterError(name, list(self._values)) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def vector(self, template: str, keys: list[str]) -> np.ndarray:
+        """Values for ``template.format(key)`` over keys, e.g. ``("sector.{}.margin", sectors)``."""
+        return np.array([self[template.format(k)] for k in keys], dtype=float)

@@ -1,0 +1,79 @@
+"""Monthly records: KPIs per zone, and uptake per measure and zone, as tidy DataFrames."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+START = pd.Period("2024-09", freq="M")
+
+ZONE_KPIS = {
+    # column: (unit, description)
+    "firms": ("firms", "firms in the zone at the end of the month"),
+    "entries": ("firms/month", "new firms that entered the zone this month"),
+    "exits": ("firms/month", "firms that closed this month"),
+    "relocations_in": ("firms/month", "firms that moved in from another of the six zones"),
+    "relocations_out": ("firms/month", "firms that moved out to another of the six zones"),
+    "employment": ("persons", "employees of the zone's firms"),
+    "revenue_rmb_m": ("RMB million/yr", "annual revenue of the zone's firms (annual rate)"),
+    "imports_rmb_m": ("RMB million/yr", "annual imports (annual rate)"),
+    "exports_rmb_m": ("RMB million/yr", "annual exports (annual rate)"),
+    "floor_stock_m2": ("m2", "floor stock, ground plus vertical"),
+    "vertical_stock_m2": ("m2", "multi-storey floor stock built under a higher FAR cap"),
+    "occupied_m2": ("m2", "floor space occupied by firms"),
+    "vacancy": ("share", "1 - occupied / stock"),
+    "rent_rmb_m2_day": ("RMB/m2/day", "rent"),
+    "output_per_km2_rmb_m": ("RMB million/km2/yr", "annual revenue per km2 of zone land"),
+    "clearance_days": ("days", "mean customs clearance days per shipment over the zone's firms"),
+    "space_constrained_firms": ("firms", "firms whose growth was held back by lack of space"),
+}
+
+UPTAKE = {
+    "eligible": ("firms", "firms meeting the measure's eligibility rule"),
+    "aware": ("firms", "firms aware of the measure"),
+    "adopted": ("firms", "firms using the measure"),
+    "uptake_share": ("share", "adopted / eligible (0 when none are eligible)"),
+    "annual_benefit_rmb_m": ("RMB million/yr", "sum of adopters' annual benefit"),
+}
+
+
+class Recorder:
+    """Preallocated arrays filled once a month; DataFrames built on demand."""
+
+    def __init__(self, months: int, zone_ids: list[str], measure_ids: list[str]):
+        self.zone_ids, self.measure_ids = zone_ids, measure_ids
+        z, k = len(zone_ids), len(measure_ids)
+        self.zone = np.full((months + 1, z, len(ZONE_KPIS)), np.nan)
+        self.uptake = np.full((months + 1, k, z, len(UPTAKE)), np.nan)
+        self.last = -1
+
+    def record_zones(self, month: int, values: dict[str, np.ndarray]) -> None:
+        self.zone[month] = np.stack([values[c] for c in ZONE_KPIS], axis=1)
+        self.last = month
+
+    def record_uptake(self, month: int, values: dict[str, np.ndarray]) -> None:
+        """values[c] has shape (K, Z)."""
+        self.uptake[month] = np.stack([values[c] for c in UPTAKE], axis=2)
+
+    def _months(self) -> np.ndarray:
+        return np.arange(self.last + 1)
+
+    def zone_frame(self) -> pd.DataFrame:
+        months = self._months()
+        z = len(self.zone_ids)
+        frame = pd.DataFrame(self.zone[: len(months)].reshape(-1, len(ZONE_KPIS)), columns=list(ZONE_KPIS))
+        frame.insert(0, "zone", np.tile(self.zone_ids, len(months)))
+        frame.insert(0, "date", (START + np.repeat(months, z)).astype(str))
+        frame.insert(0, "month", np.repeat(months, z))
+        counts = [c for c, (unit, _) in ZONE_KPIS.items() if unit.startswith("firms")]
+        return frame.astype({c: "int64" for c in counts})
+
+    def uptake_frame(self) -> pd.DataFrame:
+        months = self._months()
+        k, z = len(self.measure_ids), len(self.zone_ids)
+        frame = pd.DataFrame(self.uptake[: len(months)].reshape(-1, len(UPTAKE)), columns=list(UPTAKE))
+        frame.insert(0, "zone", np.tile(self.zone_ids, len(months) * k))
+        frame.insert(0, "measure", np.tile(np.repeat(self.measure_ids, z), len(months)))
+        frame.insert(0, "date", (START + np.repeat(months, k * z)).astype(str))
+        frame.insert(0, "month", np.repeat(months, k * z))
+        return frame.astype({"eligible": "int64", "aware": "int64", "adopted": "int64"})

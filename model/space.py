@@ -1,0 +1,74 @@
+"""Floor space in each zone: stock, occupancy, rationing of growth, and rent.
+
+Each zone has two pools: ground stock (existing buildings, up to the legacy FAR) and
+vertical stock (multi-storey space built under a higher FAR cap). Only firms that have
+moved up the floors (measure 10b) use vertical stock.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .parameters import Parameters
+
+MONTHS = 12.0
+
+
+class ZoneSpace:
+    """Floor stock (m²), occupancy and rent (RMB/m²/day) per zone."""
+
+    def __init__(self, prm: Parameters, zone_ids: list[str], land_scale: float):
+        land = prm.vector("zone.{}.land_km2", zone_ids) * land_scale
+        self.land_km2 = land
+        self.plot_m2 = land * 1e6 * prm["space.net_plot_share"]
+        self.far_now = prm.vector("zone.{}.far_now", zone_ids)
+        self.ground_stock = self.plot_m2 * self.far_now
+        self.upper_stock = np.zeros(len(zone_ids))
+        self.rent = prm.vector("zone.{}.rent", zone_ids)
+        self.start_vacancy = prm.vector("zone.{}.vacancy", zone_ids)
+        self.ground_occupied = self.ground_stock * (1 - self.start_vacancy)
+        self.upper_occupied = np.zeros(len(zone_ids))
+
+    @property
+    def stock(self) -> np.ndarray:
+        return self.ground_stock + self.upper_stock
+
+    @property
+    def occupied(self) -> np.ndarray:
+        return self.ground_occupied + self.upper_occupied
+
+    @property
+    def vacancy(self) -> np.ndarray:
+        return 1 - self.occupied / self.stock
+
+    def free(self, upper: bool) -> np.ndarray:
+        """Vacant m² per zone in one pool."""
+        if upper:
+            return self.upper_stock - self.upper_occupied
+        return self.ground_stock - self.ground_occupied
+
+    def count_occupancy(self, f) -> None:
+        """Recount occupied m² per zone and pool from the firms."""
+        n = len(self.rent)
+        self.upper_occupied = np.bincount(f.zone, weights=f.floor * f.upper, minlength=n)
+        self.ground_occupied = np.bincount(f.zone, weights=f.floor * ~f.upper, minlength=n)
+
+    def ration(self, f, wanted_floor: np.ndarray) -> np.ndarray:
+        """Floor each firm gets: shrinking firms release space; growing firms share what is
+        free in their zone and pool in proportion to what they asked for."""
+        n = len(self.rent)
+        pool = f.zone * 2 + f.upper
+        change = wanted_floor - f.floor
+        stock = np.stack([self.ground_stock, self.upper_stock], axis=1).ravel()
+        occupied = np.bincount(pool, weights=np.minimum(wanted_floor, f.floor), minlength=2 * n)
+        asked = np.bincount(pool, weights=np.maximum(change, 0.0), minlength=2 * n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            granted = np.clip((stock - occupied) / asked, 0.0, 1.0)
+        granted[asked == 0] = 1.0
+        share = np.where(change > 0, granted[pool], 1.0)
+        return f.floor + change * share
+
+    def update_rent(self, prm: Parameters) -> None:
+        """Rent moves toward closing the gap between target and actual vacancy."""
+        gap = prm["space.target_vacancy"] - self.vacancy
+        self.rent = self.rent * (1 + prm["space.rent_lambda"] * gap / MONTHS)

@@ -1,0 +1,103 @@
+"""The data tables that ship with the model: zones, sectors, measures and parameters.
+
+Every table carries ``grade`` (P published, D derived, G guess) and ``source`` columns.
+Numbers the model uses live only in the parameter table; the other tables hold
+structure (names, coordinates, which zones a measure covers, eligibility rules).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+
+import pandas as pd
+
+GRADES = ("P", "D", "G")
+
+
+def _read(name: str) -> pd.DataFrame:
+    with files("zonesim.model").joinpath("data", name).open(encoding="utf-8") as fh:
+        return pd.read_csv(fh, dtype=str, keep_default_na=False)
+
+
+@cache
+def _parameters() -> pd.DataFrame:
+    df = _read("parameters.csv")
+    for col in ("value", "low", "high"):
+        df[col] = df[col].astype(float)
+    return df.set_index("name")
+
+
+@cache
+def _zones() -> pd.DataFrame:
+    df = _read("zones.csv")
+    df[["lat", "lon"]] = df[["lat", "lon"]].astype(float)
+    return df.set_index("zone")
+
+
+@cache
+def _sectors() -> pd.DataFrame:
+    df = _read("sectors.csv")
+    df["vertical"] = df["vertical"].map({"true": True, "false": False})
+    return df.set_index("sector")
+
+
+@cache
+def _measures() -> pd.DataFrame:
+    df = _read("measures.csv")
+    df["start_month"] = df["start_month"].astype(int)
+    return df.set_index("measure")
+
+
+def parameter_table() -> pd.DataFrame:
+    """Every number the model uses: value, unit, low, high, grade, source, description.
+
+    Indexed by parameter name, e.g. ``"space.rent_lambda"``, ``"zone.jinqiao.land_km2"``,
+    ``"sector.cbec.return_rate"`` or ``"m6.threshold_domestic_revenue"``.
+    """
+    return _parameters().copy()
+
+
+def zone_table() -> pd.DataFrame:
+    """The six zones: names, district, coordinates, and their numbers from the parameter table."""
+    zones = _zones().copy()
+    params = _parameters()
+    for attr in ("land_km2", "firms", "far_now", "vacancy", "rent", "clearance_days"):
+        zones[attr] = [params.at[f"zone.{z}.{attr}", "value"] for z in zones.index]
+    mix = sector_mix()
+    zones["main_sectors"] = [
+        ", ".join(mix.loc[z].sort_values(ascending=False).index[:3]) for z in zones.index
+    ]
+    return zones
+
+
+def sector_table() -> pd.DataFrame:
+    """The sectors: whether they can go vertical, and their numbers from the parameter table."""
+    sectors = _sectors().copy()
+    params = _parameters()
+    attrs = dict.fromkeys(n.split(".")[2] for n in params.index if n.startswith("sector."))
+    for attr in attrs:
+        sectors[attr] = [params.at[f"sector.{s}.{attr}", "value"] for s in sectors.index]
+    return sectors
+
+
+def sector_mix() -> pd.DataFrame:
+    """Share of each sector in each zone's firms (rows: zones, columns: sectors; rows sum to 1)."""
+    params = _parameters()
+    zones, sectors = _zones().index, _sectors().index
+    weights = pd.DataFrame(
+        [[params.at[f"mix.{z}.{s}", "value"] for s in sectors] for z in zones],
+        index=zones,
+        columns=sectors,
+    )
+    return weights.div(weights.sum(axis=1), axis=0)
+
+
+def measure_table() -> pd.DataFrame:
+    """The 21 sub-measures: plan zones, start month, eligibility, mechanism, and their
+    Bass p and q, decision intercept, costs and pull on entrants from the parameter table."""
+    measures = _measures().copy()
+    params = _parameters()
+    for attr in ("bass_p", "bass_q", "alpha", "fixed_cost", "running_cost", "attraction"):
+        measures[attr] = [params.at[f"m{m}.{attr}", "value"] for m in measures.index]
+    return measures

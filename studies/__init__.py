@@ -1,0 +1,1 @@
+"""The experiment layer: running scenarios and replications, storing and plotting results."""
