@@ -16,34 +16,31 @@ def expit(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def cell_sums(cell: np.ndarray, n_cells: int, values: np.ndarray) -> np.ndarray:
-    """Column sums of ``values`` (n x K) within each cell: shape (n_cells, K)."""
-    k = values.shape[1]
-    idx = (cell[:, None] * k + np.arange(k)).ravel()
-    sums = np.bincount(idx, weights=values.ravel(), minlength=n_cells * k)
-    return sums.reshape(n_cells, k)
-
-
 def adopter_shares(f, n_zones: int, n_sectors: int) -> tuple[np.ndarray, np.ndarray]:
-    """Adopters as a share of eligible firms, per firm and measure, in (a) the firm's zone
-    and (b) the firm's zone and sector. Both n x K; 0 where nobody is eligible."""
-    cell = f.zone * n_sectors + f.sector
-    n_cells = n_zones * n_sectors
-    adopted = cell_sums(cell, n_cells, f.adopted)
-    eligible = cell_sums(cell, n_cells, f.eligible)
+    """Adopters as a share of eligible firms: per zone and measure (Z x K), and per cell
+    (zone and sector) and measure (Z*S x K). 0 where nobody is eligible."""
+    adopted = f.sparse_cell_sums(f.adopted)
+    eligible = f.eligible_in_cell
     zone_adopted = adopted.reshape(n_zones, n_sectors, -1).sum(axis=1)
     zone_eligible = eligible.reshape(n_zones, n_sectors, -1).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        in_zone = np.where(zone_eligible > 0, zone_adopted / zone_eligible, 0.0)
-        in_cell = np.where(eligible > 0, adopted / eligible, 0.0)
-    return in_zone[f.zone], in_cell[cell]
+    in_zone = np.divide(
+        zone_adopted, zone_eligible, out=np.zeros_like(zone_adopted), where=zone_eligible > 0
+    )
+    in_cell = np.divide(adopted, eligible, out=np.zeros_like(adopted), where=eligible > 0)
+    return in_zone, in_cell
 
 
 def become_aware(f, live: np.ndarray, zone_share: np.ndarray, book, u: np.ndarray) -> np.ndarray:
-    """Bass awareness: hazard (intensity x p + q x adopter share in the zone), only where the
-    measure is live, so exactly zero where it is off. Returns the newly aware (n x K)."""
+    """Bass awareness. The monthly hazard, intensity x p + q x (adopter share in the zone), is
+    set per zone and measure (live: Z x K) and is exactly zero where the measure is off.
+
+    ``u`` (n x K uniforms) is consumed: for the newly aware it is rescaled to u / P(aware),
+    which is again uniform and independent of becoming aware, so the same array can drive
+    this month's adoption decision. Returns the newly aware firms (n x K)."""
     rate = book.intensity * book.p + book.q * zone_share
-    new = live & ~f.aware & (u < -np.expm1(-rate / MONTHS))
+    prob = np.where(live, -np.expm1(-rate / MONTHS), 0.0).astype(np.float32).take(f.zone, axis=0)
+    new = (u < prob) & ~f.aware
+    np.divide(u, prob, out=u, where=new)
     f.aware |= new
     return new
 
@@ -58,21 +55,26 @@ def annuity_factor(rate: float, years: float) -> float:
     return (1 - (1 + rate) ** -years) / rate
 
 
-def decide(f, live, cell_share, book, prm, review: np.ndarray, u: np.ndarray) -> np.ndarray:
+def decide(f, live, cell_share, fixed_extra, book, prm, review, u) -> np.ndarray:
     """Logit adoption among aware, eligible non-adopters that review this month, on the
     believed NPV (relative to annual profit), peers in the same zone and sector, and size.
-    Returns the firms that say yes (n x K); the caller records the adoption."""
-    rows, cols = np.nonzero(live & f.eligible & f.aware & ~f.adopted & review[:, None])
+
+    live is Z x K; cell_share is cells x K; fixed_extra (n x K) is size-dependent one-off
+    cost on top of each measure's fixed cost. Returns the firms that say yes (n x K); the
+    caller records the adoption."""
+    candidates = live.take(f.zone, axis=0) & f.eligible & f.aware & ~f.adopted & review[:, None]
+    rows, cols = np.divmod(np.flatnonzero(candidates), candidates.shape[1])
     annual_profit = profit(f)[rows]
     annuity = annuity_factor(prm["finance.loan_rate"], prm["decision.horizon_years"])
+    fixed = book.fixed_cost[cols] + fixed_extra[rows, cols]
     npv = annuity * (f.belief[rows, cols] - book.running_cost[cols] / annual_profit) - (
-        f.fixed_cost[rows, cols] / annual_profit
+        fixed / annual_profit
     )
     size = np.log(f.revenue[rows] / prm["firms.reference_revenue"])
     utility = (
         book.alpha[cols]
         + prm["decision.beta_npv"] * npv
-        + prm["decision.beta_peer"] * cell_share[rows, cols]
+        + prm["decision.beta_peer"] * cell_share[f.cell[rows], cols]
         + prm["decision.beta_size"] * size
     )
     yes = np.zeros_like(f.adopted)
@@ -80,30 +82,31 @@ def decide(f, live, cell_share, book, prm, review: np.ndarray, u: np.ndarray) ->
     return yes
 
 
-def learn_from_peers(f, n_zones: int, n_sectors: int, review: np.ndarray, weight: float) -> None:
+def learn_from_peers(f, benefit: np.ndarray, review: np.ndarray, weight: float) -> None:
     """Aware non-adopters that review move their belief (benefit / profit) toward the mean
-    realised benefit of adopters in their zone and sector (mechanisms.md 1.4)."""
-    cell = f.zone * n_sectors + f.sector
-    n_cells = n_zones * n_sectors
-    realised = np.where(f.adopted, f.benefit / profit(f)[:, None], 0.0)
-    count = cell_sums(cell, n_cells, f.adopted)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = (cell_sums(cell, n_cells, realised) / count)[cell]
-    learners = f.aware & ~f.adopted & review[:, None] & (count[cell] > 0)
-    f.belief[learners] += weight * (mean[learners] - f.belief[learners])
+    realised benefit of adopters in their zone and sector (mechanisms.md 1.4).
+    ``benefit`` is each firm's annual benefit from each measure (n x K, RMB million)."""
+    count = f.sparse_cell_sums(f.adopted)
+    realised = f.sparse_cell_sums(f.adopted, benefit, per_row=1 / profit(f))
+    mean = np.divide(realised, count, out=np.zeros_like(realised), where=count > 0)
+    learners = f.aware & ~f.adopted & review[:, None] & (count > 0).take(f.cell, axis=0)
+    rows, cols = np.divmod(np.flatnonzero(learners), learners.shape[1])
+    belief = f.belief[rows, cols]
+    f.belief[rows, cols] = belief + weight * (mean[f.cell[rows], cols] - belief)
 
 
-def drop_out(f, book, review: np.ndarray, reviews_needed: float) -> np.ndarray:
+def drop_out(f, benefit: np.ndarray, book, review: np.ndarray, reviews_needed: float) -> None:
     """Adopters whose benefit stays below the running cost for ``reviews_needed`` reviews in a
-    row drop the measure; adopters no longer eligible drop it at once. Returns the drop-outs."""
-    reviewing = f.adopted & review[:, None]
-    below = reviewing & (f.benefit < book.running_cost)
-    f.below_cost = np.where(reviewing, np.where(below, f.below_cost + 1, 0), f.below_cost)
-    out = (f.adopted & (f.below_cost >= reviews_needed)) | (f.adopted & ~f.eligible)
-    f.adopted &= ~out
-    f.below_cost[out] = 0
-    f.belief[out] = (f.benefit / profit(f)[:, None])[out]
-    return out
+    row drop the measure."""
+    rows, cols = np.divmod(np.flatnonzero(f.adopted & review[:, None]), f.adopted.shape[1])
+    below = benefit[rows, cols] < book.running_cost[cols]
+    streak = np.where(below, f.below_cost[rows, cols] + 1, 0)
+    f.below_cost[rows, cols] = streak
+    out = streak >= reviews_needed
+    rows, cols = rows[out], cols[out]
+    f.adopted[rows, cols] = False
+    f.below_cost[rows, cols] = 0
+    f.belief[rows, cols] = benefit[rows, cols] / profit(f)[rows]
 
 
 def desired_growth(f, prm, policy_profit: np.ndarray, eps: np.ndarray) -> np.ndarray:

@@ -27,7 +27,9 @@ class Developer(mesa.Agent):
     def __init__(self, model: ZoneModel, zone: int):
         super().__init__(model)
         self.zone = zone
-        self.pipeline = np.zeros(int(model.prm["space.build_lag"]))  # m² completing in 1..lag months
+        self.pipeline = np.zeros(
+            int(model.prm["space.build_lag"])
+        )  # m² completing in 1..lag months
 
     def build(self) -> None:
         """One month: complete what is due, then start new vertical space if it pays."""

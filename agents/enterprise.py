@@ -75,7 +75,7 @@ class Enterprise(mesa.Agent):
                 "eligible": bool(f.eligible[r, k]),
                 "aware": bool(f.aware[r, k]),
                 "adopted": bool(f.adopted[r, k]),
-                "annual_benefit": float(f.benefit[r, k]) if f.adopted[r, k] else 0.0,
+                "annual_benefit": float(self.model.benefit[r, k]) if f.adopted[r, k] else 0.0,
             }
             for k, m in enumerate(self.model.measure_ids)
         }

@@ -1,8 +1,8 @@
 """The firms' numbers, held in columns so that one vectorised pass updates them all.
 
 Each :class:`~zonesim.agents.enterprise.Enterprise` agent is a view onto one row, found by
-its firm id (``fid``). Rows stay in ascending ``fid`` order: entrants are appended, and
-exits are removed by compacting every column at once.
+its firm id (``fid``) through ``row_of``. Rows are kept sorted by ``cell`` (zone, then
+sector), so that sums over a zone or a zone-and-sector cell are sums over contiguous blocks.
 """
 
 from __future__ import annotations
@@ -18,15 +18,23 @@ class FirmTable:
     Columns are 1-d arrays of length ``n`` (one entry per firm); matrices are 2-d arrays of
     shape ``(n, n_measures)`` (one entry per firm and measure). Both are attributes, e.g.
     ``table.revenue`` or ``table.adopted``.
+
+    Parameters
+    ----------
+    columns, matrices : mappings of name to array; ``columns`` must include ``fid``.
+    n_cells : number of (zone, sector) cells; ``cell`` must be in ``columns``.
     """
 
-    def __init__(self, columns: Mapping[str, np.ndarray], matrices: Mapping[str, np.ndarray]):
+    def __init__(
+        self, columns: Mapping[str, np.ndarray], matrices: Mapping[str, np.ndarray], n_cells: int
+    ):
         self._columns = list(columns)
         self._matrices = list(matrices)
+        self.n_cells = n_cells
         for name, values in {**columns, **matrices}.items():
             setattr(self, name, values)
-        self.row_of = np.full(self.fid.max() + 1 if len(self.fid) else 0, -1, dtype=np.int64)
-        self._index_rows()
+        self.row_of = np.full(0, -1, dtype=np.int64)
+        self._sort()
 
     def __len__(self) -> int:
         return len(self.fid)
@@ -35,26 +43,69 @@ class FirmTable:
     def next_fid(self) -> int:
         return len(self.row_of)
 
-    def _index_rows(self) -> None:
-        self.row_of[self.fid] = np.arange(len(self.fid))
-
-    def append(self, columns: Mapping[str, np.ndarray], matrices: Mapping[str, np.ndarray]):
-        """Add firms; every column and matrix must be given."""
-        for name in self._columns:
-            setattr(self, name, np.concatenate([getattr(self, name), columns[name]]))
-        for name in self._matrices:
-            setattr(self, name, np.concatenate([getattr(self, name), matrices[name]]))
-        grow = self.fid.max() + 1 - len(self.row_of)
-        if grow > 0:
-            self.row_of = np.concatenate([self.row_of, np.full(grow, -1, dtype=np.int64)])
-        self._index_rows()
-
-    def keep(self, mask: np.ndarray) -> None:
-        """Drop every firm where ``mask`` is False."""
-        self.row_of[self.fid[~mask]] = -1
+    def replace(
+        self,
+        keep: np.ndarray,
+        columns: Mapping[str, np.ndarray] | None = None,
+        matrices: Mapping[str, np.ndarray] | None = None,
+    ) -> None:
+        """Keep the rows where ``keep`` is True, add new firms (every column and matrix must be
+        given), and re-sort by cell."""
+        kept = np.flatnonzero(keep)
+        cell = self.cell[kept]
+        if columns is not None:
+            new = len(self) + np.arange(len(columns["fid"]))
+            kept, cell = np.concatenate([kept, new]), np.concatenate([cell, columns["cell"]])
+        rows = kept[np.argsort(cell, kind="stable")]
         for name in self._columns + self._matrices:
-            setattr(self, name, getattr(self, name)[mask])
-        self._index_rows()
+            values = getattr(self, name)
+            if columns is not None:
+                extra = (columns if name in columns else matrices)[name]
+                values = np.concatenate([values, extra])
+            setattr(self, name, values.take(rows, axis=0))
+        self._index()
+
+    def _sort(self) -> None:
+        order = np.argsort(self.cell, kind="stable")
+        for name in self._columns + self._matrices:
+            setattr(self, name, getattr(self, name).take(order, axis=0))
+        self._index()
+
+    def _index(self) -> None:
+        """Rebuild the fid -> row map and the cell blocks."""
+        if len(self.fid) and self.fid.max() >= len(self.row_of):
+            self.row_of = np.full(self.fid.max() + 1, -1, dtype=np.int64)
+        else:
+            self.row_of[:] = -1
+        self.row_of[self.fid] = np.arange(len(self.fid))
+        counts = np.bincount(self.cell, minlength=self.n_cells)
+        self.cell_counts = counts
+        self.cell_starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        self.eligible_in_cell = self.cell_sums(self.eligible) if hasattr(self, "eligible") else None
+
+    def cell_sums(self, values: np.ndarray) -> np.ndarray:
+        """Sums of ``values`` (n, or n x K) within each cell: shape (n_cells,) or (n_cells, K)."""
+        dtype = np.float64
+        if values.dtype == bool:
+            values, dtype = values.view(np.int8), np.int32
+        occupied = self.cell_counts > 0
+        out = np.zeros((self.n_cells, *values.shape[1:]))
+        if len(values):
+            starts = self.cell_starts[occupied]
+            out[occupied] = np.add.reduceat(values, starts, axis=0, dtype=dtype)
+        return out
+
+    def sparse_cell_sums(self, mask, weights=None, per_row=None) -> np.ndarray:
+        """Per cell and measure, the count (or the sum of ``weights`` x ``per_row``) over the
+        entries where ``mask`` (n x K) is True; fast when few entries are True.
+        Shape (n_cells, K)."""
+        k = mask.shape[1]
+        rows, cols = np.divmod(np.flatnonzero(mask), k)
+        w = None if weights is None else weights[rows, cols]
+        if per_row is not None:
+            w = w * per_row[rows]
+        sums = np.bincount(self.cell[rows] * k + cols, weights=w, minlength=self.n_cells * k)
+        return sums.reshape(self.n_cells, k).astype(float)
 
     def row(self, fid: int) -> int:
         """Row of firm ``fid``; raises KeyError if it has left."""

@@ -33,12 +33,16 @@ class FirmFactory:
     n_measures : int
     """
 
-    def __init__(self, prm: Parameters, sector_ids: list[str], vertical: np.ndarray, n_measures: int):
+    def __init__(
+        self, prm: Parameters, sector_ids: list[str], vertical: np.ndarray, n_measures: int
+    ):
         self.prm = prm
+        self.n_sectors = len(sector_ids)
         self.n_measures = n_measures
         self.vertical = vertical
         self.by_sector = {
-            col: prm.vector(f"sector.{{}}.{attr}", sector_ids) for col, attr in SECTOR_COLUMNS.items()
+            col: prm.vector(f"sector.{{}}.{attr}", sector_ids)
+            for col, attr in SECTOR_COLUMNS.items()
         }
         self.revenue_median = prm.vector("sector.{}.revenue_median", sector_ids)
         self.floor_per_employee = prm.vector("sector.{}.floor_per_employee", sector_ids)
@@ -52,7 +56,11 @@ class FirmFactory:
 
     def floor_need(self, sector: np.ndarray, revenue: np.ndarray) -> np.ndarray:
         """Unscaled floor space (m²) a firm of this sector and revenue uses."""
-        return revenue / self.by_sector["revenue_per_employee"][sector] * self.floor_per_employee[sector]
+        return (
+            revenue
+            / self.by_sector["revenue_per_employee"][sector]
+            * self.floor_per_employee[sector]
+        )
 
     def make(self, fid: np.ndarray, zone, sector, revenue, floor, age, rng: np.random.Generator):
         """Columns and matrices for new firms (arrays of equal length)."""
@@ -69,6 +77,7 @@ class FirmFactory:
             fid=fid,
             zone=zone,
             sector=sector,
+            cell=zone * self.n_sectors + sector,
             vertical=self.vertical[sector],
             age=age,
             base=revenue,
@@ -96,10 +105,10 @@ class FirmFactory:
             "eligible": np.zeros((n, k), dtype=bool),
             "aware": np.zeros((n, k), dtype=bool),
             "adopted": np.zeros((n, k), dtype=bool),
-            "belief": np.zeros((n, k)),
-            "belief_bias": np.exp(prm["decision.belief_sd"] * rng.standard_normal((n, k))),
-            "benefit": np.zeros((n, k)),
-            "fixed_cost": np.zeros((n, k)),
-            "below_cost": np.zeros((n, k), dtype=np.int16),
+            "belief": np.zeros((n, k), dtype=np.float32),
+            "belief_bias": np.exp(prm["decision.belief_sd"] * rng.standard_normal((n, k))).astype(
+                np.float32
+            ),
+            "below_cost": np.zeros((n, k), dtype=np.int8),
         }
         return cols, mats

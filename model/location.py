@@ -4,9 +4,10 @@ the same utilities with a moving cost (relocation) — mechanisms.md 2.4.
 Utility of zone j for a firm of sector s:
     V_js = ASC_js + b_rent ln(rent_j / rent0_j) + b_agg ln(1 + N_js) + b_pol PolicyIndex_js
            + b_space room_js
-ASC_js makes the starting entry shares follow each zone's sector mix; the outside option's
-utility is set so that a share ``entry.zone_share`` of potential entrants choose a zone at
-the start. Relocating firms do not count as entries or exits.
+ASC_js makes a sector's entrants split across zones in proportion to the zone's expected
+firms of that sector at the start (so entries replace exits zone by zone); the outside
+option's utility is set so that a share ``entry.zone_share`` of potential entrants choose a
+zone at the start. Relocating firms do not count as entries or exits.
 """
 
 from __future__ import annotations
@@ -22,18 +23,19 @@ class LocationChoice:
     Parameters
     ----------
     prm : Parameters
-    mix : (Z, S) sector shares of each zone's firms
+    expected : (Z, S) expected firms per zone and sector at the start (zone firms x mix)
     counts : (Z, S) firms per zone and sector at the start
     rent0 : (Z,) starting rents
     """
 
-    def __init__(self, prm: Parameters, mix: np.ndarray, counts: np.ndarray, rent0: np.ndarray):
+    def __init__(
+        self, prm: Parameters, expected: np.ndarray, counts: np.ndarray, rent0: np.ndarray
+    ):
         self.prm = prm
         self.rent0 = rent0
         self.nest = prm["entry.nest_lambda"]
-        with np.errstate(divide="ignore"):
-            self.asc = np.log(mix) - prm["entry.beta_agglomeration"] * np.log1p(counts)
-        start = self.utilities(rent0, counts, np.zeros_like(mix), np.ones_like(mix))
+        self.asc = self.nest * np.log(expected) - prm["entry.beta_agglomeration"] * np.log1p(counts)
+        start = self.utilities(rent0, counts, np.zeros_like(expected), np.ones_like(expected))
         share = prm["entry.zone_share"]
         self.outside = self.inclusive_value(start) - np.log(share / (1 - share))
 

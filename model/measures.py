@@ -25,7 +25,7 @@ def _cash_pool_group(f, prm: Parameters) -> np.ndarray:
 
 
 RULES: dict[str, Rule] = {
-    "none": lambda f, prm: np.ones(len(f), dtype=bool),
+    "none": lambda f, prm: np.ones(len(f.fid), dtype=bool),
     "ecommerce": lambda f, prm: f.ecom_share > 0,
     "cash_pool_group": _cash_pool_group,
     "credit_constrained_inventory": lambda f, prm: f.credit_constrained & (f.inventory_ratio > 0),
@@ -89,7 +89,9 @@ class MeasureBook:
         return self.enabled_in & (month >= self.start)[:, None]
 
     def eligible(self, firms, prm: Parameters) -> np.ndarray:
-        """eligible[i, k]: firm i meets measure k's sector list and rule (shape n x K)."""
+        """eligible[i, k]: firm i meets measure k's sector list and rule (shape n x K).
+
+        Every rule reads attributes a firm keeps for life, so this is computed once per firm."""
         by_rule = {name: RULES[name](firms, prm) for name in set(self.rule)}
         rules = np.stack([by_rule[name] for name in self.rule], axis=1)
         return self.sector_ok.T[firms.sector] & rules

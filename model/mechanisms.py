@@ -82,7 +82,9 @@ def return_centre(f, m, ctx: Context) -> Effect:
     recovery = (m("recovery_with") - m("recovery_without")) * m("resale_value")
     handling = m("handling_cost") * m("cost_cut")
     uplift = m("demand_uplift") * f.ecom_share
-    return Effect(benefit=returns * (recovery + handling) + f.revenue * uplift * f.margin, uplift=uplift)
+    return Effect(
+        benefit=returns * (recovery + handling) + f.revenue * uplift * f.margin, uplift=uplift
+    )
 
 
 def ecommerce_cluster(f, m, ctx: Context) -> Effect:
@@ -174,7 +176,9 @@ def foreign_talent(f, m, ctx: Context) -> Effect:
     prm = ctx.prm
     foreign = f.employees * f.foreign_share
     daily_wage = prm["labour.wage"] / ctx.days_per_year
-    filled_sooner = foreign * m("hire_rate") * m("permit_days_saved") * daily_wage * m("vacancy_value")
+    filled_sooner = (
+        foreign * m("hire_rate") * m("permit_days_saved") * daily_wage * m("vacancy_value")
+    )
     renewals_saved = 1 / m("permit_years_before") - 1 / m("permit_years_after")
     renewals = foreign * renewals_saved * m("renewal_cost")
     return Effect(benefit=filled_sooner + renewals)

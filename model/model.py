@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from types import SimpleNamespace
 
 import mesa
 import numpy as np
@@ -14,8 +14,15 @@ from ..agents.enterprise import Enterprise
 from ..agents.population import FirmTable
 from .firms import FirmFactory
 from .location import LocationChoice
-from .mechanisms import MECHANISMS, Context, Effect, measure_params, trade_semi_elasticity, trade_share
 from .measures import MeasureBook
+from .mechanisms import (
+    MECHANISMS,
+    Context,
+    Effect,
+    measure_params,
+    trade_semi_elasticity,
+    trade_share,
+)
 from .parameters import Parameters
 from .randomness import Dice
 from .reporters import UPTAKE, ZONE_KPIS, Recorder
@@ -24,7 +31,10 @@ from .space import ZoneSpace
 from .tables import sector_mix, sector_table, zone_table
 
 FAR_MEASURE = "10b"
-EFFECT_FIELDS = [f.name for f in fields(Effect)]
+
+
+def _is_zero(value) -> bool:
+    return np.isscalar(value) and value == 0.0
 
 
 class ZoneModel(mesa.Model):
@@ -57,7 +67,7 @@ class ZoneModel(mesa.Model):
         self._far = self.measures.index[FAR_MEASURE]
         self.mechanisms = [
             (MECHANISMS[name], measure_params(self.prm, mid))
-            for mid, name in zip(self.measure_ids, self.measures.mechanism)
+            for mid, name in zip(self.measure_ids, self.measures.mechanism, strict=True)
         ]
 
         self.space = ZoneSpace(self.prm, self.zone_ids, scenario.firm_scale)
@@ -74,7 +84,9 @@ class ZoneModel(mesa.Model):
         # the same seed starts from the same stream of potential entrants.
         self.live = np.zeros_like(self.measures.enabled_in)
         counts = self._firm_counts()
-        self.location = LocationChoice(self.prm, sector_mix().to_numpy(), counts, self.space.rent)
+        planned = self.prm.vector("zone.{}.firms", self.zone_ids)[:, None] * scenario.firm_scale
+        expected = planned * sector_mix().to_numpy()
+        self.location = LocationChoice(self.prm, expected, counts, self.space.rent)
         p_in, _ = self.location.entry_probabilities(self._location_utilities(np.zeros_like(counts)))
         monthly_exit = -np.expm1(np.log1p(-self.prm["exit.annual_rate"]) / 12)
         # Potential entrants per month and sector: enough to replace exits at the start.
@@ -85,23 +97,24 @@ class ZoneModel(mesa.Model):
         self._flows = self._no_flows()
         self.live = self.measures.live(0)
         self.assess_measures()
-        self.record()
+        self.record_uptake()
+        self.record_zones()
 
     # ------------------------------------------------------------------ the monthly step
     def step(self) -> None:
         """One month, in the order of the ODD process overview."""
         self.month = self.dice.month = self.steps
         self.switch_policies()
-        self.assess_measures()
         self.learn_of_measures()
         self.decide_on_measures()
         self.move_up_the_floors()
         self.operate()
+        self.record_uptake()
         self.grow()
         self.build_and_set_rents()
-        self.exit_firms()
-        self.enter_and_relocate()
-        self.record()
+        self.exit_enter_and_relocate()
+        self.assess_measures()
+        self.record_zones()
         if self.month >= self.months:
             self.running = False
 
@@ -113,43 +126,42 @@ class ZoneModel(mesa.Model):
         self.far_cap = np.where(far_on, self.prm[f"m{FAR_MEASURE}.far_cap"], self.space.far_now)
 
     def assess_measures(self) -> None:
-        """Each firm's eligibility, and what each measure would bring it (benefit, costs)."""
+        """What each measure would bring each firm (benefit, costs, effects), judged on the
+        month's closing state and used in the next month's decisions. Eligibility depends on
+        fixed firm attributes and is set when a firm is created."""
         f = self.firms
-        f.eligible = self.measures.eligible(f, self.prm)
         ctx = Context(self.prm, self.space.rent[f.zone])
-        effects: list[Effect] = [fn(f, m, ctx) for fn, m in self.mechanisms]
-        self.effects = {name: self._effect_matrix(effects, name) for name in EFFECT_FIELDS}
-        f.benefit = self.effects.pop("benefit")
-        f.fixed_cost = self.measures.fixed_cost + self.effects.pop("fixed_cost")
+        self.effects: list[Effect] = [fn(f, m, ctx) for fn, m in self.mechanisms]
+        self.benefit = self._effect_matrix("benefit", np.float32)
+        self.fixed_extra = self._effect_matrix("fixed_cost", np.float64)
 
     def learn_of_measures(self) -> None:
         """Bass awareness, switched on by the policy; new firms form a belief of the benefit."""
         f = self.firms
-        live = self.live.T[f.zone]
         self._zone_share, self._cell_share = behaviour.adopter_shares(
             f, len(self.zone_ids), len(self.sector_ids)
         )
-        if not live.any():
+        if not self.live.any():
             return
-        u = self.dice.uniform("aware", f.fid, len(self.measures))
-        new = behaviour.become_aware(f, live, self._zone_share, self.measures, u)
-        f.belief[new] = (f.benefit / behaviour.profit(f)[:, None] * f.belief_bias)[new]
+        self._u = self.dice.uniform("aware", f.fid, len(self.measures))
+        new = behaviour.become_aware(f, self.live.T, self._zone_share, self.measures, self._u)
+        rows, cols = np.divmod(np.flatnonzero(new), new.shape[1])
+        true_ratio = self.benefit[rows, cols] / behaviour.profit(f)[rows]
+        f.belief[rows, cols] = true_ratio * f.belief_bias[rows, cols]
 
     def decide_on_measures(self) -> None:
         """Reviewing firms learn from peers, adopters below cost drop out, and aware eligible
         firms decide by logit; for 10b a yes puts the firm in the queue for vertical space."""
         f, prm = self.firms, self.prm
         review = self.dice.uniform("review", f.fid) < prm["decision.review_prob"]
-        behaviour.learn_from_peers(
-            f, len(self.zone_ids), len(self.sector_ids), review, prm["decision.learning_weight"]
-        )
-        behaviour.drop_out(f, self.measures, review, prm["decision.dropout_reviews"])
+        behaviour.learn_from_peers(f, self.benefit, review, prm["decision.learning_weight"])
+        behaviour.drop_out(f, self.benefit, self.measures, review, prm["decision.dropout_reviews"])
         f.adopted[:, self._far] = f.upper  # 10b is held while the firm is in vertical space
-        live = self.live.T[f.zone]
-        if not live.any():
+        if not self.live.any():
             return
-        u = self.dice.uniform("decide", f.fid, len(self.measures))
-        yes = behaviour.decide(f, live, self._cell_share, self.measures, prm, review, u)
+        yes = behaviour.decide(
+            f, self.live.T, self._cell_share, self.fixed_extra, self.measures, prm, review, self._u
+        )
         f.wants_upper |= yes[:, self._far]
         yes[:, self._far] = False
         f.adopted |= yes
@@ -178,8 +190,9 @@ class ZoneModel(mesa.Model):
         """Adopters' effects: benefits, extra sales, and trade's response to time saved."""
         f = self.firms
         adopted = f.adopted
-        running = self.measures.running_cost
-        f.policy_profit = ((f.benefit - running) * adopted).sum(axis=1)
+        rows, cols = np.divmod(np.flatnonzero(adopted), adopted.shape[1])
+        net = self.benefit[rows, cols] - self.measures.running_cost[cols]
+        f.policy_profit = np.bincount(rows, weights=net, minlength=len(f))
         uplift = self._sum_effect("uplift", adopted)
         days = self._sum_effect("days", adopted)
         approval = self._sum_effect("approval_days", adopted)
@@ -197,9 +210,11 @@ class ZoneModel(mesa.Model):
     def grow(self) -> None:
         """Gibrat growth plus reinvested policy profit, capped by credit, then by floor space."""
         f, prm = self.firms, self.prm
-        eps = self.dice.stream("grow").laplace(0.0, np.sqrt(0.5), f.fid[-1] + 1)[f.fid]
+        eps = self.dice.stream("grow").laplace(0.0, np.sqrt(0.5), int(f.fid.max()) + 1)[f.fid]
         wanted = behaviour.desired_growth(f, prm, f.policy_profit, eps)
-        wanted = np.minimum(wanted, np.maximum(behaviour.credit_cap(f, prm, self._credit_relief), f.base))
+        wanted = np.minimum(
+            wanted, np.maximum(behaviour.credit_cap(f, prm, self._credit_relief), f.base)
+        )
         floor = self.space.ration(f, wanted * f.floor_intensity)
         f.space_constrained = floor < wanted * f.floor_intensity * (1 - 1e-9)
         f.base = np.where(f.space_constrained, floor / f.floor_intensity, wanted)
@@ -212,25 +227,25 @@ class ZoneModel(mesa.Model):
         self.agents_by_type[Developer].do("build")
         self.space.update_rent(self.prm)
 
-    def exit_firms(self) -> None:
-        """Firms close on a hazard, or when they fall below the minimum size."""
-        f = self.firms
-        p = behaviour.exit_probability(f, self.prm, f.policy_profit)
-        leaving = (self.dice.uniform("exit", f.fid) < p) | (f.base < self.prm["firms.min_revenue"])
+    def exit_enter_and_relocate(self) -> None:
+        """Firms close on a hazard or below the minimum size; a few established firms
+        reconsider their zone; new firms choose among the zones and the outside option.
+        Moving in or entering needs room in the zone."""
+        f, prm = self.firms, self.prm
+        p = behaviour.exit_probability(f, prm, f.policy_profit)
+        leaving = (self.dice.uniform("exit", f.fid) < p) | (f.base < prm["firms.min_revenue"])
         self._flows["exits"] = np.bincount(f.zone[leaving], minlength=len(self.zone_ids))
         for fid in f.fid[leaving]:
             self._agents_by_fid.pop(int(fid)).remove()
-        f.keep(~leaving)
-        self.space.count_occupancy(f)
+        self.space.count_occupancy(f, present=~leaving)
 
-    def enter_and_relocate(self) -> None:
-        """New firms choose among the zones and the outside option; a few established firms
-        reconsider their zone. Both need room in the zone they choose."""
         pull = self.measures.sector_ok * self.measures.attraction[:, None]
         v = self._location_utilities(self.live.T.astype(float) @ pull)
-        self._relocate(v)
-        self._enter(v)
-        self.space.count_occupancy(self.firms)
+        self._relocate(v, staying=~leaving)
+        self.space.count_occupancy(f, present=~leaving)
+        entrants = self._enter(v)
+        f.replace(~leaving, *entrants) if entrants else f.replace(~leaving)
+        self.space.count_occupancy(f)
 
     # ------------------------------------------------------------------ entry and relocation
     def _location_utilities(self, policy_index: np.ndarray) -> np.ndarray:
@@ -240,35 +255,43 @@ class ZoneModel(mesa.Model):
 
     def _room_by_sector(self) -> np.ndarray:
         """1 where a zone has room for a typical entrant of the sector (Z x S)."""
-        typical = self.factory.floor_need(np.arange(len(self.sector_ids)), self.factory.revenue_median)
+        typical = self.factory.floor_need(
+            np.arange(len(self.sector_ids)), self.factory.revenue_median
+        )
         typical = typical * self.prm["entry.size_factor"] * self.floor_scale[:, None]
         ground = self.space.free(upper=False)[:, None] >= typical
-        vertical = (self.space.free(upper=True)[:, None] >= typical) & self.factory.vertical[None, :]
+        vertical = (self.space.free(upper=True)[:, None] >= typical) & self.factory.vertical[
+            None, :
+        ]
         return (ground | (vertical & self.live[self._far][:, None])).astype(float)
 
-    def _enter(self, v: np.ndarray) -> None:
+    def _enter(self, v: np.ndarray) -> tuple[dict, dict] | None:
+        """Draw this month's entrants and place them; returns their columns and matrices."""
         rng = self.dice.stream("entry")
         p_in, p_zone = self.location.entry_probabilities(v)
         arrivals = rng.poisson(self.potential_entrants * p_in)
         by_zone = rng.multinomial(arrivals, p_zone.T)  # (S, Z)
         sector, zone = np.nonzero(by_zone)
         repeat = by_zone[sector, zone]
-        sector, zone = np.repeat(sector, repeat), np.repeat(zone, repeat)
+        arrival = rng.permutation(repeat.sum())  # arrivals compete for space in random order
+        sector, zone = np.repeat(sector, repeat)[arrival], np.repeat(zone, repeat)[arrival]
         if len(sector) == 0:
             self._flows["entries"] = np.zeros(len(self.zone_ids), dtype=int)
-            return
+            return None
         revenue = self.factory.draw_revenue(sector, rng, self.prm["entry.size_factor"])
         floor = self.factory.floor_need(sector, revenue) * self.floor_scale[zone]
         upper = self._place(zone, floor, self.factory.vertical[sector] & self.live[self._far][zone])
         placed = upper >= 0
         self._flows["entries"] = np.bincount(zone[placed], minlength=len(self.zone_ids))
-        self._add_firms(zone[placed], sector[placed], revenue[placed], floor[placed], rng, upper[placed] == 1)
+        return self._new_firms(
+            zone[placed], sector[placed], revenue[placed], floor[placed], rng, upper[placed] == 1
+        )
 
     def _place(self, zone, floor, may_go_up) -> np.ndarray:
         """For each arriving firm: 0 placed on the ground, 1 in vertical space, -1 no room."""
         ground, upper = self.space.free(upper=False), self.space.free(upper=True)
         where = np.full(len(zone), -1)
-        for i, (z, need) in enumerate(zip(zone, floor)):
+        for i, (z, need) in enumerate(zip(zone, floor, strict=True)):
             if need <= ground[z]:
                 ground[z] -= need
                 where[i] = 0
@@ -279,25 +302,27 @@ class ZoneModel(mesa.Model):
         self.space.upper_occupied = self.space.upper_stock - upper
         return where
 
-    def _relocate(self, v: np.ndarray) -> None:
+    def _relocate(self, v: np.ndarray, staying: np.ndarray) -> None:
         f, prm = self.firms, self.prm
         z_count = len(self.zone_ids)
         self._flows["relocations_in"] = np.zeros(z_count, dtype=int)
         self._flows["relocations_out"] = np.zeros(z_count, dtype=int)
         rng = self.dice.stream("relocate")
-        reviewing = np.flatnonzero(rng.random(f.fid[-1] + 1)[f.fid] < prm["relocation.review_prob"])
+        draws = rng.random(int(f.fid.max()) + 1)[f.fid]
+        reviewing = np.flatnonzero((draws < prm["relocation.review_prob"]) & staying)
         if len(reviewing) == 0:
             return
         utility = v[:, f.sector[reviewing]].T - prm["relocation.moving_cost"]
         utility[np.arange(len(reviewing)), f.zone[reviewing]] += prm["relocation.moving_cost"]
         choice = np.argmax(utility + rng.gumbel(size=utility.shape), axis=1)
         ground = self.space.free(upper=False)
-        for i, to in zip(reviewing, choice):
+        for i, to in zip(reviewing, choice, strict=True):
             origin = f.zone[i]
             if to == origin or f.floor[i] > ground[to]:
                 continue
             ground[to] -= f.floor[i]
             f.zone[i], f.upper[i], f.wants_upper[i] = to, False, False
+            f.cell[i] = to * len(self.sector_ids) + f.sector[i]
             f.adopted[i] = False
             f.below_cost[i] = 0
             self._flows["relocations_out"][origin] += 1
@@ -309,27 +334,37 @@ class ZoneModel(mesa.Model):
         mix = sector_mix().to_numpy()
         counts = np.rint(self.prm.vector("zone.{}.firms", self.zone_ids) * scale).astype(int)
         zone = np.repeat(np.arange(len(self.zone_ids)), counts)
-        sector = np.concatenate([rng.choice(len(self.sector_ids), n, p=mix[z]) for z, n in enumerate(counts)])
+        sector = np.concatenate(
+            [rng.choice(len(self.sector_ids), n, p=mix[z]) for z, n in enumerate(counts)]
+        )
         revenue = self.factory.draw_revenue(sector, rng)
         need = self.factory.floor_need(sector, revenue)
         # Scale each zone's floor so its firms fill the occupied stock at the start.
-        self.floor_scale = self.space.ground_occupied / np.bincount(zone, weights=need, minlength=len(counts))
+        self.floor_scale = self.space.ground_occupied / np.bincount(
+            zone, weights=need, minlength=len(counts)
+        )
         fid = np.arange(len(zone))
         established = np.full(len(zone), 60)  # months: starting firms are past their first year
-        cols, mats = self.factory.make(fid, zone, sector, revenue, need * self.floor_scale[zone], established, rng)
-        self.firms = FirmTable(cols, mats)
+        cols, mats = self.factory.make(
+            fid, zone, sector, revenue, need * self.floor_scale[zone], established, rng
+        )
+        mats["eligible"] = self.measures.eligible(SimpleNamespace(**cols), self.prm)
+        self.firms = FirmTable(cols, mats, n_cells=len(self.zone_ids) * len(self.sector_ids))
         self._agents_by_fid = {int(i): Enterprise(self, int(i)) for i in fid}
 
-    def _add_firms(self, zone, sector, revenue, floor, rng, upper) -> None:
+    def _new_firms(self, zone, sector, revenue, floor, rng, upper) -> tuple[dict, dict]:
+        """Columns and matrices for entrants, with their Enterprise agents."""
         f = self.firms
         fid = np.arange(f.next_fid, f.next_fid + len(zone))
-        cols, mats = self.factory.make(fid, zone, sector, revenue, floor, np.zeros(len(zone), dtype=int), rng)
+        age = np.zeros(len(zone), dtype=int)
+        cols, mats = self.factory.make(fid, zone, sector, revenue, floor, age, rng)
+        mats["eligible"] = self.measures.eligible(SimpleNamespace(**cols), self.prm)
         cols["upper"] = upper
         mats["adopted"][:, self._far] = upper
         mats["aware"][:, self._far] = upper
-        f.append(cols, mats)
         for i in fid:
             self._agents_by_fid[int(i)] = Enterprise(self, int(i))
+        return cols, mats
 
     def _firm_counts(self) -> np.ndarray:
         """Firms per zone and sector (Z x S)."""
@@ -337,29 +372,57 @@ class ZoneModel(mesa.Model):
         flat = np.bincount(f.zone * s + f.sector, minlength=len(self.zone_ids) * s)
         return flat.reshape(len(self.zone_ids), s).astype(float)
 
-    def _effect_matrix(self, effects: list[Effect], field: str) -> np.ndarray:
-        """One effect field for every firm and measure (n x K)."""
-        matrix = np.zeros((len(self.firms), len(effects)))
-        for k, effect in enumerate(effects):
-            value = getattr(effect, field)
-            if not (np.isscalar(value) and value == 0.0):
-                matrix[:, k] = value
-        return matrix
+    def _effect_matrix(self, field: str, dtype) -> np.ndarray:
+        """One effect field for every firm and measure (n x K; filled measure by measure,
+        so stored measure-major and returned transposed)."""
+        matrix = np.zeros((len(self.effects), len(self.firms)), dtype=dtype)
+        for k, value in enumerate(getattr(e, field) for e in self.effects):
+            if not _is_zero(value):
+                matrix[k] = value
+        return matrix.T
 
     def _sum_effect(self, field: str, adopted: np.ndarray) -> np.ndarray:
         """Sum over adopted measures of one effect field, per firm."""
-        return (self.effects[field] * adopted).sum(axis=1)
+        total = np.zeros(len(self.firms))
+        for k, value in enumerate(getattr(e, field) for e in self.effects):
+            if not _is_zero(value):
+                total += adopted[:, k] * value
+        return total
 
     def _no_flows(self) -> dict[str, np.ndarray]:
         zero = np.zeros(len(self.zone_ids), dtype=int)
         return {k: zero for k in ("entries", "exits", "relocations_in", "relocations_out")}
 
     # ------------------------------------------------------------------ records
-    def record(self) -> None:
+    def record_uptake(self) -> None:
+        """Per measure and zone: eligible, aware and adopted firms, uptake share, benefit."""
+        f, z = self.firms, len(self.zone_ids)
+
+        def by_zone(cells):
+            return cells.reshape(z, len(self.sector_ids), -1).sum(axis=1).T
+
+        eligible = by_zone(f.eligible_in_cell)
+        adopted = by_zone(f.sparse_cell_sums(f.adopted))
+        self.recorder.record_uptake(
+            self.month,
+            {
+                "eligible": eligible,
+                "aware": by_zone(f.cell_sums(f.aware)),
+                "adopted": adopted,
+                "uptake_share": np.divide(
+                    adopted, eligible, out=np.zeros_like(adopted), where=eligible > 0
+                ),
+                "annual_benefit_rmb_m": by_zone(f.sparse_cell_sums(f.adopted, self.benefit)),
+            },
+        )
+
+    def record_zones(self) -> None:
+        """Per zone: firms, flows, employment, trade, floor space, rent, clearance time."""
         f, space, z = self.firms, self.space, len(self.zone_ids)
 
-        def by_zone(weights=None):
-            return np.bincount(f.zone, weights=weights, minlength=z)
+        def by_zone(values=None):
+            values = np.ones(len(f)) if values is None else values
+            return f.cell_sums(values).reshape(z, -1).sum(axis=1)
 
         firms = by_zone()
         revenue = by_zone(f.revenue)
@@ -380,21 +443,7 @@ class ZoneModel(mesa.Model):
                 "rent_rmb_m2_day": space.rent,
                 "output_per_km2_rmb_m": revenue / space.land_km2,
                 "clearance_days": by_zone(clearance) / np.maximum(firms, 1),
-                "space_constrained_firms": by_zone(f.space_constrained),
-            },
-        )
-        onehot = np.zeros((len(f), z))
-        onehot[np.arange(len(f)), f.zone] = 1.0
-        eligible = onehot.T @ f.eligible
-        adopted = onehot.T @ f.adopted
-        self.recorder.record_uptake(
-            self.month,
-            {
-                "eligible": eligible.T,
-                "aware": (onehot.T @ f.aware).T,
-                "adopted": adopted.T,
-                "uptake_share": np.divide(adopted, eligible, out=np.zeros_like(adopted), where=eligible > 0).T,
-                "annual_benefit_rmb_m": (onehot.T @ (f.benefit * f.adopted)).T,
+                "space_constrained_firms": by_zone(f.space_constrained.astype(float)),
             },
         )
         self._flows = self._no_flows()

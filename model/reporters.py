@@ -61,7 +61,9 @@ class Recorder:
     def zone_frame(self) -> pd.DataFrame:
         months = self._months()
         z = len(self.zone_ids)
-        frame = pd.DataFrame(self.zone[: len(months)].reshape(-1, len(ZONE_KPIS)), columns=list(ZONE_KPIS))
+        frame = pd.DataFrame(
+            self.zone[: len(months)].reshape(-1, len(ZONE_KPIS)), columns=list(ZONE_KPIS)
+        )
         frame.insert(0, "zone", np.tile(self.zone_ids, len(months)))
         frame.insert(0, "date", (START + np.repeat(months, z)).astype(str))
         frame.insert(0, "month", np.repeat(months, z))
@@ -71,7 +73,9 @@ class Recorder:
     def uptake_frame(self) -> pd.DataFrame:
         months = self._months()
         k, z = len(self.measure_ids), len(self.zone_ids)
-        frame = pd.DataFrame(self.uptake[: len(months)].reshape(-1, len(UPTAKE)), columns=list(UPTAKE))
+        frame = pd.DataFrame(
+            self.uptake[: len(months)].reshape(-1, len(UPTAKE)), columns=list(UPTAKE)
+        )
         frame.insert(0, "zone", np.tile(self.zone_ids, len(months) * k))
         frame.insert(0, "measure", np.tile(np.repeat(self.measure_ids, z), len(months)))
         frame.insert(0, "date", (START + np.repeat(months, k * z)).astype(str))

@@ -47,11 +47,12 @@ class ZoneSpace:
             return self.upper_stock - self.upper_occupied
         return self.ground_stock - self.ground_occupied
 
-    def count_occupancy(self, f) -> None:
-        """Recount occupied m² per zone and pool from the firms."""
+    def count_occupancy(self, f, present: np.ndarray | None = None) -> None:
+        """Recount occupied m² per zone and pool from the firms (those ``present`` only)."""
         n = len(self.rent)
-        self.upper_occupied = np.bincount(f.zone, weights=f.floor * f.upper, minlength=n)
-        self.ground_occupied = np.bincount(f.zone, weights=f.floor * ~f.upper, minlength=n)
+        floor = f.floor if present is None else f.floor * present
+        self.upper_occupied = np.bincount(f.zone, weights=floor * f.upper, minlength=n)
+        self.ground_occupied = np.bincount(f.zone, weights=floor * ~f.upper, minlength=n)
 
     def ration(self, f, wanted_floor: np.ndarray) -> np.ndarray:
         """Floor each firm gets: shrinking firms release space; growing firms share what is
