@@ -126,8 +126,9 @@ def credit_cap(f, prm, credit_relief: np.ndarray) -> np.ndarray:
 
 def exit_probability(f, prm, policy_profit: np.ndarray) -> np.ndarray:
     """Monthly exit chance: the annual rate as a monthly hazard, higher in the first year,
-    lower for firms the policy makes more profitable."""
+    lower for larger firms and for firms the policy makes more profitable."""
     base = -np.expm1(np.log1p(-prm["exit.annual_rate"]) / MONTHS)
     young = np.where(f.age < MONTHS, prm["exit.young_multiplier"], 1.0)
+    size = (f.base / prm["firms.reference_revenue"]) ** -prm["exit.size_elasticity"]
     relief = np.exp(-prm["exit.benefit_elasticity"] * policy_profit / profit(f))
-    return np.minimum(base * young * relief, 1.0)
+    return np.minimum(base * young * size * relief, 1.0)

@@ -218,4 +218,6 @@ MECHANISMS: dict[str, Callable[..., Effect]] = {
 
 def measure_params(prm: Parameters, measure_id: str) -> Callable[[str], float]:
     """``m(name)`` -> value of parameter ``m<id>.<name>``."""
-    return lambda name: prm[f"m{measure_id}.{name}"]
+    prefix = f"m{measure_id}."
+    values = {name.removeprefix(prefix): prm[name] for name in prm if name.startswith(prefix)}
+    return values.__getitem__

@@ -33,10 +33,6 @@ from .tables import sector_mix, sector_table, zone_table
 FAR_MEASURE = "10b"
 
 
-def _is_zero(value) -> bool:
-    return np.isscalar(value) and value == 0.0
-
-
 class ZoneModel(mesa.Model):
     """Firms in six zones take up the plan's measures month by month (ODD: docs/ODD.md).
 
@@ -88,9 +84,16 @@ class ZoneModel(mesa.Model):
         expected = planned * sector_mix().to_numpy()
         self.location = LocationChoice(self.prm, expected, counts, self.space.rent)
         p_in, _ = self.location.entry_probabilities(self._location_utilities(np.zeros_like(counts)))
-        monthly_exit = -np.expm1(np.log1p(-self.prm["exit.annual_rate"]) / 12)
-        # Potential entrants per month and sector: enough to replace exits at the start.
-        self.potential_entrants = monthly_exit * counts.sum(axis=0) / p_in
+        # Potential entrants per month and sector: enough to replace the exits expected at the
+        # start, before any measure applies.
+        f = self.firms
+        no_policy = np.zeros(len(f))
+        expected_exits = np.bincount(
+            f.sector,
+            weights=behaviour.exit_probability(f, self.prm, no_policy),
+            minlength=len(self.sector_ids),
+        )
+        self.potential_entrants = expected_exits / p_in
 
         self.waiting_floor = np.zeros(len(self.zone_ids))
         self.recorder = Recorder(self.months, self.zone_ids, self.measure_ids)
@@ -323,7 +326,8 @@ class ZoneModel(mesa.Model):
             ground[to] -= f.floor[i]
             f.zone[i], f.upper[i], f.wants_upper[i] = to, False, False
             f.cell[i] = to * len(self.sector_ids) + f.sector[i]
-            f.adopted[i] = False
+            f.adopted[i] = False  # measures are zone programmes: a mover starts afresh
+            f.aware[i] &= self.live[:, to]
             f.below_cost[i] = 0
             self._flows["relocations_out"][origin] += 1
             self._flows["relocations_in"][to] += 1
@@ -372,21 +376,24 @@ class ZoneModel(mesa.Model):
         flat = np.bincount(f.zone * s + f.sector, minlength=len(self.zone_ids) * s)
         return flat.reshape(len(self.zone_ids), s).astype(float)
 
+    def _nonzero_effects(self, field: str) -> list[tuple[int, np.ndarray | float]]:
+        """(measure column, value) for the measures whose effect ``field`` is not zero."""
+        values = ((k, getattr(e, field)) for k, e in enumerate(self.effects))
+        return [(k, v) for k, v in values if not (np.isscalar(v) and v == 0.0)]
+
     def _effect_matrix(self, field: str, dtype) -> np.ndarray:
         """One effect field for every firm and measure (n x K; filled measure by measure,
         so stored measure-major and returned transposed)."""
         matrix = np.zeros((len(self.effects), len(self.firms)), dtype=dtype)
-        for k, value in enumerate(getattr(e, field) for e in self.effects):
-            if not _is_zero(value):
-                matrix[k] = value
+        for k, value in self._nonzero_effects(field):
+            matrix[k] = value
         return matrix.T
 
     def _sum_effect(self, field: str, adopted: np.ndarray) -> np.ndarray:
         """Sum over adopted measures of one effect field, per firm."""
         total = np.zeros(len(self.firms))
-        for k, value in enumerate(getattr(e, field) for e in self.effects):
-            if not _is_zero(value):
-                total += adopted[:, k] * value
+        for k, value in self._nonzero_effects(field):
+            total += adopted[:, k] * value
         return total
 
     def _no_flows(self) -> dict[str, np.ndarray]:

@@ -6,15 +6,16 @@ concern firms are indexed by firm id. So firm 17's dice for the awareness of mea
 month 30 are the same in every scenario run with the same seed, and a scenario that changes
 one process does not shift the random numbers of any other.
 
-Each stream is seeded by a SeedSequence of (key, process, month), where the key is drawn
-from ``model.rng`` once: all randomness flows from the model's seeded generator, and
-SeedSequence keeps the streams of different processes and months independent.
+Each stream is an SFC64 generator seeded with a distinct integer per (process, month),
+offset from a key drawn once from ``model.rng``: all randomness flows from the model's seeded
+generator, and numpy's SeedSequence hashing of distinct seeds keeps the streams independent.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+MONTH_BITS = 32  # months are counted below bit 32 of a stream's seed, processes above it
 PROCESSES = ("aware", "review", "grow", "exit", "entry", "relocate", "place")
 
 
@@ -22,12 +23,12 @@ class Dice:
     """Month-keyed random streams, one per process."""
 
     def __init__(self, rng: np.random.Generator):
-        self._key = [int(k) for k in rng.integers(2**63, size=2)]
+        self._key = int(rng.integers(2**62))
         self.month = 0
 
     def stream(self, process: str) -> np.random.Generator:
         """A fresh generator for ``process`` in the current month."""
-        seed = np.random.SeedSequence([*self._key, PROCESSES.index(process), self.month])
+        seed = self._key + (PROCESSES.index(process) << MONTH_BITS) + self.month
         return np.random.Generator(np.random.SFC64(seed))
 
     def uniform(self, process: str, fid: np.ndarray, columns: int | None = None) -> np.ndarray:

@@ -1,0 +1,316 @@
+"""Summary tables of a study: each main KPI per scenario and zone at a few months, its
+difference from the baseline with a 95% CI paired by replication, and uptake at the horizon.
+
+Input: the combined tables that :func:`zonesim.studies.runner.run_study` writes.
+Columns of every output: results/README.md.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+from ..model import UPTAKE, ZONE_KPIS, Policy, measure_table
+from .storage import write_text_atomic
+
+ALL_ZONES = "all zones"
+TRADE = "trade_rmb_m"
+TRADE_UNIT = ("RMB million/yr", "annual imports plus exports (annual rate)")
+
+# The KPIs the summary reports, and how the six zones combine into "all zones".
+MAIN_KPIS = {
+    "firms": "sum",
+    "employment": "sum",
+    "revenue_rmb_m": "sum",
+    TRADE: "sum",
+    "floor_stock_m2": "sum",
+    "vacancy": "1 - occupied / stock",
+    "rent_rmb_m2_day": "mean over zones",
+    "clearance_days": "mean over firms",
+}
+REPORT_MONTHS = (12, 36, 60)
+UPTAKE_KPIS = ("eligible", "adopted", "uptake_share")
+
+# Two-sided 95% t quantiles t(0.975, df) for df = 1..30, as printed in the NIST/SEMATECH
+# e-Handbook of Statistical Methods, section 1.3.6.7.2 "Critical values of the Student's t
+# distribution" (https://www.itl.nist.gov/div898/handbook/eda/section3/eda3672.htm).
+T975 = (
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+)  # fmt: skip
+
+
+def unit(kpi: str) -> str:
+    """The unit of a zone KPI, uptake column or derived column."""
+    if kpi == TRADE:
+        return TRADE_UNIT[0]
+    return (ZONE_KPIS.get(kpi) or UPTAKE[kpi])[0]
+
+
+def t975(df: int) -> float:
+    """The 0.975 quantile of Student's t with ``df`` degrees of freedom (NaN for df < 1).
+
+    df <= 30: the NIST table above. df > 30: the Cornish-Fisher expansion of t in terms of
+    the normal quantile (Abramowitz and Stegun 26.7.5, four terms), within 1e-6 of the exact
+    value there.
+    """
+    if df < 1:
+        return math.nan
+    if df <= len(T975):
+        return T975[df - 1]
+    z = NormalDist().inv_cdf(0.975)
+    g = (
+        (z**3 + z) / 4,
+        (5 * z**5 + 16 * z**3 + 3 * z) / 96,
+        (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384,
+        (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160,
+    )
+    return z + sum(gi / df ** (i + 1) for i, gi in enumerate(g))
+
+
+# ---------------------------------------------------------------------- combining zones
+def with_all_zones(kpis: pd.DataFrame) -> pd.DataFrame:
+    """The zone KPI table with the trade column added and an "all zones" row per run and
+    month (sums; vacancy recomputed from the sums; rent the mean over zones; clearance days
+    the mean over all firms)."""
+    kpis = kpis.assign(**{TRADE: kpis["imports_rmb_m"] + kpis["exports_rmb_m"]})
+    keys = [c for c in ("scenario", "replication", "seed", "month", "date") if c in kpis]
+    groups = kpis.assign(_firm_days=kpis["clearance_days"] * kpis["firms"]).groupby(
+        keys, sort=False
+    )
+    sums = [c for c, how in MAIN_KPIS.items() if how == "sum"] + ["occupied_m2", "_firm_days"]
+    total = groups[sums].sum()
+    total["vacancy"] = 1 - total["occupied_m2"] / total["floor_stock_m2"]
+    total["rent_rmb_m2_day"] = groups["rent_rmb_m2_day"].mean()
+    total["clearance_days"] = total.pop("_firm_days") / total["firms"].clip(lower=1)
+    total = total.reset_index().assign(zone=ALL_ZONES)
+    return pd.concat([kpis, total], ignore_index=True)
+
+
+def report_months(horizon: int, months: Sequence[int] = REPORT_MONTHS) -> list[int]:
+    return sorted({m for m in months if m < horizon} | {horizon})
+
+
+# ---------------------------------------------------------------------- KPI summary
+def kpi_summary(
+    kpis: pd.DataFrame, baseline: str | None = "baseline", months: Sequence[int] | None = None
+) -> pd.DataFrame:
+    """One row per KPI, zone (six and "all zones"), month and scenario: mean over
+    replications, and the difference from ``baseline`` with its 95% CI.
+
+    The CI is a t-interval on the per-replication differences (scenario minus baseline with
+    the same replication, hence the same seed). NaN for the baseline itself, when there is no
+    baseline, or with a single replication.
+    """
+    horizon = int(kpis["month"].max())
+    months = report_months(horizon) if months is None else list(months)
+    table = with_all_zones(kpis[kpis["month"].isin(months)])
+    order = list(dict.fromkeys(kpis["scenario"]))
+    zones = list(dict.fromkeys(kpis["zone"])) + [ALL_ZONES]
+    long = table.melt(
+        id_vars=["scenario", "replication", "zone", "month"],
+        value_vars=list(MAIN_KPIS),
+        var_name="kpi",
+    )
+    keys = ["kpi", "zone", "month"]
+    wide = long.pivot_table(
+        index=[*keys, "replication"], columns="scenario", values="value", aggfunc="first"
+    )
+    rows = []
+    for scenario in order:
+        stats = wide[scenario].groupby(level=keys).agg(["mean", "count"])
+        stats.columns = ["mean", "replications"]
+        if baseline in wide and scenario != baseline:
+            diff = (wide[scenario] - wide[baseline]).groupby(level=keys)
+            d = diff.agg(["mean", "std", "count"])
+            half = d["std"] / np.sqrt(d["count"]) * d["count"].sub(1).map(t975)
+            base_mean = wide[baseline].groupby(level=keys).mean()
+            stats["baseline_mean"] = base_mean
+            stats["diff"] = d["mean"]
+            stats["diff_ci_low"] = d["mean"] - half
+            stats["diff_ci_high"] = d["mean"] + half
+            stats["diff_pct"] = 100 * d["mean"] / base_mean.where(base_mean != 0)
+        rows.append(stats.assign(scenario=scenario).reset_index())
+    out = pd.concat(rows, ignore_index=True)
+    for col in ("baseline_mean", "diff", "diff_ci_low", "diff_ci_high", "diff_pct"):
+        if col not in out:
+            out[col] = np.nan
+    out["unit"] = out["kpi"].map(unit)
+    out["all_zones_rule"] = np.where(out["zone"] == ALL_ZONES, out["kpi"].map(MAIN_KPIS), "")
+    out["kpi"] = pd.Categorical(out["kpi"], list(MAIN_KPIS), ordered=True)
+    out["zone"] = pd.Categorical(out["zone"], zones, ordered=True)
+    out["scenario"] = pd.Categorical(out["scenario"], order, ordered=True)
+    out = out.sort_values(["kpi", "zone", "month", "scenario"]).astype(
+        {"kpi": str, "zone": str, "scenario": str}
+    )
+    columns = [
+        "kpi", "unit", "zone", "all_zones_rule", "month", "scenario", "replications", "mean",
+        "baseline_mean", "diff", "diff_ci_low", "diff_ci_high", "diff_pct",
+    ]  # fmt: skip
+    return out[columns].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------- uptake summary
+def zones_on(policy: Policy) -> dict[str, frozenset[str]]:
+    """Measure id -> the zones where the policy turns it on (measures that are off: absent)."""
+    return {m: frozenset(s.zones) for m, s in policy.measures.items() if s.enabled and s.zones}
+
+
+def uptake_summary(
+    uptake: pd.DataFrame,
+    policies: Mapping[str, Policy] | None = None,
+    month: int | None = None,
+) -> pd.DataFrame:
+    """One row per scenario, measure and zone (six and "all zones") at ``month`` (default the
+    horizon): eligible, adopted and uptake share, each the mean over replications.
+
+    With ``policies`` (scenario -> Policy), column ``on`` tells whether the measure is on in
+    the zone (for "all zones": in any zone), and "all zones" sums over the zones where it is
+    on; without, ``on`` is empty and "all zones" sums over all six. The "all zones" share is
+    adopted / eligible of the sums, per replication.
+    """
+    month = int(uptake["month"].max()) if month is None else month
+    now = uptake[uptake["month"] == month].copy()
+    if policies is None:
+        now["on"] = True
+    else:
+        lookup = {name: zones_on(policy) for name, policy in policies.items()}
+        now["on"] = [
+            zone in lookup.get(sc, {}).get(m, ())
+            for sc, m, zone in zip(now["scenario"], now["measure"], now["zone"], strict=True)
+        ]
+    keys = ["scenario", "replication", "measure"]
+    counted = now[["eligible", "adopted"]].where(now["on"], 0).join(now[keys])
+    total = counted.groupby(keys, sort=False)[["eligible", "adopted"]].sum()
+    total["on"] = now.groupby(keys, sort=False)["on"].any()
+    total["uptake_share"] = total["adopted"] / total["eligible"].where(total["eligible"] > 0)
+    total["uptake_share"] = total["uptake_share"].fillna(0.0)
+    both = pd.concat([now, total.reset_index().assign(zone=ALL_ZONES)], ignore_index=True)
+    out = (
+        both.groupby(["scenario", "measure", "zone"], sort=False)
+        .agg(on=("on", "first"), **{c: (c, "mean") for c in UPTAKE_KPIS})
+        .reset_index()
+    )
+    if policies is None:
+        out["on"] = pd.NA
+    out.insert(0, "month", month)
+    out.insert(3, "title", out["measure"].map(measure_table()["title"]))
+    return out
+
+
+# ---------------------------------------------------------------------- Markdown
+def fmt(x: float) -> str:
+    """Four significant digits, thousands separated, never in scientific notation."""
+    if x is None or math.isnan(x):
+        return "–"
+    if x == 0:
+        return "0"
+    decimals = max(0, 3 - math.floor(math.log10(abs(x))))
+    return f"{x:,.{min(decimals, 6)}f}"
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def kpi_markdown(summary: pd.DataFrame, baseline: str | None = "baseline") -> str:
+    scenarios = list(dict.fromkeys(summary["scenario"]))
+    others = [s for s in scenarios if s != baseline] if baseline in scenarios else []
+    n = int(summary["replications"].max())
+    intro = f"Mean over {n} replication(s)."
+    if others:
+        intro += (
+            f" Δ: scenario minus {baseline} with the same seed, mean over replications, with its "
+            "95% CI (t-interval on the paired differences; none with one replication)."
+        )
+    parts = ["# KPIs by scenario, zone and month", "", intro, ""]
+    for kpi, block in summary.groupby("kpi", sort=False):
+        rule = MAIN_KPIS[kpi]
+        parts += [f"## {kpi} ({unit(kpi)})", "", f"All zones: {rule}.", ""]
+        wide = block.pivot_table(
+            index=["zone", "month"], columns="scenario", values="mean", sort=False
+        )
+        header = ["zone", "month", *scenarios]
+        header += [f"Δ {s} vs {baseline} (95% CI)" for s in others]
+        rows = []
+        for (zone, month), means in wide.iterrows():
+            row = [zone, str(month), *(fmt(means[s]) for s in scenarios)]
+            for s in others:
+                r = block[(block.zone == zone) & (block.month == month) & (block.scenario == s)]
+                r = r.iloc[0]
+                row.append(f"{fmt(r['diff'])} [{fmt(r['diff_ci_low'])}, {fmt(r['diff_ci_high'])}]")
+            rows.append(row)
+        parts += [markdown_table(header, rows), ""]
+    return "\n".join(parts)
+
+
+def uptake_markdown(summary: pd.DataFrame) -> str:
+    month = int(summary["month"].iloc[0])
+    known = summary["on"].notna().all()
+    note = (
+        "· : measure off in the zone. All zones: adopted / eligible summed over the zones "
+        "where the measure is on."
+        if known
+        else "All zones: adopted / eligible summed over the six zones."
+    )
+    parts = [
+        f"# Uptake of the measures at month {month}",
+        "",
+        "Each cell: uptake share (adopted / eligible), then adopted firms; both the mean over "
+        f"replications. {note}",
+        "",
+    ]
+    for scenario, block in summary.groupby("scenario", sort=False):
+        parts += [f"## {scenario}", ""]
+        if known and not block["on"].astype(bool).any():
+            parts += ["No measure is on in this scenario.", ""]
+            continue
+        if block["adopted"].sum() == 0:
+            parts += ["No firm adopted any measure in this scenario.", ""]
+            continue
+        zones = list(dict.fromkeys(block["zone"]))
+        rows = []
+        for (measure, title), m in block.groupby(["measure", "title"], sort=False):
+            cells = m.set_index("zone")
+            row = [measure, title]
+            for z in zones:
+                if known and not cells.at[z, "on"]:
+                    row.append("·")
+                else:
+                    row.append(f"{cells.at[z, 'uptake_share']:.0%} ({cells.at[z, 'adopted']:.1f})")
+            rows.append(row)
+        parts += [markdown_table(["measure", "title", *zones], rows), ""]
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------------- files
+def write_summaries(
+    out_dir: Path,
+    policies: Mapping[str, Policy] | None = None,
+    baseline: str | None = "baseline",
+) -> list[Path]:
+    """Read the study's combined tables in ``out_dir`` and write the KPI and uptake
+    summaries as CSV and Markdown next to them. ``policies`` (scenario -> Policy) tells
+    where each measure is on. Returns the paths written."""
+    out_dir = Path(out_dir)
+    kpis = pd.read_parquet(out_dir / "zone_kpis.parquet")
+    uptake = pd.read_parquet(out_dir / "uptake.parquet")
+    if baseline not in set(kpis["scenario"]):
+        baseline = None
+    ks = kpi_summary(kpis, baseline)
+    us = uptake_summary(uptake, policies)
+    files = {
+        "kpi_summary.csv": ks.to_csv(index=False),
+        "kpi_summary.md": kpi_markdown(ks, baseline),
+        "uptake_summary.csv": us.to_csv(index=False),
+        "uptake_summary.md": uptake_markdown(us),
+    }
+    return [write_text_atomic(text, out_dir / name) for name, text in files.items()]

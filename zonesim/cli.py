@@ -1,0 +1,161 @@
+"""The ``zonesim`` command.
+
+    zonesim run [plan_2024] [baseline] -r 5 --months 120 --seed 20240821 --out DIR
+    zonesim list zones|sectors|measures|parameters|metrics
+
+Bad input ends with one line on stderr and exit status 2, before anything is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from .model import (
+    UPTAKE,
+    ZONE_KPIS,
+    Policy,
+    measure_table,
+    parameter_table,
+    sector_table,
+    zone_table,
+)
+
+SCENARIOS: dict[str, Callable[[], Policy]] = {
+    "plan_2024": Policy.plan_2024,
+    "baseline": Policy.baseline,
+}
+LISTS = ("zones", "sectors", "measures", "parameters", "metrics")
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="zonesim", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,list}")
+
+    run = sub.add_parser("run", help="run a study and write its tables, summaries and figures")
+    run.add_argument(
+        "scenarios",
+        nargs="*",
+        metavar="SCENARIO",
+        help=f"scenarios to run, of {', '.join(SCENARIOS)} (default: all of them, in that "
+        "order); 'baseline' is the reference for differences, and the uptake of the first "
+        "scenario with measures on is plotted",
+    )
+    run.add_argument(
+        "-r", "--replications", type=int, default=5, help="per scenario (default: %(default)s)"
+    )
+    run.add_argument(
+        "--months",
+        type=int,
+        default=120,
+        help="horizon in months from 2024-09 (default: %(default)s)",
+    )
+    run.add_argument("--seed", type=int, default=20240821, help="root seed (default: %(default)s)")
+    run.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results/plan_vs_baseline"),
+        help="output folder (default: %(default)s)",
+    )
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress line")
+
+    lister = sub.add_parser("list", help="print a data table")
+    lister.add_argument("table", choices=LISTS)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command == "run":
+            _check_run(args)
+    except UsageError as err:
+        print(f"zonesim: error: {err}", file=sys.stderr)
+        return 2
+    if args.command == "list":
+        try:
+            print(list_table(args.table).to_string())
+        except BrokenPipeError:  # e.g. `zonesim list parameters | head`
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stays open until exit
+        return 0
+    return run(args)
+
+
+def _check_run(args: argparse.Namespace) -> None:
+    if unknown := [s for s in args.scenarios if s not in SCENARIOS]:
+        raise UsageError(f"unknown scenario '{unknown[0]}' (choose from {', '.join(SCENARIOS)})")
+    args.scenarios = list(dict.fromkeys(args.scenarios or SCENARIOS))
+    if args.replications < 1:
+        raise UsageError(f"--replications must be >= 1, got {args.replications}")
+    if args.months < 1:
+        raise UsageError(f"--months must be >= 1, got {args.months}")
+    if args.seed < 0:
+        raise UsageError(f"--seed must be >= 0, got {args.seed}")
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {args.out} exists and is not a folder")
+
+
+def run(args: argparse.Namespace) -> int:
+    # Imported here so that `zonesim list` and bad input stay fast.
+    from .studies.plots import write_figures
+    from .studies.runner import run_study
+    from .studies.summary import write_summaries
+
+    policies = {name: SCENARIOS[name]() for name in args.scenarios}
+    start = time.perf_counter()
+    out = run_study(
+        policies, args.replications, args.months, args.seed, args.out, progress=not args.quiet
+    )
+    tables = write_summaries(out, policies)
+    figures = write_figures(out, policies)
+    print(
+        f"{len(policies)} scenario(s) x {args.replications} replication(s) x {args.months} "
+        f"months in {time.perf_counter() - start:.1f} s. Results in {out}/:"
+    )
+    for path in [out / "zone_kpis.parquet", out / "uptake.parquet", *tables, *figures]:
+        print(f"  {path}")
+    print(f"  {out / 'runs'}/  (one file per run and table)")
+    return 0
+
+
+def list_table(name: str) -> pd.DataFrame:
+    """The data table ``name`` (one of LISTS) as shipped with the model."""
+    if name == "zones":
+        return zone_table().drop(columns=["source"])
+    if name == "sectors":
+        return sector_table().drop(columns=["source"], errors="ignore")
+    if name == "measures":
+        cols = ["title", "plan_zones", "start_month", "mechanism", "bass_p", "bass_q", "grade"]
+        return measure_table()[cols]
+    if name == "parameters":
+        return parameter_table()[["value", "unit", "low", "high", "grade", "description"]]
+    if name == "metrics":
+        rows = [
+            (table, col, u, desc)
+            for table, spec in (("zone_kpis", ZONE_KPIS), ("uptake", UPTAKE))
+            for col, (u, desc) in spec.items()
+        ]
+        return pd.DataFrame(rows, columns=["table", "metric", "unit", "description"]).set_index(
+            ["table", "metric"]
+        )
+    raise ValueError(name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
