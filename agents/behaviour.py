@@ -12,8 +12,8 @@ MONTHS = 12.0  # rates in the parameter table are per year; the step is a month
 
 
 def expit(x: np.ndarray) -> np.ndarray:
-    """Logistic function."""
-    return 1.0 / (1.0 + np.exp(-x))
+    """Logistic function (the tanh form does not overflow)."""
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
 def adopter_shares(f, n_zones: int, n_sectors: int) -> tuple[np.ndarray, np.ndarray]:

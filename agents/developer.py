@@ -32,18 +32,23 @@ class Developer(mesa.Agent):
         )  # m² completing in 1..lag months
 
     def build(self) -> None:
-        """One month: complete what is due, then start new vertical space if it pays."""
+        """One month: complete what is due, then start new vertical space if it pays: the
+        larger of what demand calls for (firms in or queuing for vertical space, at the target
+        vacancy) and what the up-the-floors programme builds ahead of demand."""
         space, prm, z = self.model.space, self.model.prm, self.zone
         space.upper_stock[z] += self.pipeline[0]
         self.pipeline = np.append(self.pipeline[1:], 0.0)
 
-        headroom = self.buildable() - space.upper_stock[z] - self.pipeline.sum()
+        planned = space.upper_stock[z] + self.pipeline.sum()
+        headroom = self.buildable() - planned
         if headroom <= 0 or not self.pays():
             return
         demand = space.upper_occupied[z] + self.model.waiting_floor[z]
-        target = demand / (1 - prm["space.target_vacancy"])
-        gap = target - space.upper_stock[z] - self.pipeline.sum()
-        self.pipeline[-1] += float(np.clip(gap * prm["space.build_share"], 0.0, headroom))
+        for_demand = (demand / (1 - prm["space.target_vacancy"]) - planned) * prm[
+            "space.build_share"
+        ]
+        programme = prm["m10b.programme_rate"] / 12 * self.buildable()
+        self.pipeline[-1] += float(np.clip(max(for_demand, programme), 0.0, headroom))
 
     def buildable(self) -> float:
         """Vertical m² the zone's plots may carry above the legacy FAR."""

@@ -1,0 +1,129 @@
+"""Comparative statics under common random numbers: the same seeds in every setting, so a
+difference between settings is the parameter, not noise. Comparisons in the full model sum
+(i.e. average) over the same three seeds; those in the ceteris-paribus set-up (no entry, exit
+or relocation, so that every firm keeps its path) hold seed by seed."""
+
+from __future__ import annotations
+
+from functools import cache
+from itertools import pairwise
+
+import pandas as pd
+import pytest
+from conftest import ALL_ZONES, at_horizon, plan_zones, run_model, uptake_of
+
+import zonesim
+from zonesim import Policy
+
+SEEDS = (1, 2, 3)
+MONTHS = 120
+DEFAULTS = zonesim.parameters()["value"]
+NO_DEMOGRAPHY = {"exit.annual_rate": 0.0, "firms.min_revenue": 0.0, "relocation.review_prob": 0.0}
+
+
+def _horizon(param: str, value: float, **fixed) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """Per seed: zone KPIs and uptake of 2a at the horizon, under the 2024 plan with
+    ``param = value`` and the ``fixed`` overrides."""
+    override = {**fixed} if value == DEFAULTS[param] else {**fixed, param: value}
+    return _runs(tuple(sorted(override.items())))  # one run set for equal overrides
+
+
+@cache
+def _runs(override: tuple) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    out = []
+    for seed in SEEDS:
+        model = run_model(seed, policy=Policy.plan_2024(), params=dict(override), months=MONTHS)
+        kpis = at_horizon(model.zone_kpis()).drop(columns=["month", "date"])
+        uptake = at_horizon(uptake_of(model, "2a"))[["eligible", "aware", "adopted"]]
+        out.append((kpis, uptake))
+    return out
+
+
+def _adopters_2a(param: str, values) -> list[int]:
+    """Adopters of 2a at the horizon, summed over zones and seeds."""
+    return [sum(int(u.adopted.sum()) for _, u in _horizon(param, v)) for v in values]
+
+
+# ---------------------------------------------------------------- measure 2a: benefit and cost
+def test_return_centre_uptake_rises_with_its_benefit():
+    values = (0.5, 0.7, 0.8)  # m2a.recovery_with: share of a return's value recovered
+    adopters = _adopters_2a("m2a.recovery_with", values)
+    assert adopters[-1] > 0
+    assert all(a <= b for a, b in pairwise(adopters)), dict(zip(values, adopters, strict=True))
+
+
+def test_return_centre_uptake_falls_with_its_cost():
+    values = (0.0, 1.0, 5.0, 20.0)  # m2a.fixed_cost, RMB million
+    adopters = _adopters_2a("m2a.fixed_cost", values)
+    by_cost = dict(zip(values, adopters, strict=True))
+    assert adopters[0] > adopters[-1], by_cost
+    assert all(a >= b for a, b in pairwise(adopters)), by_cost
+
+
+# ---------------------------------------------------------------- measure 10b: the FAR cap
+FAR_ZONES = sorted(plan_zones("10b"))  # jinqiao, jiading, songjiang
+OTHER_ZONES = sorted(ALL_ZONES - plan_zones("10b"))
+# The sensitivity range of the parameter table (1.2 to 3.66).
+TABLE_GRID = (1.2, 2.0, 2.8, 3.6)
+# From the legacy FAR 1.0 (no headroom) up: where the cap binds on what developers build.
+BINDING_GRID = (1.0, 1.05, 1.2, 2.0)
+
+
+def _far_table(column: str, grid, seed: int | None = None, **fixed) -> pd.DataFrame:
+    """KPI at the horizon, zones x FAR cap: one seed's, or summed over SEEDS."""
+    table = {}
+    for far in grid:
+        runs = _horizon("m10b.far_cap", far, **fixed)
+        kpis = [runs[SEEDS.index(seed)][0]] if seed is not None else [k for k, _ in runs]
+        table[far] = sum(k[column] for k in kpis)
+    return pd.DataFrame(table)
+
+
+def _falls(table: pd.DataFrame) -> pd.DataFrame:
+    """Where a row falls from one FAR value to the next (True = falls)."""
+    return table.diff(axis=1).iloc[:, 1:] < 0
+
+
+# ...in the full model (entry, exit and relocation on), 3 seeds summed
+def test_floor_stock_rises_with_far_cap_in_the_table_range():
+    stock = _far_table("floor_stock_m2", TABLE_GRID)
+    falls = _falls(stock.loc[FAR_ZONES])
+    assert not falls.any().any(), "floor stock (m², 3 seeds summed) falls:\n" + stock.to_string()
+
+
+def test_rent_falls_with_far_cap_in_the_table_range():
+    rent = _far_table("rent_rmb_m2_day", TABLE_GRID) / len(SEEDS)
+    rises = _falls(-rent.loc[FAR_ZONES])
+    assert not rises.any().any(), "mean rent (3 seeds) rises:\n" + rent.round(4).to_string()
+
+
+def test_floor_stock_rises_with_far_cap_where_it_binds():
+    stock = _far_table("floor_stock_m2", BINDING_GRID)
+    falls = _falls(stock.loc[FAR_ZONES])
+    assert not falls.any().any(), "floor stock (m², 3 seeds summed) falls:\n" + stock.to_string()
+    # the cap binds: more headroom, more floor space in every 10b zone
+    assert (stock.loc[FAR_ZONES, 1.2] > stock.loc[FAR_ZONES, 1.0]).all(), stock.to_string()
+
+
+@pytest.mark.parametrize("grid", [TABLE_GRID, BINDING_GRID], ids=["table-range", "binding-range"])
+def test_floor_stock_unchanged_where_10b_does_not_apply(grid):
+    for column in ("floor_stock_m2", "vertical_stock_m2"):
+        table = _far_table(column, grid).loc[OTHER_ZONES]
+        same = table.eq(table.iloc[:, 0], axis=0).all().all()
+        assert same, f"{column} moves with the FAR cap outside 10b zones:\n{table}"
+    assert (_far_table("vertical_stock_m2", grid).loc[OTHER_ZONES] == 0).all().all()
+
+
+# ...ceteris paribus: no entry, exit or relocation, so firms keep their paths; seed by seed
+@pytest.mark.parametrize("seed", SEEDS)
+def test_far_cap_ceteris_paribus(seed):
+    stock = _far_table("floor_stock_m2", BINDING_GRID, seed, **NO_DEMOGRAPHY)
+    rent = _far_table("rent_rmb_m2_day", BINDING_GRID, seed, **NO_DEMOGRAPHY)
+    assert not _falls(stock.loc[FAR_ZONES]).any().any(), stock.to_string()
+    assert not _falls(-rent.loc[FAR_ZONES]).any().any(), rent.round(4).to_string()
+    assert (stock.loc[FAR_ZONES, 1.2] > stock.loc[FAR_ZONES, 1.0]).all(), stock.to_string()
+    assert (rent.loc[FAR_ZONES, 1.2] < rent.loc[FAR_ZONES, 1.0]).all(), rent.round(4).to_string()
+    # nothing moves where 10b does not apply
+    for column in ("floor_stock_m2", "rent_rmb_m2_day", "firms", "revenue_rmb_m"):
+        table = _far_table(column, BINDING_GRID, seed, **NO_DEMOGRAPHY).loc[OTHER_ZONES]
+        assert table.eq(table.iloc[:, 0], axis=0).all().all(), f"{column}:\n{table}"
