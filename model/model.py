@@ -218,9 +218,10 @@ class ZoneModel(mesa.Model):
         wanted = np.minimum(
             wanted, np.maximum(behaviour.credit_cap(f, prm, self._credit_relief), f.base)
         )
-        floor = self.space.ration(f, wanted * f.floor_intensity)
-        f.space_constrained = floor < wanted * f.floor_intensity * (1 - 1e-9)
-        f.base = np.where(f.space_constrained, floor / f.floor_intensity, wanted)
+        per_revenue = f.floor_intensity * self._space_thrift()[f.zone]
+        floor = self.space.ration(f, wanted * per_revenue)
+        f.space_constrained = floor < wanted * per_revenue * (1 - 1e-9)
+        f.base = np.where(f.space_constrained, floor / per_revenue, wanted)
         f.floor = floor
         f.age += 1
         self.space.count_occupancy(f)
@@ -256,12 +257,18 @@ class ZoneModel(mesa.Model):
         room = self._room_by_sector()
         return self.location.utilities(self.space.rent, counts, policy_index, room)
 
+    def _space_thrift(self) -> np.ndarray:
+        """Per zone, floor space a firm uses per unit of revenue relative to the start: firms
+        economise on space as rent rises (constant elasticity)."""
+        return (self.space.rent / self.space.start_rent) ** -self.prm["space.demand_elasticity"]
+
     def _room_by_sector(self) -> np.ndarray:
         """1 where a zone has room for a typical entrant of the sector (Z x S)."""
         typical = self.factory.floor_need(
             np.arange(len(self.sector_ids)), self.factory.revenue_median
         )
-        typical = typical * self.prm["entry.size_factor"] * self.floor_scale[:, None]
+        scale = self.floor_scale * self._space_thrift()
+        typical = typical * self.prm["entry.size_factor"] * scale[:, None]
         ground = self.space.free(upper=False)[:, None] >= typical
         vertical = (self.space.free(upper=True)[:, None] >= typical) & self.factory.vertical[
             None, :
@@ -282,7 +289,10 @@ class ZoneModel(mesa.Model):
             self._flows["entries"] = np.zeros(len(self.zone_ids), dtype=int)
             return None
         revenue = self.factory.draw_revenue(sector, rng, self.prm["entry.size_factor"])
-        floor = self.factory.floor_need(sector, revenue) * self.floor_scale[zone]
+        floor = (
+            self.factory.floor_need(sector, revenue)
+            * (self.floor_scale * self._space_thrift())[zone]
+        )
         upper = self._place(zone, floor, self.factory.vertical[sector] & self.live[self._far][zone])
         placed = upper >= 0
         self._flows["entries"] = np.bincount(zone[placed], minlength=len(self.zone_ids))

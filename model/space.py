@@ -25,6 +25,7 @@ class ZoneSpace:
         self.ground_stock = self.plot_m2 * self.far_now
         self.upper_stock = np.zeros(len(zone_ids))
         self.rent = prm.vector("zone.{}.rent", zone_ids)
+        self.start_rent = self.rent.copy()
         self.start_vacancy = prm.vector("zone.{}.vacancy", zone_ids)
         self.ground_occupied = self.ground_stock * (1 - self.start_vacancy)
         self.upper_occupied = np.zeros(len(zone_ids))
