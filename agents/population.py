@@ -19,22 +19,27 @@ class FirmTable:
     shape ``(n, n_measures)`` (one entry per firm and measure). Both are attributes, e.g.
     ``table.revenue`` or ``table.adopted``.
 
+    Besides its permanent ``fid``, each firm holds a ``slot``: the index of its row in
+    firm-aligned random draws. Slots of departed firms are reused by entrants (lowest first),
+    so those draws stay about as long as the table.
+
     Parameters
     ----------
-    columns, matrices : mappings of name to array; ``columns`` must include ``fid``.
-    n_cells : number of (zone, sector) cells; ``cell`` must be in ``columns``.
+    columns, matrices : mappings of name to array; ``columns`` must include ``fid`` and ``cell``.
+    n_cells : number of (zone, sector) cells.
     """
 
     def __init__(
         self, columns: Mapping[str, np.ndarray], matrices: Mapping[str, np.ndarray], n_cells: int
     ):
-        self._columns = list(columns)
-        self._matrices = list(matrices)
-        self.n_cells = n_cells
+        columns = {**columns, "slot": np.arange(len(columns["fid"]))}
+        self._arrays = list(columns) + list(matrices)
         for name, values in {**columns, **matrices}.items():
             setattr(self, name, values)
+        self.n_cells = n_cells
+        self._free_slots = np.zeros(0, dtype=np.int64)
         self.row_of = np.full(0, -1, dtype=np.int64)
-        self._sort()
+        self._reorder(np.argsort(self.cell, kind="stable"))
 
     def __len__(self) -> int:
         return len(self.fid)
@@ -49,39 +54,37 @@ class FirmTable:
         columns: Mapping[str, np.ndarray] | None = None,
         matrices: Mapping[str, np.ndarray] | None = None,
     ) -> None:
-        """Keep the rows where ``keep`` is True, add new firms (every column and matrix must be
-        given), and re-sort by cell."""
+        """Keep the rows where ``keep`` is True, add new firms (every column except ``slot``
+        and every matrix must be given), and re-sort by cell."""
+        self._free_slots = np.sort(np.concatenate([self._free_slots, self.slot[~keep]]))
         kept = np.flatnonzero(keep)
-        cell = self.cell[kept]
         if columns is not None:
-            new = len(self) + np.arange(len(columns["fid"]))
-            kept, cell = np.concatenate([kept, new]), np.concatenate([cell, columns["cell"]])
-        rows = kept[np.argsort(cell, kind="stable")]
-        for name in self._columns + self._matrices:
-            values = getattr(self, name)
-            if columns is not None:
-                extra = (columns if name in columns else matrices)[name]
-                values = np.concatenate([values, extra])
-            setattr(self, name, values.take(rows, axis=0))
-        self._index()
+            m = len(columns["fid"])
+            new = {**columns, **matrices, "slot": self._take_slots(m)}
+            for name in self._arrays:
+                setattr(self, name, np.concatenate([getattr(self, name), new[name]]))
+            kept = np.concatenate([kept, len(self) - m + np.arange(m)])
+        self._reorder(kept[np.argsort(self.cell[kept], kind="stable")])
 
-    def _sort(self) -> None:
-        order = np.argsort(self.cell, kind="stable")
-        for name in self._columns + self._matrices:
-            setattr(self, name, getattr(self, name).take(order, axis=0))
-        self._index()
+    def _take_slots(self, m: int) -> np.ndarray:
+        reused, self._free_slots = self._free_slots[:m], self._free_slots[m:]
+        top = int(self.slot.max()) + 1 if len(self) else 0
+        return np.concatenate([reused, top + np.arange(m - len(reused))])
 
-    def _index(self) -> None:
-        """Rebuild the fid -> row map and the cell blocks."""
-        if len(self.fid) and self.fid.max() >= len(self.row_of):
-            self.row_of = np.full(self.fid.max() + 1, -1, dtype=np.int64)
+    def _reorder(self, rows: np.ndarray) -> None:
+        """Keep ``rows`` in this order; rebuild the fid -> row map and the cell blocks."""
+        for name in self._arrays:
+            setattr(self, name, getattr(self, name).take(rows, axis=0))
+        top = int(self.fid.max()) + 1 if len(self) else 0
+        if top > len(self.row_of):
+            self.row_of = np.full(top, -1, dtype=np.int64)
         else:
             self.row_of[:] = -1
-        self.row_of[self.fid] = np.arange(len(self.fid))
+        self.row_of[self.fid] = np.arange(len(self))
         counts = np.bincount(self.cell, minlength=self.n_cells)
         self.cell_counts = counts
         self.cell_starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        self.eligible_in_cell = self.cell_sums(self.eligible) if hasattr(self, "eligible") else None
+        self.eligible_in_cell = self.cell_sums(self.eligible)
 
     def cell_sums(self, values: np.ndarray) -> np.ndarray:
         """Sums of ``values`` (n, or n x K) within each cell: shape (n_cells,) or (n_cells, K)."""

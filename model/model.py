@@ -146,7 +146,7 @@ class ZoneModel(mesa.Model):
         )
         if not self.live.any():
             return
-        self._u = self.dice.uniform("aware", f.fid, len(self.measures))
+        self._u = self.dice.uniform("aware", f.slot, len(self.measures))
         new = behaviour.become_aware(f, self.live.T, self._zone_share, self.measures, self._u)
         rows, cols = np.divmod(np.flatnonzero(new), new.shape[1])
         true_ratio = self.benefit[rows, cols] / behaviour.profit(f)[rows]
@@ -156,7 +156,7 @@ class ZoneModel(mesa.Model):
         """Reviewing firms learn from peers, adopters below cost drop out, and aware eligible
         firms decide by logit; for 10b a yes puts the firm in the queue for vertical space."""
         f, prm = self.firms, self.prm
-        review = self.dice.uniform("review", f.fid) < prm["decision.review_prob"]
+        review = self.dice.uniform("review", f.slot) < prm["decision.review_prob"]
         behaviour.learn_from_peers(f, self.benefit, review, prm["decision.learning_weight"])
         behaviour.drop_out(f, self.benefit, self.measures, review, prm["decision.dropout_reviews"])
         f.adopted[:, self._far] = f.upper  # 10b is held while the firm is in vertical space
@@ -177,7 +177,7 @@ class ZoneModel(mesa.Model):
         self.waiting_floor = np.zeros(len(self.zone_ids))
         if len(queued) == 0:
             return
-        order = queued[np.argsort(self.dice.uniform("place", f.fid)[queued], kind="stable")]
+        order = queued[np.argsort(self.dice.uniform("place", f.slot)[queued], kind="stable")]
         free = space.free(upper=True)
         for i in order:
             z = f.zone[i]
@@ -213,7 +213,7 @@ class ZoneModel(mesa.Model):
     def grow(self) -> None:
         """Gibrat growth plus reinvested policy profit, capped by credit, then by floor space."""
         f, prm = self.firms, self.prm
-        eps = self.dice.stream("grow").laplace(0.0, np.sqrt(0.5), int(f.fid.max()) + 1)[f.fid]
+        eps = self.dice.stream("grow").laplace(0.0, np.sqrt(0.5), int(f.slot.max()) + 1)[f.slot]
         wanted = behaviour.desired_growth(f, prm, f.policy_profit, eps)
         wanted = np.minimum(
             wanted, np.maximum(behaviour.credit_cap(f, prm, self._credit_relief), f.base)
@@ -237,7 +237,7 @@ class ZoneModel(mesa.Model):
         Moving in or entering needs room in the zone."""
         f, prm = self.firms, self.prm
         p = behaviour.exit_probability(f, prm, f.policy_profit)
-        leaving = (self.dice.uniform("exit", f.fid) < p) | (f.base < prm["firms.min_revenue"])
+        leaving = (self.dice.uniform("exit", f.slot) < p) | (f.base < prm["firms.min_revenue"])
         self._flows["exits"] = np.bincount(f.zone[leaving], minlength=len(self.zone_ids))
         for fid in f.fid[leaving]:
             self._agents_by_fid.pop(int(fid)).remove()
@@ -321,7 +321,7 @@ class ZoneModel(mesa.Model):
         self._flows["relocations_in"] = np.zeros(z_count, dtype=int)
         self._flows["relocations_out"] = np.zeros(z_count, dtype=int)
         rng = self.dice.stream("relocate")
-        draws = rng.random(int(f.fid.max()) + 1)[f.fid]
+        draws = rng.random(int(f.slot.max()) + 1)[f.slot]
         reviewing = np.flatnonzero((draws < prm["relocation.review_prob"]) & staying)
         if len(reviewing) == 0:
             return

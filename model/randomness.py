@@ -2,9 +2,10 @@
 
 Every stochastic process (awareness, decisions, growth, exit, entry, ...) draws from its own
 numpy Generator, keyed by the model's root seed, the process and the month. Draws that
-concern firms are indexed by firm id. So firm 17's dice for the awareness of measure 6 in
-month 30 are the same in every scenario run with the same seed, and a scenario that changes
-one process does not shift the random numbers of any other.
+concern firms are indexed by the firm's slot (its permanent place in firm-aligned draws; a
+departed firm's slot is reused by a later entrant). So a starting firm's dice for the
+awareness of measure 6 in month 30 are the same in every scenario run with the same seed,
+and a scenario that changes one process does not shift the random numbers of any other.
 
 Each stream is an SFC64 generator seeded with a distinct integer per (process, month),
 offset from a key drawn once from ``model.rng``: all randomness flows from the model's seeded
@@ -31,8 +32,8 @@ class Dice:
         seed = self._key + (PROCESSES.index(process) << MONTH_BITS) + self.month
         return np.random.Generator(np.random.SFC64(seed))
 
-    def uniform(self, process: str, fid: np.ndarray, columns: int | None = None) -> np.ndarray:
-        """Uniform [0, 1) draws aligned on firm id, shape (len(fid),) or (len(fid), columns)."""
-        size = int(fid.max()) + 1 if len(fid) else 0
+    def uniform(self, process: str, slot: np.ndarray, columns: int | None = None) -> np.ndarray:
+        """Uniform [0, 1) draws aligned on firm slots, shape (n,) or (n, columns)."""
+        size = int(slot.max()) + 1 if len(slot) else 0
         shape = (size,) if columns is None else (size, columns)
-        return self.stream(process).random(shape, dtype=np.float32).take(fid, axis=0)
+        return self.stream(process).random(shape, dtype=np.float32).take(slot, axis=0)
