@@ -134,7 +134,12 @@ class ZoneModel(mesa.Model):
         fixed firm attributes and is set when a firm is created."""
         f = self.firms
         ctx = Context(self.prm, self.space.rent[f.zone])
-        self.effects: list[Effect] = [fn(f, m, ctx) for fn, m in self.mechanisms]
+        # A measure enabled nowhere can never be used: nothing to assess.
+        enabled = self.measures.enabled_in.any(axis=1)
+        self.effects: list[Effect] = [
+            fn(f, m, ctx) if on else Effect()
+            for (fn, m), on in zip(self.mechanisms, enabled, strict=True)
+        ]
         self.benefit = self._effect_matrix("benefit", np.float32)
         self.fixed_extra = self._effect_matrix("fixed_cost", np.float64)
 
