@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from types import SimpleNamespace
 
 import mesa
@@ -31,6 +32,10 @@ from .space import ZoneSpace
 from .tables import sector_mix, sector_table, zone_table
 
 FAR_MEASURE = "10b"
+
+
+def _is_zero(value) -> bool:
+    return np.isscalar(value) and value == 0.0
 
 
 class ZoneModel(mesa.Model):
@@ -136,10 +141,16 @@ class ZoneModel(mesa.Model):
         ctx = Context(self.prm, self.space.rent[f.zone])
         # A measure enabled nowhere can never be used: nothing to assess.
         enabled = self.measures.enabled_in.any(axis=1)
-        self.effects: list[Effect] = [
+        effects = [
             fn(f, m, ctx) if on else Effect()
             for (fn, m), on in zip(self.mechanisms, enabled, strict=True)
         ]
+        self._nonzero = {
+            field.name: [
+                (k, v) for k, e in enumerate(effects) if not _is_zero(v := getattr(e, field.name))
+            ]
+            for field in fields(Effect)
+        }
         self.benefit = self._effect_matrix("benefit", np.float32)
         self.fixed_extra = self._effect_matrix("fixed_cost", np.float64)
 
@@ -391,23 +402,18 @@ class ZoneModel(mesa.Model):
         flat = np.bincount(f.zone * s + f.sector, minlength=len(self.zone_ids) * s)
         return flat.reshape(len(self.zone_ids), s).astype(float)
 
-    def _nonzero_effects(self, field: str) -> list[tuple[int, np.ndarray | float]]:
-        """(measure column, value) for the measures whose effect ``field`` is not zero."""
-        values = ((k, getattr(e, field)) for k, e in enumerate(self.effects))
-        return [(k, v) for k, v in values if not (np.isscalar(v) and v == 0.0)]
-
     def _effect_matrix(self, field: str, dtype) -> np.ndarray:
         """One effect field for every firm and measure (n x K; filled measure by measure,
         so stored measure-major and returned transposed)."""
-        matrix = np.zeros((len(self.effects), len(self.firms)), dtype=dtype)
-        for k, value in self._nonzero_effects(field):
+        matrix = np.zeros((len(self.measures), len(self.firms)), dtype=dtype)
+        for k, value in self._nonzero[field]:
             matrix[k] = value
         return matrix.T
 
     def _sum_effect(self, field: str, adopted: np.ndarray) -> np.ndarray:
         """Sum over adopted measures of one effect field, per firm."""
         total = np.zeros(len(self.firms))
-        for k, value in self._nonzero_effects(field):
+        for k, value in self._nonzero[field]:
             total += adopted[:, k] * value
         return total
 
