@@ -81,24 +81,7 @@ class ZoneModel(mesa.Model):
         for z in range(len(self.zone_ids)):
             Developer(self, z)
 
-        # Entry is calibrated on the world without the plan, so that every scenario run with
-        # the same seed starts from the same stream of potential entrants.
-        self.live = np.zeros_like(self.measures.enabled_in)
-        counts = self._firm_counts()
-        planned = self.prm.vector("zone.{}.firms", self.zone_ids)[:, None] * scenario.firm_scale
-        expected = planned * sector_mix().to_numpy()
-        self.location = LocationChoice(self.prm, expected, counts, self.space.rent)
-        p_in, _ = self.location.entry_probabilities(self._location_utilities(np.zeros_like(counts)))
-        # Potential entrants per month and sector: enough to replace the exits expected at the
-        # start, before any measure applies.
-        f = self.firms
-        no_policy = np.zeros(len(f))
-        expected_exits = np.bincount(
-            f.sector,
-            weights=behaviour.exit_probability(f, self.prm, no_policy),
-            minlength=len(self.sector_ids),
-        )
-        self.potential_entrants = expected_exits / p_in
+        self._calibrate_entry(scenario.firm_scale)
 
         self.waiting_floor = np.zeros(len(self.zone_ids))
         self.recorder = Recorder(self.months, self.zone_ids, self.measure_ids)
@@ -186,23 +169,24 @@ class ZoneModel(mesa.Model):
         f.adopted |= yes
 
     def move_up_the_floors(self) -> None:
-        """Firms queued for vertical space move in, in random order, while it lasts."""
+        """Firms queued for vertical space move in, zone by zone in a random queue order,
+        while it lasts; the rest keep waiting (developers see them as demand)."""
         f, space = self.firms, self.space
         space.count_occupancy(f)
         queued = np.flatnonzero(f.wants_upper & ~f.upper)
-        self.waiting_floor = np.zeros(len(self.zone_ids))
-        if len(queued) == 0:
-            return
-        order = queued[np.argsort(self.dice.uniform("place", f.slot)[queued], kind="stable")]
-        free = space.free(upper=True)
-        for i in order:
-            z = f.zone[i]
-            if f.floor[i] <= free[z]:
-                free[z] -= f.floor[i]
-                f.upper[i], f.wants_upper[i] = True, False
-                f.adopted[i, self._far] = f.aware[i, self._far] = True
-            else:
-                self.waiting_floor[z] += f.floor[i]
+        key = self.dice.uniform("place", f.slot)[queued]
+        order = queued[np.lexsort((key, f.zone[queued]))]
+        zone, floor = f.zone[order], f.floor[order]
+        taken = np.cumsum(floor)
+        zone_starts = np.r_[True, zone[1:] != zone[:-1]]
+        before_zone = np.maximum.accumulate(np.where(zone_starts, taken - floor, 0.0))
+        moving = taken - before_zone <= space.free(upper=True)[zone]
+        movers = order[moving]
+        f.upper[movers], f.wants_upper[movers] = True, False
+        f.adopted[movers, self._far] = f.aware[movers, self._far] = True
+        self.waiting_floor = np.bincount(
+            zone[~moving], weights=floor[~moving], minlength=len(self.zone_ids)
+        )
         space.count_occupancy(f)
 
     def operate(self) -> None:
@@ -236,6 +220,7 @@ class ZoneModel(mesa.Model):
         )
         per_revenue = f.floor_intensity * self._space_thrift()[f.zone]
         floor = self.space.ration(f, wanted * per_revenue)
+        # relative tolerance: a firm granted all it asked for is not constrained by rounding
         f.space_constrained = floor < wanted * per_revenue * (1 - 1e-9)
         f.base = np.where(f.space_constrained, floor / per_revenue, wanted)
         f.floor = floor
@@ -264,10 +249,25 @@ class ZoneModel(mesa.Model):
         self._relocate(v, staying=~leaving)
         self.space.count_occupancy(f, present=~leaving)
         entrants = self._enter(v)
-        f.replace(~leaving, *entrants) if entrants else f.replace(~leaving)
+        f.replace(~leaving, *(entrants or ()))
         self.space.count_occupancy(f)
 
     # ------------------------------------------------------------------ entry and relocation
+    def _calibrate_entry(self, firm_scale: float) -> None:
+        """Location utilities, and the stream of potential entrants per sector and month:
+        enough to replace the exits expected at the start. Calibrated on the world without
+        the plan, so every scenario run with the same seed sees the same potential entrants."""
+        self.live = np.zeros_like(self.measures.enabled_in)
+        counts = self._firm_counts()
+        planned = self.prm.vector("zone.{}.firms", self.zone_ids)[:, None] * firm_scale
+        expected = planned * sector_mix().to_numpy()
+        self.location = LocationChoice(self.prm, expected, counts, self.space.rent)
+        p_in, _ = self.location.entry_probabilities(self._location_utilities(np.zeros_like(counts)))
+        f = self.firms
+        exits = behaviour.exit_probability(f, self.prm, np.zeros(len(f)))
+        expected_exits = np.bincount(f.sector, weights=exits, minlength=len(self.sector_ids))
+        self.potential_entrants = expected_exits / p_in
+
     def _location_utilities(self, policy_index: np.ndarray) -> np.ndarray:
         counts = self._firm_counts()
         room = self._room_by_sector()
