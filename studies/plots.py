@@ -1,5 +1,5 @@
-"""Figures of a study: uptake over time per measure, headline KPIs over time with 95% bands,
-and an uptake heatmap measure x zone.
+"""Figures of a study: uptake over time per measure, headline KPIs over time with 95% bands
+(all zones, and per zone), and an uptake heatmap measure x zone.
 
 Figures are drawn on :class:`matplotlib.figure.Figure` objects and saved with the Agg canvas,
 without pyplot, so importing this module changes no global matplotlib state (a notebook keeps
@@ -17,7 +17,7 @@ from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..model import Policy, measure_table, zone_table
 from .storage import write_atomic
@@ -132,6 +132,50 @@ def headline_kpis(kpis: pd.DataFrame, path: Path) -> Path:
     return _save(fig, path)
 
 
+ZONE_PANELS = {
+    "firms": "firms",
+    "revenue_rmb_m": "revenue",
+    "floor_stock_m2": "floor stock",
+    "rent_rmb_m2_day": "rent",
+}
+
+
+def kpis_by_zone(kpis: pd.DataFrame, path: Path) -> Path:
+    """Main KPIs per zone over time: a row per KPI, a column per zone, one line per
+    scenario (mean over replications, 95% CI of the mean as a band)."""
+    scenarios = list(dict.fromkeys(kpis["scenario"]))
+    zones = list(zone_table().index)
+    n_rep = kpis["replication"].nunique()
+    fig = _figure((3.2 * len(zones), 2.4 * len(ZONE_PANELS)))
+    axes = fig.subplots(len(ZONE_PANELS), len(zones), sharex=True, squeeze=False)
+    colours = colormaps["tab10"]
+    for row, (kpi, label) in enumerate(ZONE_PANELS.items()):
+        for col, zone in enumerate(zones):
+            ax = axes[row, col]
+            in_zone = kpis[kpis["zone"] == zone]
+            for i, scenario in enumerate(scenarios):
+                g = in_zone[in_zone["scenario"] == scenario].groupby("month")[kpi]
+                mean, sd, n = g.mean(), g.std(), g.count()
+                x = _years(mean.index)
+                ax.plot(x, mean, color=colours(i), label=scenario, lw=1.2)
+                if n_rep > 1:
+                    half = sd / np.sqrt(n) * (n - 1).map(t975)
+                    ax.fill_between(x, mean - half, mean + half, color=colours(i), alpha=0.2, lw=0)
+            ax.grid(alpha=0.3)
+            ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
+            if row == 0:
+                ax.set_title(zone)
+            if col == 0:
+                ax.set_ylabel(f"{label} ({unit(kpi)})")
+            if row == len(ZONE_PANELS) - 1:
+                ax.set_xlabel("year")
+                ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+    axes[0, 0].legend(title="scenario", fontsize="small")
+    band = "shaded: 95% CI of the mean" if n_rep > 1 else "one replication, no band"
+    fig.suptitle(f"Main KPIs by zone: mean of {n_rep} replications ({band})")
+    return _save(fig, path)
+
+
 def uptake_heatmap(
     uptake: pd.DataFrame, scenario: str, path: Path, policy: Policy | None = None
 ) -> Path:
@@ -190,7 +234,10 @@ def write_figures(out_dir: Path, policies: Mapping[str, Policy] | None = None) -
     uptake = pd.read_parquet(out_dir / "uptake.parquet")
     fig_dir = out_dir / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
-    paths = [headline_kpis(kpis, fig_dir / "headline_kpis.png")]
+    paths = [
+        headline_kpis(kpis, fig_dir / "headline_kpis.png"),
+        kpis_by_zone(kpis, fig_dir / "kpis_by_zone.png"),
+    ]
     if (first := _first_with_measures(uptake, policies)) is not None:
         policy = (policies or {}).get(first)
         paths += [
