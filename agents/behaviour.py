@@ -124,11 +124,17 @@ def credit_cap(f, prm, credit_relief: np.ndarray) -> np.ndarray:
     return (f.credit_limit + credit_relief) / prm["credit.wc_ratio"]
 
 
-def exit_probability(f, prm, policy_profit: np.ndarray) -> np.ndarray:
+def size_factor(f, prm) -> np.ndarray:
+    """(revenue / reference revenue) ^ -exit.size_elasticity: larger firms exit less."""
+    return (f.base / prm["firms.reference_revenue"]) ** -prm["exit.size_elasticity"]
+
+
+def exit_probability(f, prm, policy_profit: np.ndarray, size_norm: float = 1.0) -> np.ndarray:
     """Monthly exit chance: the annual rate as a monthly hazard, higher in the first year,
-    lower for larger firms and for firms the policy makes more profitable."""
+    lower for larger firms and for firms the policy makes more profitable. ``size_norm`` is
+    the mean size factor of the starting firms, so that they exit at the annual rate."""
     base = -np.expm1(np.log1p(-prm["exit.annual_rate"]) / MONTHS)
     young = np.where(f.age < MONTHS, prm["exit.young_multiplier"], 1.0)
-    size = (f.base / prm["firms.reference_revenue"]) ** -prm["exit.size_elasticity"]
+    size = size_factor(f, prm) / size_norm
     relief = np.exp(-prm["exit.benefit_elasticity"] * policy_profit / profit(f))
     return np.minimum(base * young * size * relief, 1.0)

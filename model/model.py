@@ -237,7 +237,7 @@ class ZoneModel(mesa.Model):
         reconsider their zone; new firms choose among the zones and the outside option.
         Moving in or entering needs room in the zone."""
         f, prm = self.firms, self.prm
-        p = behaviour.exit_probability(f, prm, f.policy_profit)
+        p = behaviour.exit_probability(f, prm, f.policy_profit, self._exit_size_norm)
         leaving = (self.dice.uniform("exit", f.slot) < p) | (f.base < prm["firms.min_revenue"])
         self._flows["exits"] = np.bincount(f.zone[leaving], minlength=len(self.zone_ids))
         for fid in f.fid[leaving]:
@@ -245,7 +245,7 @@ class ZoneModel(mesa.Model):
         self.space.count_occupancy(f, present=~leaving)
 
         pull = self.measures.sector_ok * self.measures.attraction[:, None]
-        v = self._location_utilities(self.live.T.astype(float) @ pull)
+        v = self._location_utilities(self.live.T.astype(float) @ pull, present=~leaving)
         self._relocate(v, staying=~leaving)
         self.space.count_occupancy(f, present=~leaving)
         entrants = self._enter(v)
@@ -255,21 +255,32 @@ class ZoneModel(mesa.Model):
     # ------------------------------------------------------------------ entry and relocation
     def _calibrate_entry(self, firm_scale: float) -> None:
         """Location utilities, and the stream of potential entrants per sector and month:
-        enough to replace the exits expected at the start. Calibrated on the world without
-        the plan, so every scenario run with the same seed sees the same potential entrants."""
+        enough to replace the exits expected at the start, allowing for entrants' own higher
+        first-year exits. Calibrated on the world without the plan, so every scenario run with
+        the same seed sees the same potential entrants."""
         self.live = np.zeros_like(self.measures.enabled_in)
+        self._exit_size_norm = float(behaviour.size_factor(self.firms, self.prm).mean())
         counts = self._firm_counts()
         planned = self.prm.vector("zone.{}.firms", self.zone_ids)[:, None] * firm_scale
         expected = planned * sector_mix().to_numpy()
         self.location = LocationChoice(self.prm, expected, counts, self.space.rent)
         p_in, _ = self.location.entry_probabilities(self._location_utilities(np.zeros_like(counts)))
-        f = self.firms
-        exits = behaviour.exit_probability(f, self.prm, np.zeros(len(f)))
+        f, prm = self.firms, self.prm
+        exits = behaviour.exit_probability(f, prm, np.zeros(len(f)), self._exit_size_norm)
         expected_exits = np.bincount(f.sector, weights=exits, minlength=len(self.sector_ids))
-        self.potential_entrants = expected_exits / p_in
+        # In a steady state entrants replace exits net of their own first-year losses.
+        typical = SimpleNamespace(
+            base=self.factory.revenue_median * prm["entry.size_factor"],
+            age=np.zeros(len(self.sector_ids)),
+            margin=self.factory.by_sector["margin"],
+            revenue=self.factory.revenue_median * prm["entry.size_factor"],
+        )
+        first_month = behaviour.exit_probability(typical, prm, 0.0, self._exit_size_norm)
+        first_year_survival = (1 - first_month) ** 12
+        self.potential_entrants = expected_exits / p_in / first_year_survival
 
-    def _location_utilities(self, policy_index: np.ndarray) -> np.ndarray:
-        counts = self._firm_counts()
+    def _location_utilities(self, policy_index: np.ndarray, present=None) -> np.ndarray:
+        counts = self._firm_counts(present)
         room = self._room_by_sector()
         return self.location.utilities(self.space.rent, counts, policy_index, room)
 
@@ -388,6 +399,8 @@ class ZoneModel(mesa.Model):
         fid = np.arange(f.next_fid, f.next_fid + len(zone))
         age = np.zeros(len(zone), dtype=int)
         cols, mats = self.factory.make(fid, zone, sector, revenue, floor, age, rng)
+        # floor per unit of revenue at starting rents: growth applies the rent in force
+        cols["floor_intensity"] = floor / (revenue * self._space_thrift()[zone])
         mats["eligible"] = self.measures.eligible(SimpleNamespace(**cols), self.prm)
         cols["upper"] = upper
         mats["adopted"][:, self._far] = upper
@@ -396,10 +409,11 @@ class ZoneModel(mesa.Model):
             self._agents_by_fid[int(i)] = Enterprise(self, int(i))
         return cols, mats
 
-    def _firm_counts(self) -> np.ndarray:
-        """Firms per zone and sector (Z x S)."""
+    def _firm_counts(self, present: np.ndarray | None = None) -> np.ndarray:
+        """Firms per zone and sector (Z x S), counting only those ``present`` if given."""
         f, s = self.firms, len(self.sector_ids)
-        flat = np.bincount(f.zone * s + f.sector, minlength=len(self.zone_ids) * s)
+        weights = None if present is None else present.astype(float)
+        flat = np.bincount(f.cell, weights=weights, minlength=len(self.zone_ids) * s)
         return flat.reshape(len(self.zone_ids), s).astype(float)
 
     def _effect_matrix(self, field: str, dtype) -> np.ndarray:
