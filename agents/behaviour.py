@@ -19,7 +19,7 @@ def expit(x: np.ndarray) -> np.ndarray:
 def adopter_shares(f, n_zones: int, n_sectors: int) -> tuple[np.ndarray, np.ndarray]:
     """Adopters as a share of eligible firms: per zone and measure (Z x K), and per cell
     (zone and sector) and measure (Z*S x K). 0 where nobody is eligible."""
-    adopted = f.sparse_cell_sums(f.adopted)
+    (adopted,) = f.sparse_cell_sums(f.adopted)
     eligible = f.eligible_in_cell
     zone_adopted = adopted.reshape(n_zones, n_sectors, -1).sum(axis=1)
     zone_eligible = eligible.reshape(n_zones, n_sectors, -1).sum(axis=1)
@@ -86,8 +86,7 @@ def learn_from_peers(f, benefit: np.ndarray, review: np.ndarray, weight: float) 
     """Aware non-adopters that review move their belief (benefit / profit) toward the mean
     realised benefit of adopters in their zone and sector (mechanisms.md 1.4).
     ``benefit`` is each firm's annual benefit from each measure (n x K, RMB million)."""
-    count = f.sparse_cell_sums(f.adopted)
-    realised = f.sparse_cell_sums(f.adopted, benefit, per_row=1 / profit(f))
+    count, realised = f.sparse_cell_sums(f.adopted, benefit, per_row=1 / profit(f))
     mean = np.divide(realised, count, out=np.zeros_like(realised), where=count > 0)
     learners = f.aware & ~f.adopted & review[:, None] & (count > 0).take(f.cell, axis=0)
     rows, cols = np.divmod(np.flatnonzero(learners), learners.shape[1])

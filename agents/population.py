@@ -98,17 +98,19 @@ class FirmTable:
             out[occupied] = np.add.reduceat(values, starts, axis=0, dtype=dtype)
         return out
 
-    def sparse_cell_sums(self, mask, weights=None, per_row=None) -> np.ndarray:
-        """Per cell and measure, the count (or the sum of ``weights`` x ``per_row``) over the
-        entries where ``mask`` (n x K) is True; fast when few entries are True.
-        Shape (n_cells, K)."""
+    def sparse_cell_sums(self, mask, *weights, per_row=None) -> list[np.ndarray]:
+        """Per cell and measure: the count of entries where ``mask`` (n x K) is True, then for
+        each of ``weights`` (n x K) the sum over those entries (times ``per_row``, if given).
+        Fast when few entries are True. Each result has shape (n_cells, K)."""
         k = mask.shape[1]
         rows, cols = np.divmod(np.flatnonzero(mask), k)
-        w = None if weights is None else weights[rows, cols]
-        if per_row is not None:
-            w = w * per_row[rows]
-        sums = np.bincount(self.cell[rows] * k + cols, weights=w, minlength=self.n_cells * k)
-        return sums.reshape(self.n_cells, k).astype(float)
+        idx = self.cell[rows] * k + cols
+        size = self.n_cells * k
+        sums = [np.bincount(idx, minlength=size)]
+        for w in weights:
+            values = w[rows, cols] if per_row is None else w[rows, cols] * per_row[rows]
+            sums.append(np.bincount(idx, weights=values, minlength=size))
+        return [total.reshape(self.n_cells, k).astype(float) for total in sums]
 
     def row(self, fid: int) -> int:
         """Row of firm ``fid``; raises KeyError if it has left."""

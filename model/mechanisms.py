@@ -41,13 +41,16 @@ class Effect:
 
 
 class Context:
-    """What mechanisms read besides the firms: parameters and zone rents per firm."""
+    """What mechanisms read besides the firms: parameters, zone rents per firm, and the trade
+    terms that several mechanisms share (computed once)."""
 
-    def __init__(self, prm: Parameters, rent_per_firm: np.ndarray):
+    def __init__(self, prm: Parameters, rent_per_firm: np.ndarray, firms):
         self.prm = prm
         self.rent = rent_per_firm  # RMB/m²/day
         self.days_per_year = prm["time.days_per_year"]
         self.loan_rate = prm["finance.loan_rate"]
+        self.trade_share = trade_share(firms)
+        self.tau = trade_semi_elasticity(firms, prm)
 
 
 def trade_share(f) -> np.ndarray:
@@ -60,10 +63,9 @@ def trade_semi_elasticity(f, prm: Parameters) -> np.ndarray:
     return prm["trade.tau_general"] + prm["trade.tau_perishable_extra"] * f.perishable_share
 
 
-def time_gain(f, days: Array, prm: Parameters) -> np.ndarray:
+def time_gain(f, days: Array, ctx: Context) -> np.ndarray:
     """Annual profit from the extra trade that ``days`` less waiting brings."""
-    extra = np.expm1(trade_semi_elasticity(f, prm) * days)
-    return f.margin * f.revenue * trade_share(f) * extra
+    return f.margin * f.revenue * ctx.trade_share * np.expm1(ctx.tau * days)
 
 
 def floor_rent_per_year(floor: Array, rent: Array, ctx: Context) -> Array:
@@ -114,7 +116,7 @@ def classic_cars(f, m, ctx: Context) -> Effect:
 def art_approval(f, m, ctx: Context) -> Effect:
     days = m("approval_days_saved")
     carrying = f.imports * days / ctx.days_per_year * m("carrying_rate")
-    return Effect(benefit=carrying + time_gain(f, days, ctx.prm), approval_days=days)
+    return Effect(benefit=carrying + time_gain(f, days, ctx), approval_days=days)
 
 
 def pledge_finance(f, m, ctx: Context) -> Effect:
@@ -151,13 +153,13 @@ def offshore_trade(f, m, ctx: Context) -> Effect:
 
 def single_window(f, m, ctx: Context) -> Effect:
     days = m("days_saved")
-    return Effect(benefit=m("paperwork_saving") + time_gain(f, days, ctx.prm), days=days)
+    return Effect(benefit=m("paperwork_saving") + time_gain(f, days, ctx), days=days)
 
 
 def seafood_access(f, m, ctx: Context) -> Effect:
     days = m("days_saved")
     freshness = f.imports * f.perishable_share * days * m("freshness_decay")
-    return Effect(benefit=freshness + time_gain(f, days, ctx.prm), days=days)
+    return Effect(benefit=freshness + time_gain(f, days, ctx), days=days)
 
 
 def mixed_use(f, m, ctx: Context) -> Effect:
@@ -192,7 +194,7 @@ def aviation_titles(f, m, ctx: Context) -> Effect:
 
 def yangshan_link(f, m, ctx: Context) -> Effect:
     days = m("days_saved")
-    return Effect(benefit=time_gain(f, days, ctx.prm), days=days)
+    return Effect(benefit=time_gain(f, days, ctx), days=days)
 
 
 def cross_customs_display(f, m, ctx: Context) -> Effect:

@@ -121,7 +121,7 @@ class ZoneModel(mesa.Model):
         month's closing state and used in the next month's decisions. Eligibility depends on
         fixed firm attributes and is set when a firm is created."""
         f = self.firms
-        ctx = Context(self.prm, self.space.rent[f.zone])
+        ctx = Context(self.prm, self.space.rent[f.zone], f)
         # A measure enabled nowhere can never be used: nothing to assess.
         enabled = self.measures.enabled_in.any(axis=1)
         effects = [
@@ -444,7 +444,7 @@ class ZoneModel(mesa.Model):
             return cells.reshape(z, len(self.sector_ids), -1).sum(axis=1).T
 
         eligible = by_zone(f.eligible_in_cell)
-        adopted = by_zone(f.sparse_cell_sums(f.adopted))
+        adopted, benefit = (by_zone(x) for x in f.sparse_cell_sums(f.adopted, self.benefit))
         self.recorder.record_uptake(
             self.month,
             {
@@ -454,7 +454,7 @@ class ZoneModel(mesa.Model):
                 "uptake_share": np.divide(
                     adopted, eligible, out=np.zeros_like(adopted), where=eligible > 0
                 ),
-                "annual_benefit_rmb_m": by_zone(f.sparse_cell_sums(f.adopted, self.benefit)),
+                "annual_benefit_rmb_m": benefit,
             },
         )
 
