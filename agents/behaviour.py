@@ -8,12 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-MONTHS = 12.0  # rates in the parameter table are per year; the step is a month
-
-
-def expit(x: np.ndarray) -> np.ndarray:
-    """Logistic function (the tanh form does not overflow)."""
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+from ..model.calendar import MONTHS
 
 
 def adopter_shares(f, n_zones: int, n_sectors: int) -> tuple[np.ndarray, np.ndarray]:
@@ -33,21 +28,20 @@ def adopter_shares(f, n_zones: int, n_sectors: int) -> tuple[np.ndarray, np.ndar
 def become_aware(f, live: np.ndarray, zone_share: np.ndarray, book, u: np.ndarray) -> np.ndarray:
     """Bass awareness. The monthly hazard, intensity x p + q x (adopter share in the zone), is
     set per zone and measure (live: Z x K) and is exactly zero where the measure is off.
-
-    ``u`` (n x K uniforms) is consumed: for the newly aware it is rescaled to u / P(aware),
-    which is again uniform and independent of becoming aware, so the same array can drive
-    this month's adoption decision. Returns the newly aware firms (n x K)."""
+    ``u`` holds the month's uniforms (n x K). Returns the newly aware firms (n x K)."""
     rate = book.intensity * book.p + book.q * zone_share
     prob = np.where(live, -np.expm1(-rate / MONTHS), 0.0).astype(np.float32).take(f.zone, axis=0)
     new = (u < prob) & ~f.aware
-    np.divide(u, prob, out=u, where=new)
     f.aware |= new
     return new
 
 
+PROFIT_FLOOR = 1e-6  # RMB million: keeps ratios to profit finite for firms near zero revenue
+
+
 def profit(f) -> np.ndarray:
-    """Annual operating profit, RMB million (floored to keep ratios finite)."""
-    return np.maximum(f.margin * f.revenue, 1e-6)
+    """Annual operating profit, RMB million (floored at PROFIT_FLOOR)."""
+    return np.maximum(f.margin * f.revenue, PROFIT_FLOOR)
 
 
 def annuity_factor(rate: float, years: float) -> float:
@@ -55,9 +49,17 @@ def annuity_factor(rate: float, years: float) -> float:
     return (1 - (1 + rate) ** -years) / rate
 
 
-def decide(f, live, cell_share, fixed_extra, book, prm, review, u) -> np.ndarray:
-    """Logit adoption among aware, eligible non-adopters that review this month, on the
-    believed NPV (relative to annual profit), peers in the same zone and sector, and size.
+def decide(f, live, cell_share, fixed_extra, book, prm, review) -> np.ndarray:
+    """Adoption among aware, eligible non-adopters that review this month: a random-utility
+    logit with a persistent taste per firm and measure. A firm adopts when
+
+        alpha_k + beta_npv NPV/profit + beta_peer (adopter share in its zone and sector)
+        + beta_size ln(revenue / reference) > taste_ik,
+
+    where taste_ik is a standard logistic draw made when the firm was created. Among firms
+    alike, the share that adopts is the logistic function of the utility; a firm that declines
+    stays out until its utility rises (benefit, beliefs or peers), instead of adopting by
+    chance at a later review.
 
     live is Z x K; cell_share is cells x K; fixed_extra (n x K) is size-dependent one-off
     cost on top of each measure's fixed cost. Returns the firms that say yes (n x K); the
@@ -78,7 +80,7 @@ def decide(f, live, cell_share, fixed_extra, book, prm, review, u) -> np.ndarray
         + prm["decision.beta_size"] * size
     )
     yes = np.zeros_like(f.adopted)
-    yes[rows, cols] = u[rows, cols] < expit(utility)
+    yes[rows, cols] = utility > f.taste[rows, cols]
     return yes
 
 
@@ -113,7 +115,9 @@ def desired_growth(f, prm, policy_profit: np.ndarray, eps: np.ndarray) -> np.nda
     base revenue each firm would reach this month if nothing held it back."""
     size = f.base / prm["firms.reference_revenue"]
     sigma = prm["growth.sigma_ref"] * size ** -prm["growth.size_exponent"] / np.sqrt(MONTHS)
-    policy = prm["growth.reinvest_share"] * policy_profit / np.maximum(f.revenue, 1e-9) / MONTHS
+    policy = (
+        prm["growth.reinvest_share"] * policy_profit / np.maximum(f.revenue, PROFIT_FLOOR) / MONTHS
+    )
     return f.base * np.exp(f.drift / MONTHS + policy + sigma * eps)
 
 

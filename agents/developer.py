@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from ..model.calendar import MONTHS
+
 if TYPE_CHECKING:
     from ..model.model import ZoneModel
 
@@ -27,9 +29,10 @@ class Developer(mesa.Agent):
     def __init__(self, model: ZoneModel, zone: int):
         super().__init__(model)
         self.zone = zone
-        self.pipeline = np.zeros(
-            int(model.prm["space.build_lag"])
-        )  # m² completing in 1..lag months
+        lag = int(model.prm["space.build_lag"])
+        if lag < 1:
+            raise ValueError(f"space.build_lag must be at least 1 month, got {lag}")
+        self.pipeline = np.zeros(lag)  # m² completing in 1, 2, ..., lag months
 
     def build(self) -> None:
         """One month: complete what is due, then start new vertical space if it pays: the
@@ -44,10 +47,10 @@ class Developer(mesa.Agent):
         if headroom <= 0 or not self.pays():
             return
         demand = space.upper_occupied[z] + self.model.waiting_floor[z]
-        for_demand = (demand / (1 - prm["space.target_vacancy"]) - planned) * prm[
-            "space.build_share"
-        ]
-        programme = prm["m10b.programme_rate"] / 12 * self.buildable()
+        target = demand / (1 - prm["space.target_vacancy"])
+        for_demand = (target - planned) * prm["space.build_share"]
+        # The programme builds ahead of demand (government-led), for as long as it pays.
+        programme = prm["m10b.programme_rate"] / MONTHS * self.buildable()
         self.pipeline[-1] += float(np.clip(max(for_demand, programme), 0.0, headroom))
 
     def buildable(self) -> float:

@@ -71,6 +71,10 @@ class FirmFactory:
             prm["groups.multiple_log_sd"] * rng.standard_normal(n)
         )
         group_domestic = np.where(mnc, revenue * multiple, 0.0)
+
+        def spread() -> np.ndarray:
+            return np.exp(prm["groups.ratio_log_sd"] * rng.standard_normal(n))
+
         constrained = rng.random(n) < self.constrained_share[sector]
         wc = prm["credit.wc_ratio"] * revenue
         cols.update(
@@ -89,8 +93,8 @@ class FirmFactory:
             floor_intensity=floor / revenue,
             mnc=mnc,
             group_domestic=group_domestic,
-            group_overseas=group_domestic * prm["groups.overseas_ratio"],
-            group_crossborder=group_domestic * prm["groups.crossborder_ratio"],
+            group_overseas=group_domestic * prm["groups.overseas_ratio"] * spread(),
+            group_crossborder=group_domestic * prm["groups.crossborder_ratio"] * spread(),
             group_members=np.where(mnc, 1 + rng.poisson(prm["groups.mean_members"] - 1, n), 0),
             class_a=rng.random(n) < prm["m7a.class_a_share"],
             credit_constrained=constrained,
@@ -110,5 +114,7 @@ class FirmFactory:
                 np.float32
             ),
             "below_cost": np.zeros((n, k), dtype=np.int8),
+            # persistent taste for each measure: standard logistic (see behaviour.decide)
+            "taste": rng.logistic(size=(n, k)).astype(np.float32),
         }
         return cols, mats

@@ -13,6 +13,7 @@ from ..agents import behaviour
 from ..agents.developer import Developer
 from ..agents.enterprise import Enterprise
 from ..agents.population import FirmTable
+from .calendar import MONTHS
 from .firms import FirmFactory
 from .location import LocationChoice
 from .measures import MeasureBook
@@ -38,6 +39,18 @@ def _is_zero(value) -> bool:
     return np.isscalar(value) and value == 0.0
 
 
+def _check_scenario(scenario: ZoneScenario) -> None:
+    """Sizes the model cannot run with, named plainly."""
+    if not isinstance(scenario.months, int) or scenario.months < 0:
+        raise ValueError(f"months must be a whole number >= 0, got {scenario.months!r}")
+    firms = Parameters(scenario.params).vector("zone.{}.firms", list(zone_table().index))
+    if not scenario.firm_scale > 0 or np.rint(firms * scenario.firm_scale).min() < 1:
+        raise ValueError(
+            f"firm_scale {scenario.firm_scale!r} leaves a zone with no firms; "
+            f"it must be at least {0.5 / firms.min():.3g}"
+        )
+
+
 class ZoneModel(mesa.Model):
     """Firms in six zones take up the plan's measures month by month (ODD: docs/ODD.md).
 
@@ -54,6 +67,9 @@ class ZoneModel(mesa.Model):
     def __init__(self, scenario: ZoneScenario | None = None, *, rng=None, **overrides):
         if scenario is None:
             scenario = ZoneScenario(rng=rng, **overrides)
+        elif rng is not None or overrides:
+            raise TypeError("pass either a ZoneScenario or rng and scenario fields, not both")
+        _check_scenario(scenario)
         super().__init__(scenario=scenario)
         self.policy = scenario.policy or Policy.plan_2024()
         self.prm = Parameters(scenario.params)
@@ -94,6 +110,8 @@ class ZoneModel(mesa.Model):
     # ------------------------------------------------------------------ the monthly step
     def step(self) -> None:
         """One month, in the order of the ODD process overview."""
+        if self.month >= self.months:
+            raise RuntimeError(f"the model has reached its horizon of {self.months} months")
         self.month = self.dice.month = self.steps
         self.switch_policies()
         self.learn_of_measures()
@@ -145,15 +163,16 @@ class ZoneModel(mesa.Model):
         )
         if not self.live.any():
             return
-        self._u = self.dice.uniform("aware", f.slot, len(self.measures))
-        new = behaviour.become_aware(f, self.live.T, self._zone_share, self.measures, self._u)
+        u = self.dice.uniform("aware", f.slot, len(self.measures))
+        new = behaviour.become_aware(f, self.live.T, self._zone_share, self.measures, u)
         rows, cols = np.divmod(np.flatnonzero(new), new.shape[1])
         true_ratio = self.benefit[rows, cols] / behaviour.profit(f)[rows]
         f.belief[rows, cols] = true_ratio * f.belief_bias[rows, cols]
 
     def decide_on_measures(self) -> None:
         """Reviewing firms learn from peers, adopters below cost drop out, and aware eligible
-        firms decide by logit; for 10b a yes puts the firm in the queue for vertical space."""
+        firms decide (random-utility logit with a persistent taste); for 10b a yes puts the
+        firm in the queue for vertical space."""
         f, prm = self.firms, self.prm
         review = self.dice.uniform("review", f.slot) < prm["decision.review_prob"]
         behaviour.learn_from_peers(f, self.benefit, review, prm["decision.learning_weight"])
@@ -162,7 +181,7 @@ class ZoneModel(mesa.Model):
         if not self.live.any():
             return
         yes = behaviour.decide(
-            f, self.live.T, self._cell_share, self.fixed_extra, self.measures, prm, review, self._u
+            f, self.live.T, self._cell_share, self.fixed_extra, self.measures, prm, review
         )
         f.wants_upper |= yes[:, self._far]
         yes[:, self._far] = False
@@ -213,6 +232,7 @@ class ZoneModel(mesa.Model):
     def grow(self) -> None:
         """Gibrat growth plus reinvested policy profit, capped by credit, then by floor space."""
         f, prm = self.firms, self.prm
+        # Laplace with scale 1/sqrt(2) has unit variance (its variance is 2 x scale²)
         eps = self.dice.stream("grow").laplace(0.0, np.sqrt(0.5), int(f.slot.max()) + 1)[f.slot]
         wanted = behaviour.desired_growth(f, prm, f.policy_profit, eps)
         wanted = np.minimum(
@@ -244,8 +264,7 @@ class ZoneModel(mesa.Model):
             self._agents_by_fid.pop(int(fid)).remove()
         self.space.count_occupancy(f, present=~leaving)
 
-        pull = self.measures.sector_ok * self.measures.attraction[:, None]
-        v = self._location_utilities(self.live.T.astype(float) @ pull, present=~leaving)
+        v = self._location_utilities(self._policy_index(), present=~leaving)
         self._relocate(v, staying=~leaving)
         self.space.count_occupancy(f, present=~leaving)
         entrants = self._enter(v)
@@ -276,8 +295,20 @@ class ZoneModel(mesa.Model):
             revenue=self.factory.revenue_median * prm["entry.size_factor"],
         )
         first_month = behaviour.exit_probability(typical, prm, 0.0, self._exit_size_norm)
-        first_year_survival = (1 - first_month) ** 12
+        first_year_survival = (1 - first_month) ** MONTHS
         self.potential_entrants = expected_exits / p_in / first_year_survival
+
+    def _policy_index(self) -> np.ndarray:
+        """Pull of each zone on each sector's entrants (Z x S): the attraction of every measure
+        live in the zone, weighted by the share of the sector's firms there that are eligible
+        for it (the sector-wide share where the zone has none of the sector yet)."""
+        z, s = len(self.zone_ids), len(self.sector_ids)
+        eligible = self.firms.eligible_in_cell.reshape(z, s, -1)
+        counts = self._firm_counts()[:, :, None]
+        sector_wide = eligible.sum(axis=0) / np.maximum(counts.sum(axis=0), 1)
+        share = np.where(counts > 0, eligible / np.maximum(counts, 1), sector_wide)
+        pull = self.measures.attraction[:, None] * self.measures.sector_ok  # K x S
+        return np.einsum("kz,ks,zsk->zs", self.live, pull, share)
 
     def _location_utilities(self, policy_index: np.ndarray, present=None) -> np.ndarray:
         counts = self._firm_counts(present)
@@ -385,7 +416,7 @@ class ZoneModel(mesa.Model):
             zone, weights=need, minlength=len(counts)
         )
         fid = np.arange(len(zone))
-        established = np.full(len(zone), 60)  # months: starting firms are past their first year
+        established = np.full(len(zone), int(self.prm["firms.starting_age"]))
         cols, mats = self.factory.make(
             fid, zone, sector, revenue, need * self.floor_scale[zone], established, rng
         )
@@ -449,7 +480,7 @@ class ZoneModel(mesa.Model):
             self.month,
             {
                 "eligible": eligible,
-                "aware": by_zone(f.cell_sums(f.aware)),
+                "aware": by_zone(f.cell_sums(f.aware & f.eligible)),
                 "adopted": adopted,
                 "uptake_share": np.divide(
                     adopted, eligible, out=np.zeros_like(adopted), where=eligible > 0

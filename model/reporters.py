@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-START = pd.Period("2024-09", freq="M")
+from .calendar import START
 
 ZONE_KPIS = {
     # column: (unit, description)
@@ -30,7 +30,7 @@ ZONE_KPIS = {
 
 UPTAKE = {
     "eligible": ("firms", "firms meeting the measure's eligibility rule"),
-    "aware": ("firms", "firms aware of the measure"),
+    "aware": ("firms", "eligible firms aware of the measure"),
     "adopted": ("firms", "firms using the measure"),
     "uptake_share": ("share", "adopted / eligible (0 when none are eligible)"),
     "annual_benefit_rmb_m": ("RMB million/yr", "sum of adopters' annual benefit"),

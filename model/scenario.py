@@ -99,3 +99,11 @@ class ZoneScenario(Scenario):
     params: dict | None = None
     months: int = 120
     firm_scale: float = 1.0
+
+    def __init__(self, *, rng=None, **fields):
+        if unknown := set(fields) - set(self._scenario_defaults):
+            raise TypeError(
+                f"unknown scenario field(s) {sorted(unknown)}; "
+                f"known: {sorted(self._scenario_defaults)}"
+            )
+        super().__init__(rng=rng, **fields)

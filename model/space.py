@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .calendar import MONTHS
 from .parameters import Parameters
-
-MONTHS = 12.0
 
 
 class ZoneSpace:
