@@ -21,7 +21,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..model import Policy, measure_table, zone_table
 from .storage import write_atomic
-from .summary import ALL_ZONES, TRADE, t975, unit, with_all_zones, zones_on
+from .summary import ALL_ZONES, TRADE, share, t975, unit, with_all_zones, zones_on
 
 DPI = 120
 START = pd.Period("2024-09", freq="M")
@@ -57,7 +57,8 @@ def uptake_over_time(
     uptake: pd.DataFrame, scenario: str, path: Path, policy: Policy | None = None
 ) -> Path:
     """Small multiples, one panel per measure that is on somewhere: uptake share over time,
-    one line per zone where the measure is on (mean over replications)."""
+    one line per zone where the measure is on (mean adopted / mean eligible over
+    replications; a gap where no firm is eligible)."""
     data = uptake[uptake["scenario"] == scenario]
     on = _zones_on(policy, data)
     titles = measure_table()["title"]
@@ -65,7 +66,8 @@ def uptake_over_time(
     zones = list(zone_table().index)
     colours = _zone_colours(zones)
     n_rep = data["replication"].nunique()
-    mean = data.groupby(["measure", "zone", "month"])["uptake_share"].mean()
+    counts = data.groupby(["measure", "zone", "month"])[["adopted", "eligible"]].mean()
+    mean = share(counts["adopted"], counts["eligible"])
 
     cols = 4
     rows = max(1, math.ceil(len(measures) / cols))
@@ -96,7 +98,7 @@ def uptake_over_time(
     fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False)
     fig.suptitle(
         f"Uptake share (adopted / eligible firms) by measure and zone, {scenario}: "
-        f"mean of {n_rep} replications; only zones where the measure is on"
+        f"means of {n_rep} replications; only zones where the measure is on"
     )
     return _save(fig, path)
 
@@ -179,27 +181,28 @@ def kpis_by_zone(kpis: pd.DataFrame, path: Path) -> Path:
 def uptake_heatmap(
     uptake: pd.DataFrame, scenario: str, path: Path, policy: Policy | None = None
 ) -> Path:
-    """Uptake share at the horizon, measure x zone (mean over replications); cells where the
-    measure is off are blank."""
+    """Uptake share at the horizon, measure x zone (mean adopted / mean eligible over
+    replications); cells where the measure is off are blank."""
     data = uptake[uptake["scenario"] == scenario]
     horizon = int(data["month"].max())
     means = data[data["month"] == horizon].groupby(["measure", "zone"])
-    share = means["uptake_share"].mean().unstack("zone")
+    adopted = means["adopted"].mean().unstack("zone")
     eligible = means["eligible"].mean().unstack("zone")
     titles = measure_table()["title"]
-    measures = [m for m in titles.index if m in share.index]
-    zones = [z for z in zone_table().index if z in share.columns]
-    share = share.loc[measures, zones]
-    none_eligible = eligible.loc[measures, zones].to_numpy() == 0
+    measures = [m for m in titles.index if m in eligible.index]
+    zones = [z for z in zone_table().index if z in eligible.columns]
+    eligible = eligible.loc[measures, zones]
+    shares = share(adopted.loc[measures, zones], eligible)
+    none_eligible = eligible.to_numpy() == 0
     on = _zones_on(policy, data)
     mask = np.array([[z not in on.get(m, ()) for z in zones] for m in measures])
-    values = np.ma.masked_array(share.to_numpy(), mask)
+    values = np.ma.masked_array(shares.to_numpy(), mask | none_eligible)
 
     fig = _figure((9, 0.38 * len(measures) + 2))
     ax = fig.subplots()
     cmap = colormaps["viridis"].with_extremes(bad="#eeeeee")
     im = ax.imshow(values, cmap=cmap, vmin=0, vmax=1, aspect="auto")
-    for (i, j), v in np.ndenumerate(share.to_numpy()):
+    for (i, j), v in np.ndenumerate(shares.to_numpy()):
         if not mask[i, j]:
             label = "no elig." if none_eligible[i, j] else f"{v:.0%}"
             ax.text(j, i, label, ha="center", va="center", fontsize=7.5,
@@ -216,8 +219,8 @@ def uptake_heatmap(
     year = START + horizon
     ax.set_title(
         f"Uptake share at month {horizon} ({year}), {scenario}\n"
-        f"mean of {data['replication'].nunique()} replications; grey: measure off in the zone; "
-        "no elig.: no eligible firm in any replication",
+        f"mean adopted / mean eligible of {data['replication'].nunique()} replications\n"
+        "grey: measure off in the zone; no elig.: no eligible firm in any replication",
         fontsize=10,
     )
     return _save(fig, path)

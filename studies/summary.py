@@ -157,6 +157,15 @@ def kpi_summary(
 
 
 # ---------------------------------------------------------------------- uptake summary
+def share(adopted, eligible):
+    """Uptake share of aggregated counts: ``adopted / eligible``, NaN where ``eligible`` is 0.
+
+    Shares aggregated over replications or zones are this ratio of the mean (or summed)
+    counts, not a mean of per-run shares, so that they agree with the counts reported next
+    to them."""
+    return adopted / eligible.where(eligible > 0)
+
+
 def zones_on(policy: Policy) -> dict[str, frozenset[str]]:
     """Measure id -> the zones where the policy turns it on (measures that are off: absent)."""
     return {m: frozenset(s.zones) for m, s in policy.measures.items() if s.enabled and s.zones}
@@ -168,12 +177,13 @@ def uptake_summary(
     month: int | None = None,
 ) -> pd.DataFrame:
     """One row per scenario, measure and zone (six and "all zones") at ``month`` (default the
-    horizon): eligible, adopted and uptake share, each the mean over replications.
+    horizon): eligible and adopted, each the mean over replications, and the uptake share
+    :func:`share` of those means (NaN where the mean eligible is 0).
 
     With ``policies`` (scenario -> Policy), column ``on`` tells whether the measure is on in
     the zone (for "all zones": in any zone), and "all zones" sums over the zones where it is
-    on; without, ``on`` is empty and "all zones" sums over all six. The "all zones" share is
-    adopted / eligible of the sums, per replication.
+    on; without, ``on`` is empty and "all zones" sums over all six. So the share of every row
+    is the row's adopted / eligible, and "all zones" is consistent with the zone rows.
     """
     month = int(uptake["month"].max()) if month is None else month
     now = uptake[uptake["month"] == month].copy()
@@ -189,14 +199,13 @@ def uptake_summary(
     counted = now[["eligible", "adopted"]].where(now["on"], 0).join(now[keys])
     total = counted.groupby(keys, sort=False)[["eligible", "adopted"]].sum()
     total["on"] = now.groupby(keys, sort=False)["on"].any()
-    total["uptake_share"] = total["adopted"] / total["eligible"].where(total["eligible"] > 0)
-    total["uptake_share"] = total["uptake_share"].fillna(0.0)
     both = pd.concat([now, total.reset_index().assign(zone=ALL_ZONES)], ignore_index=True)
     out = (
         both.groupby(["scenario", "measure", "zone"], sort=False)
-        .agg(on=("on", "first"), **{c: (c, "mean") for c in UPTAKE_KPIS})
+        .agg(on=("on", "first"), eligible=("eligible", "mean"), adopted=("adopted", "mean"))
         .reset_index()
     )
+    out["uptake_share"] = share(out["adopted"], out["eligible"])
     if policies is None:
         out["on"] = pd.NA
     out.insert(0, "month", month)
@@ -264,8 +273,9 @@ def uptake_markdown(summary: pd.DataFrame) -> str:
     parts = [
         f"# Uptake of the measures at month {month}",
         "",
-        "Each cell: uptake share (adopted / eligible), then adopted firms; both the mean over "
-        f"replications. {note}",
+        "Each cell: uptake share, then adopted firms. Adopted and eligible firms are means "
+        "over replications, and the share is mean adopted / mean eligible (– where no firm is "
+        f"eligible in any replication). {note}",
         "",
     ]
     for scenario, block in summary.groupby("scenario", sort=False):
@@ -285,7 +295,9 @@ def uptake_markdown(summary: pd.DataFrame) -> str:
                 if known and not cells.at[z, "on"]:
                     row.append("·")
                 else:
-                    row.append(f"{cells.at[z, 'uptake_share']:.0%} ({cells.at[z, 'adopted']:.1f})")
+                    sh = cells.at[z, "uptake_share"]
+                    sh = "–" if math.isnan(sh) else f"{sh:.0%}"
+                    row.append(f"{sh} ({cells.at[z, 'adopted']:.1f})")
             rows.append(row)
         parts += [markdown_table(["measure", "title", *zones], rows), ""]
     return "\n".join(parts)

@@ -69,11 +69,26 @@ def test_sectors_have_a_boolean_vertical_flag():
     assert sectors["vertical"].any() and not sectors["vertical"].all()
 
 
-def test_sector_mix_rows_sum_to_one():
+def test_sector_mix_is_the_raw_weights_normalised_per_zone():
+    p = zonesim.parameters()
+    zones, sectors = sorted(SIX_ZONES), sorted(zonesim.sectors().index)
+    # every zone x sector weight exists and is positive, and there are no others
+    names = {f"mix.{z}.{s}" for z in zones for s in sectors}
+    given = {n for n in p.index if n.startswith("mix.")}
+    assert names - given == set(), f"missing weights: {sorted(names - given)}"
+    assert given - names == set(), f"weights of unknown zones or sectors: {sorted(given - names)}"
+    raw = {(z, s): float(p.at[f"mix.{z}.{s}", "value"]) for z in zones for s in sectors}
+    not_positive = {k: w for k, w in raw.items() if not w > 0}
+    assert not_positive == {}, f"weights <= 0: {not_positive}"
+    # sector_mix() is the raw weights over their zone's total, computed here independently
+    totals = {z: sum(raw[z, s] for s in sectors) for z in zones}
+    expected = pd.DataFrame(
+        [[raw[z, s] / totals[z] for s in sectors] for z in zones], index=zones, columns=sectors
+    )
     mix = zonesim.sector_mix()
     assert set(mix.index) == SIX_ZONES
-    assert set(mix.columns) == set(zonesim.sectors().index)
-    assert (mix.to_numpy() >= 0).all()
-    pd.testing.assert_series_equal(
-        mix.sum(axis=1), pd.Series(1.0, index=mix.index), check_names=False, atol=1e-12, rtol=0
-    )
+    assert set(mix.columns) == set(sectors)
+    pd.testing.assert_frame_equal(
+        mix.loc[zones, sectors], expected, check_names=False, check_index_type=False,
+        check_column_type=False, atol=1e-12, rtol=0,
+    )  # fmt: skip
