@@ -88,13 +88,14 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as err:
         print(f"zonesim: error: {err}", file=sys.stderr)
         return 2
-    if args.command == "list":
-        try:
+    try:
+        if args.command == "list":
             print(list_table(args.table).to_string())
-        except BrokenPipeError:  # e.g. `zonesim list parameters | head`
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stays open until exit
+            return 0
+        return run(args)
+    except BrokenPipeError:  # e.g. `zonesim list parameters | head`
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stays open until exit
         return 0
-    return run(args)
 
 
 def _check_run(args: argparse.Namespace) -> None:
