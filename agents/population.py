@@ -1,8 +1,9 @@
 """The firms' numbers, held in columns so that one vectorised pass updates them all.
 
 Each :class:`~zonesim.agents.enterprise.Enterprise` agent is a view onto one row, found by
-its firm id (``fid``) through ``row_of``. Rows are kept sorted by ``cell`` (zone, then
-sector), so that sums over a zone or a zone-and-sector cell are sums over contiguous blocks.
+its firm id (``fid``) through ``row_of``. Once a month the firms that left are dropped and
+entrants appended; the count of eligible firms per cell and measure is kept up to date as
+firms leave, enter and move.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ class FirmTable:
         self.n_cells = n_cells
         self._free_slots = np.zeros(0, dtype=np.int64)
         self.row_of = np.full(0, -1, dtype=np.int64)
-        self._reorder(np.argsort(self.cell, kind="stable"))
+        self.eligible_in_cell = self._eligible_counts(self.cell, self.eligible)
+        self._index()
 
     def __len__(self) -> int:
         return len(self.fid)
@@ -54,49 +56,52 @@ class FirmTable:
         columns: Mapping[str, np.ndarray] | None = None,
         matrices: Mapping[str, np.ndarray] | None = None,
     ) -> None:
-        """Keep the rows where ``keep`` is True, add new firms (every column except ``slot``
-        and every matrix must be given), and re-sort by cell."""
-        self._free_slots = np.sort(np.concatenate([self._free_slots, self.slot[~keep]]))
+        """Keep the rows where ``keep`` is True, in order, and append new firms after them
+        (every column except ``slot`` and every matrix must be given)."""
+        gone = ~keep
+        self._free_slots = np.sort(np.concatenate([self._free_slots, self.slot[gone]]))
+        self.eligible_in_cell -= self._eligible_counts(self.cell[gone], self.eligible[gone])
         kept = np.flatnonzero(keep)
+        new = {}
         if columns is not None:
-            m = len(columns["fid"])
-            new = {**columns, **matrices, "slot": self._take_slots(m)}
-            for name in self._arrays:
-                setattr(self, name, np.concatenate([getattr(self, name), new[name]]))
-            kept = np.concatenate([kept, len(self) - m + np.arange(m)])
-        self._reorder(kept[np.argsort(self.cell[kept], kind="stable")])
+            new = {**columns, **matrices, "slot": self._take_slots(len(columns["fid"]))}
+            self.eligible_in_cell += self._eligible_counts(new["cell"], new["eligible"])
+        for name in self._arrays:
+            values = getattr(self, name)
+            # boolean masks copy 1-d arrays fastest, row gathers 2-d ones
+            values = values[keep] if values.ndim == 1 else values.take(kept, axis=0)
+            if new:
+                values = np.concatenate([values, new[name]])
+            setattr(self, name, values)
+        self._index()
+
+    def move(self, rows: np.ndarray, zone: np.ndarray, n_sectors: int) -> None:
+        """Move firms ``rows`` to ``zone`` (their cell follows)."""
+        self.eligible_in_cell -= self._eligible_counts(self.cell[rows], self.eligible[rows])
+        self.zone[rows] = zone
+        self.cell[rows] = zone * n_sectors + self.sector[rows]
+        self.eligible_in_cell += self._eligible_counts(self.cell[rows], self.eligible[rows])
 
     def _take_slots(self, m: int) -> np.ndarray:
         reused, self._free_slots = self._free_slots[:m], self._free_slots[m:]
         top = int(self.slot.max()) + 1 if len(self) else 0
         return np.concatenate([reused, top + np.arange(m - len(reused))])
 
-    def _reorder(self, rows: np.ndarray) -> None:
-        """Keep ``rows`` in this order; rebuild the fid -> row map and the cell blocks."""
-        for name in self._arrays:
-            setattr(self, name, getattr(self, name).take(rows, axis=0))
+    def _index(self) -> None:
+        """Rebuild the fid -> row map."""
         top = int(self.fid.max()) + 1 if len(self) else 0
         if top > len(self.row_of):
             self.row_of = np.full(top, -1, dtype=np.int64)
         else:
             self.row_of[:] = -1
         self.row_of[self.fid] = np.arange(len(self))
-        counts = np.bincount(self.cell, minlength=self.n_cells)
-        self.cell_counts = counts
-        self.cell_starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        self.eligible_in_cell = self.cell_sums(self.eligible)
 
-    def cell_sums(self, values: np.ndarray) -> np.ndarray:
-        """Sums of ``values`` (n, or n x K) within each cell: shape (n_cells,) or (n_cells, K)."""
-        dtype = np.float64
-        if values.dtype == bool:
-            values, dtype = values.view(np.int8), np.int32
-        occupied = self.cell_counts > 0
-        out = np.zeros((self.n_cells, *values.shape[1:]))
-        if len(values):
-            starts = self.cell_starts[occupied]
-            out[occupied] = np.add.reduceat(values, starts, axis=0, dtype=dtype)
-        return out
+    def _eligible_counts(self, cell: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+        """Eligible firms per cell and measure among the firms given (cells x K)."""
+        k = eligible.shape[1]
+        rows, cols = np.divmod(np.flatnonzero(eligible), k)
+        counts = np.bincount(cell[rows] * k + cols, minlength=self.n_cells * k)
+        return counts.reshape(self.n_cells, k).astype(float)
 
     def sparse_cell_sums(self, mask, *weights, per_row=None) -> list[np.ndarray]:
         """Per cell and measure: the count of entries where ``mask`` (n x K) is True, then for

@@ -392,8 +392,8 @@ class ZoneModel(mesa.Model):
             if to == origin or f.floor[i] > ground[to]:
                 continue
             ground[to] -= f.floor[i]
-            f.zone[i], f.upper[i], f.wants_upper[i] = to, False, False
-            f.cell[i] = to * len(self.sector_ids) + f.sector[i]
+            f.move(np.array([i]), np.array([to]), len(self.sector_ids))
+            f.upper[i], f.wants_upper[i] = False, False
             f.adopted[i] = False  # measures are zone programmes: a mover starts afresh
             f.aware[i] &= self.live[:, to]
             f.below_cost[i] = 0
@@ -480,7 +480,7 @@ class ZoneModel(mesa.Model):
             self.month,
             {
                 "eligible": eligible,
-                "aware": by_zone(f.cell_sums(f.aware & f.eligible)),
+                "aware": by_zone(f.sparse_cell_sums(f.aware & f.eligible)[0]),
                 "adopted": adopted,
                 "uptake_share": np.divide(
                     adopted, eligible, out=np.zeros_like(adopted), where=eligible > 0
@@ -494,8 +494,7 @@ class ZoneModel(mesa.Model):
         f, space, z = self.firms, self.space, len(self.zone_ids)
 
         def by_zone(values=None):
-            values = np.ones(len(f)) if values is None else values
-            return f.cell_sums(values).reshape(z, -1).sum(axis=1)
+            return np.bincount(f.zone, weights=values, minlength=z).astype(float)
 
         firms = by_zone()
         revenue = by_zone(f.revenue)
