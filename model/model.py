@@ -281,7 +281,7 @@ class ZoneModel(mesa.Model):
         self._exit_size_norm = float(behaviour.size_factor(self.firms, self.prm).mean())
         counts = self._firm_counts()
         planned = self.prm.vector("zone.{}.firms", self.zone_ids)[:, None] * firm_scale
-        expected = planned * sector_mix().to_numpy()
+        expected = planned * sector_mix(self.prm).to_numpy()
         self.location = LocationChoice(self.prm, expected, counts, self.space.rent)
         p_in, _ = self.location.entry_probabilities(self._location_utilities(np.zeros_like(counts)))
         f, prm = self.firms, self.prm
@@ -403,7 +403,7 @@ class ZoneModel(mesa.Model):
     # ------------------------------------------------------------------ firms
     def _create_starting_firms(self, scale: float) -> None:
         rng = self.rng
-        mix = sector_mix().to_numpy()
+        mix = sector_mix(self.prm).to_numpy()
         counts = np.rint(self.prm.vector("zone.{}.firms", self.zone_ids) * scale).astype(int)
         zone = np.repeat(np.arange(len(self.zone_ids)), counts)
         sector = np.concatenate(

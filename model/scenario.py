@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cache
+from types import MappingProxyType
 
 from mesa.experimental.scenarios import Scenario
 
@@ -41,7 +43,8 @@ class Policy:
     measures: Mapping[str, MeasureSetting] = field(default_factory=dict)
 
     def __post_init__(self):
-        known_m, known_z = set(measure_table().index), set(zone_table().index)
+        object.__setattr__(self, "measures", MappingProxyType(dict(self.measures)))  # read-only
+        known_m, known_z = _known_measures(), _known_zones()
         for mid, setting in self.measures.items():
             if mid not in known_m:
                 raise ValueError(f"unknown measure '{mid}'")
@@ -58,15 +61,7 @@ class Policy:
     @classmethod
     def plan_2024(cls) -> Policy:
         """All 21 sub-measures in the plan's zones from their start months."""
-        table = measure_table()
-        return cls(
-            {
-                mid: MeasureSetting(
-                    zones=frozenset(row.plan_zones.split(";")), start_month=int(row.start_month)
-                )
-                for mid, row in table.iterrows()
-            }
-        )
+        return _plan_2024()
 
     def only(self, measure_ids: Iterable[str]) -> Policy:
         """This policy with every measure not listed removed."""
@@ -77,6 +72,29 @@ class Policy:
         """This policy with one measure's setting changed (added, from the plan, if absent)."""
         base = self.measures.get(measure_id) or Policy.plan_2024().measures[measure_id]
         return Policy({**self.measures, measure_id: replace(base, **changes)})
+
+
+@cache
+def _known_measures() -> frozenset[str]:
+    return frozenset(measure_table().index)
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(zone_table().index)
+
+
+@cache
+def _plan_2024() -> Policy:
+    table = measure_table()
+    return Policy(
+        {
+            mid: MeasureSetting(
+                zones=frozenset(row.plan_zones.split(";")), start_month=int(row.start_month)
+            )
+            for mid, row in table.iterrows()
+        }
+    )
 
 
 class ZoneScenario(Scenario):

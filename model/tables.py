@@ -7,9 +7,11 @@ structure (names, coordinates, which zones a measure covers, eligibility rules).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from importlib.resources import files
 
+import numpy as np
 import pandas as pd
 
 GRADES = ("P", "D", "G")
@@ -60,35 +62,23 @@ def parameter_table() -> pd.DataFrame:
 
 def zone_table() -> pd.DataFrame:
     """The six zones: names, district, coordinates, and their numbers from the parameter table."""
-    zones = _zones().copy()
-    params = _parameters()
-    for attr in ("land_km2", "firms", "far_now", "vacancy", "rent", "clearance_days"):
-        zones[attr] = [params.at[f"zone.{z}.{attr}", "value"] for z in zones.index]
-    mix = sector_mix()
-    zones["main_sectors"] = [
-        ", ".join(mix.loc[z].sort_values(ascending=False).index[:3]) for z in zones.index
-    ]
-    return zones
+    return _zone_table().copy()
 
 
 def sector_table() -> pd.DataFrame:
     """The sectors: whether they can go vertical, and their numbers from the parameter table."""
-    sectors = _sectors().copy()
-    params = _parameters()
-    attrs = dict.fromkeys(n.split(".")[2] for n in params.index if n.startswith("sector."))
-    for attr in attrs:
-        sectors[attr] = [params.at[f"sector.{s}.{attr}", "value"] for s in sectors.index]
-    return sectors
+    return _sector_table().copy()
 
 
-def sector_mix() -> pd.DataFrame:
-    """Share of each sector in each zone's firms (rows: zones, columns: sectors; rows sum to 1)."""
-    params = _parameters()
+def sector_mix(values: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Share of each sector in each zone's firms (rows: zones, columns: sectors; rows sum to 1),
+    from the ``mix.<zone>.<sector>`` weights in ``values`` (a scenario's Parameters) or, by
+    default, in the parameter table."""
+    if values is None:
+        return _sector_mix().copy()
     zones, sectors = _zones().index, _sectors().index
     weights = pd.DataFrame(
-        [[params.at[f"mix.{z}.{s}", "value"] for s in sectors] for z in zones],
-        index=zones,
-        columns=sectors,
+        [[values[f"mix.{z}.{s}"] for s in sectors] for z in zones], index=zones, columns=sectors
     )
     return weights.div(weights.sum(axis=1), axis=0)
 
@@ -96,8 +86,43 @@ def sector_mix() -> pd.DataFrame:
 def measure_table() -> pd.DataFrame:
     """The 21 sub-measures: plan zones, start month, eligibility, mechanism, and their
     Bass p and q, decision intercept, costs and pull on entrants from the parameter table."""
+    return _measure_table().copy()
+
+
+def _values(names: list[str]) -> np.ndarray:
+    return _parameters()["value"].reindex(names).to_numpy()
+
+
+@cache
+def _zone_table() -> pd.DataFrame:
+    zones = _zones().copy()
+    for attr in ("land_km2", "firms", "far_now", "vacancy", "rent", "clearance_days"):
+        zones[attr] = _values([f"zone.{z}.{attr}" for z in zones.index])
+    mix = _sector_mix()
+    zones["main_sectors"] = [
+        ", ".join(mix.loc[z].sort_values(ascending=False).index[:3]) for z in zones.index
+    ]
+    return zones
+
+
+@cache
+def _sector_table() -> pd.DataFrame:
+    sectors = _sectors().copy()
+    names = _parameters().index
+    attrs = dict.fromkeys(n.split(".")[2] for n in names if n.startswith("sector."))
+    for attr in attrs:
+        sectors[attr] = _values([f"sector.{s}.{attr}" for s in sectors.index])
+    return sectors
+
+
+@cache
+def _sector_mix() -> pd.DataFrame:
+    return sector_mix(_parameters()["value"])
+
+
+@cache
+def _measure_table() -> pd.DataFrame:
     measures = _measures().copy()
-    params = _parameters()
     for attr in ("bass_p", "bass_q", "alpha", "fixed_cost", "running_cost", "attraction"):
-        measures[attr] = [params.at[f"m{m}.{attr}", "value"] for m in measures.index]
+        measures[attr] = _values([f"m{m}.{attr}" for m in measures.index])
     return measures
