@@ -122,8 +122,8 @@ def desired_growth(f, prm, policy_profit: np.ndarray, eps: np.ndarray) -> np.nda
 
 
 def credit_cap(f, prm, credit_relief: np.ndarray) -> np.ndarray:
-    """Highest base revenue a credit-constrained firm can finance (inf for the others)."""
-    f.credit_limit = f.credit_limit * (1 + prm["credit.limit_growth"] / MONTHS)
+    """Highest base revenue a credit-constrained firm can finance with its credit limit plus
+    the relief its measures bring (inf for the others)."""
     return (f.credit_limit + credit_relief) / prm["credit.wc_ratio"]
 
 

@@ -191,8 +191,10 @@ class ZoneModel(mesa.Model):
         """Firms queued for vertical space move in, zone by zone in a random queue order,
         while it lasts; the rest keep waiting (developers see them as demand)."""
         f, space = self.firms, self.space
-        space.count_occupancy(f)
         queued = np.flatnonzero(f.wants_upper & ~f.upper)
+        if len(queued) == 0:
+            self.waiting_floor = np.zeros(len(self.zone_ids))
+            return
         key = self.dice.uniform("place", f.slot)[queued]
         order = queued[np.lexsort((key, f.zone[queued]))]
         zone, floor = f.zone[order], f.floor[order]
@@ -235,6 +237,7 @@ class ZoneModel(mesa.Model):
         # Laplace with scale 1/sqrt(2) has unit variance (its variance is 2 x scale²)
         eps = self.dice.stream("grow").laplace(0.0, np.sqrt(0.5), int(f.slot.max()) + 1)[f.slot]
         wanted = behaviour.desired_growth(f, prm, f.policy_profit, eps)
+        f.credit_limit = f.credit_limit * (1 + prm["credit.limit_growth"] / MONTHS)
         wanted = np.minimum(
             wanted, np.maximum(behaviour.credit_cap(f, prm, self._credit_relief), f.base)
         )
@@ -369,8 +372,6 @@ class ZoneModel(mesa.Model):
             elif may_go_up[i] and need <= upper[z]:
                 upper[z] -= need
                 where[i] = 1
-        self.space.ground_occupied = self.space.ground_stock - ground
-        self.space.upper_occupied = self.space.upper_stock - upper
         return where
 
     def _relocate(self, v: np.ndarray, staying: np.ndarray) -> None:
