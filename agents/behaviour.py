@@ -25,13 +25,22 @@ def adopter_shares(f, n_zones: int, n_sectors: int) -> tuple[np.ndarray, np.ndar
     return in_zone, in_cell
 
 
-def become_aware(f, live: np.ndarray, zone_share: np.ndarray, book, u: np.ndarray) -> np.ndarray:
-    """Bass awareness. The monthly hazard, intensity x p + q x (adopter share in the zone), is
-    set per zone and measure (live: Z x K) and is exactly zero where the measure is off.
-    ``u`` holds the month's uniforms (n x K). Returns the newly aware firms (n x K)."""
+def bass_hazard(live: np.ndarray, zone_share: np.ndarray, book) -> np.ndarray:
+    """This month's Bass hazard of becoming aware, per zone and measure (Z x K): intensity x p
+    + q x (adopter share in the zone), a year's rate over 12, exactly zero where the measure
+    is off (``live``: Z x K)."""
     rate = book.intensity * book.p + book.q * zone_share
-    prob = np.where(live, -np.expm1(-rate / MONTHS), 0.0).astype(np.float32).take(f.zone, axis=0)
-    new = (u < prob) & ~f.aware
+    return np.where(live, rate / MONTHS, 0.0)
+
+
+def become_aware(f, live: np.ndarray, exposure: np.ndarray) -> np.ndarray:
+    """Bass awareness. Each firm learns of a measure once the cumulative hazard of its zone
+    (``exposure``: Z x K, summed over the months the measure was live there) reaches the
+    firm's own ``aware_at``: the exposure when the firm arrived plus a unit exponential
+    drawn then. Equivalent to a fresh draw each month against 1 - exp(-hazard), with one
+    draw per firm and measure for life. Returns the newly aware firms (n x K)."""
+    reached = exposure.astype(np.float32).take(f.zone, axis=0) > f.aware_at
+    new = reached & live.take(f.zone, axis=0) & ~f.aware
     f.aware |= new
     return new
 

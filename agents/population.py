@@ -1,9 +1,10 @@
 """The firms' numbers, held in columns so that one vectorised pass updates them all.
 
 Each :class:`~zonesim.agents.enterprise.Enterprise` agent is a view onto one row, found by
-its firm id (``fid``) through ``row_of``. Once a month the firms that left are dropped and
-entrants appended; the count of eligible firms per cell and measure is kept up to date as
-firms leave, enter and move.
+its firm id (``fid``) through ``row_of``. Once a month the firms that left are removed and
+entrants added in place: the last rows fill the gaps and entrants go at the end, so a month
+moves a few hundred rows instead of copying the table. The count of eligible firms per cell
+and measure is kept up to date as firms leave, enter and move.
 """
 
 from __future__ import annotations
@@ -12,17 +13,21 @@ from collections.abc import Mapping
 
 import numpy as np
 
+GROWTH = 1.5  # factor by which a full buffer grows: amortises copies over many months
+
 
 class FirmTable:
     """Column store of firm state.
 
     Columns are 1-d arrays of length ``n`` (one entry per firm); matrices are 2-d arrays of
     shape ``(n, n_measures)`` (one entry per firm and measure). Both are attributes, e.g.
-    ``table.revenue`` or ``table.adopted``.
+    ``table.revenue`` or ``table.adopted``: views of the first ``n`` rows of a buffer with
+    room for entrants. Code may update them in place or assign new arrays of length ``n``.
 
+    Rows have no meaning beyond the current month: ``replace`` moves firms between rows.
     Besides its permanent ``fid``, each firm holds a ``slot``: the index of its row in
-    firm-aligned random draws. Slots of departed firms are reused by entrants (lowest first),
-    so those draws stay about as long as the table.
+    firm-aligned random draws, kept for life. Slots of departed firms are reused by entrants
+    (lowest first), so those draws stay about as long as the table.
 
     Parameters
     ----------
@@ -33,22 +38,25 @@ class FirmTable:
     def __init__(
         self, columns: Mapping[str, np.ndarray], matrices: Mapping[str, np.ndarray], n_cells: int
     ):
-        columns = {**columns, "slot": np.arange(len(columns["fid"]))}
-        self._arrays = list(columns) + list(matrices)
-        for name, values in {**columns, **matrices}.items():
-            setattr(self, name, values)
+        n = len(columns["fid"])
+        arrays = {**columns, "slot": np.arange(n), **matrices}
+        self._buffers = {name: values.copy() for name, values in arrays.items()}
+        for name, values in self._buffers.items():
+            setattr(self, name, values[:n])
+        self._n = n
         self.n_cells = n_cells
         self._free_slots = np.zeros(0, dtype=np.int64)
-        self.row_of = np.full(0, -1, dtype=np.int64)
+        self._next_fid = int(self.fid.max()) + 1 if n else 0
+        self.row_of = np.full(self._next_fid, -1, dtype=np.int64)
+        self.row_of[self.fid] = np.arange(n)
         self.eligible_in_cell = self._eligible_counts(self.cell, self.eligible)
-        self._index()
 
     def __len__(self) -> int:
-        return len(self.fid)
+        return self._n
 
     @property
     def next_fid(self) -> int:
-        return len(self.row_of)
+        return self._next_fid
 
     def replace(
         self,
@@ -56,24 +64,42 @@ class FirmTable:
         columns: Mapping[str, np.ndarray] | None = None,
         matrices: Mapping[str, np.ndarray] | None = None,
     ) -> None:
-        """Keep the rows where ``keep`` is True, in order, and append new firms after them
-        (every column except ``slot`` and every matrix must be given)."""
-        gone = ~keep
+        """Remove the rows where ``keep`` is False and add new firms (every column except
+        ``slot`` and every matrix must be given). Surviving firms may change rows."""
+        gone = np.flatnonzero(~keep)
         self._free_slots = np.sort(np.concatenate([self._free_slots, self.slot[gone]]))
         self.eligible_in_cell -= self._eligible_counts(self.cell[gone], self.eligible[gone])
-        kept = np.flatnonzero(keep)
         new = {}
         if columns is not None:
             new = {**columns, **matrices, "slot": self._take_slots(len(columns["fid"]))}
             self.eligible_in_cell += self._eligible_counts(new["cell"], new["eligible"])
-        for name in self._arrays:
-            values = getattr(self, name)
-            # boolean masks copy 1-d arrays fastest, row gathers 2-d ones
-            values = values[keep] if values.ndim == 1 else values.take(kept, axis=0)
+        n_keep = self._n - len(gone)
+        holes = gone[gone < n_keep]  # gaps below the new end, filled by the last kept rows
+        movers = n_keep + np.flatnonzero(keep[n_keep:])
+        n_new = n_keep + (len(new["fid"]) if new else 0)
+        self.row_of[self.fid[gone]] = -1
+        for name in self._buffers:
+            buffer = self._own(name, n_new)
+            buffer[holes] = buffer[movers]
             if new:
-                values = np.concatenate([values, new[name]])
-            setattr(self, name, values)
-        self._index()
+                buffer[n_keep:n_new] = new[name]
+            setattr(self, name, buffer[:n_new])
+        self._n = n_new
+        self._index(np.r_[holes, np.arange(n_keep, n_new)])
+
+    def _own(self, name: str, rows: int) -> np.ndarray:
+        """The buffer behind attribute ``name``, holding its current values and with room
+        for ``rows`` rows."""
+        buffer, values = self._buffers[name], getattr(self, name)
+        if values.base is buffer and len(buffer) >= rows:
+            return buffer
+        # reassigned since the last month, or full: copy into a buffer that fits
+        if len(buffer) < rows or buffer.dtype != values.dtype:
+            capacity = max(len(buffer), int(rows * GROWTH))
+            buffer = np.empty((capacity, *values.shape[1:]), dtype=values.dtype)
+            self._buffers[name] = buffer
+        buffer[: self._n] = values
+        return buffer
 
     def move(self, rows: np.ndarray, zone: np.ndarray, n_sectors: int) -> None:
         """Move firms ``rows`` to ``zone`` (their cell follows)."""
@@ -87,14 +113,15 @@ class FirmTable:
         top = int(self.slot.max()) + 1 if len(self) else 0
         return np.concatenate([reused, top + np.arange(m - len(reused))])
 
-    def _index(self) -> None:
-        """Rebuild the fid -> row map."""
-        top = int(self.fid.max()) + 1 if len(self) else 0
-        if top > len(self.row_of):
-            self.row_of = np.full(top, -1, dtype=np.int64)
-        else:
-            self.row_of[:] = -1
-        self.row_of[self.fid] = np.arange(len(self))
+    def _index(self, rows: np.ndarray) -> None:
+        """Point the fid -> row map at ``rows``, which hold moved or new firms."""
+        fid = self.fid[rows]
+        if len(fid) and fid.max() >= len(self.row_of):
+            grown = np.full(int(fid.max() * GROWTH) + 1, -1, dtype=np.int64)
+            grown[: len(self.row_of)] = self.row_of
+            self.row_of = grown
+        self.row_of[fid] = rows
+        self._next_fid = max(self._next_fid, int(fid.max()) + 1 if len(fid) else 0)
 
     def _eligible_counts(self, cell: np.ndarray, eligible: np.ndarray) -> np.ndarray:
         """Eligible firms per cell and measure among the firms given (cells x K)."""

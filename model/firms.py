@@ -113,6 +113,9 @@ class FirmFactory:
             "belief_bias": np.exp(prm["decision.belief_sd"] * rng.standard_normal((n, k))).astype(
                 np.float32
             ),
+            # Bass exposure still to go before the firm learns of each measure (unit
+            # exponential; the model adds its zone's exposure so far, see behaviour.become_aware)
+            "aware_at": rng.standard_exponential((n, k)),
             "below_cost": np.zeros((n, k), dtype=np.int8),
             # persistent taste for each measure: standard logistic (see behaviour.decide)
             "taste": rng.logistic(size=(n, k)).astype(np.float32),

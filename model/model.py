@@ -93,6 +93,8 @@ class ZoneModel(mesa.Model):
             self.prm, self.sector_ids, sectors["vertical"].to_numpy(), len(self.measures)
         )
         self.clearance_base = self.prm.vector("zone.{}.clearance_days", self.zone_ids)
+        # cumulative Bass hazard per zone and measure (Z x K); see behaviour.become_aware
+        self.exposure = np.zeros((len(self.zone_ids), len(self.measures)))
         self._create_starting_firms(scenario.firm_scale)
         for z in range(len(self.zone_ids)):
             Developer(self, z)
@@ -163,8 +165,9 @@ class ZoneModel(mesa.Model):
         )
         if not self.live.any():
             return
-        u = self.dice.uniform("aware", f.slot, len(self.measures))
-        new = behaviour.become_aware(f, self.live.T, self._zone_share, self.measures, u)
+        live = self.live.T
+        self.exposure += behaviour.bass_hazard(live, self._zone_share, self.measures)
+        new = behaviour.become_aware(f, live, self.exposure)
         rows, cols = np.divmod(np.flatnonzero(new), new.shape[1])
         true_ratio = self.benefit[rows, cols] / behaviour.profit(f)[rows]
         f.belief[rows, cols] = true_ratio * f.belief_bias[rows, cols]
@@ -376,9 +379,6 @@ class ZoneModel(mesa.Model):
 
     def _relocate(self, v: np.ndarray, staying: np.ndarray) -> None:
         f, prm = self.firms, self.prm
-        z_count = len(self.zone_ids)
-        self._flows["relocations_in"] = np.zeros(z_count, dtype=int)
-        self._flows["relocations_out"] = np.zeros(z_count, dtype=int)
         rng = self.dice.stream("relocate")
         draws = rng.random(int(f.slot.max()) + 1)[f.slot]
         reviewing = np.flatnonzero((draws < prm["relocation.review_prob"]) & staying)
@@ -387,19 +387,33 @@ class ZoneModel(mesa.Model):
         utility = v[:, f.sector[reviewing]].T - prm["relocation.moving_cost"]
         utility[np.arange(len(reviewing)), f.zone[reviewing]] += prm["relocation.moving_cost"]
         choice = np.argmax(utility + rng.gumbel(size=utility.shape), axis=1)
+        movers, to = self._movers_with_room(reviewing, choice)
+        if len(movers) == 0:
+            return
+        origin = f.zone[movers]
+        f.move(movers, to, len(self.sector_ids))
+        f.upper[movers], f.wants_upper[movers] = False, False
+        # measures are zone programmes: a mover starts afresh
+        f.adopted[movers] = False
+        f.below_cost[movers] = 0
+        f.aware[movers] &= self.live.T[to]
+        fresh = self.exposure[to] + rng.standard_exponential((len(movers), len(self.measures)))
+        f.aware_at[movers] = np.where(f.aware[movers], f.aware_at[movers], fresh)
+        z = len(self.zone_ids)
+        self._flows["relocations_out"] = np.bincount(origin, minlength=z)
+        self._flows["relocations_in"] = np.bincount(to, minlength=z)
+
+    def _movers_with_room(self, reviewing: np.ndarray, choice: np.ndarray):
+        """The reviewing firms whose chosen zone differs from theirs and has ground space
+        left for them, in turn; returns their rows and destination zones."""
+        f = self.firms
         ground = self.space.free(upper=False)
-        for i, to in zip(reviewing, choice, strict=True):
-            origin = f.zone[i]
-            if to == origin or f.floor[i] > ground[to]:
-                continue
-            ground[to] -= f.floor[i]
-            f.move(np.array([i]), np.array([to]), len(self.sector_ids))
-            f.upper[i], f.wants_upper[i] = False, False
-            f.adopted[i] = False  # measures are zone programmes: a mover starts afresh
-            f.aware[i] &= self.live[:, to]
-            f.below_cost[i] = 0
-            self._flows["relocations_out"][origin] += 1
-            self._flows["relocations_in"][to] += 1
+        moving = np.zeros(len(reviewing), dtype=bool)
+        for i, (row, to) in enumerate(zip(reviewing, choice, strict=True)):
+            if to != f.zone[row] and f.floor[row] <= ground[to]:
+                ground[to] -= f.floor[row]
+                moving[i] = True
+        return reviewing[moving], choice[moving]
 
     # ------------------------------------------------------------------ firms
     def _create_starting_firms(self, scale: float) -> None:
@@ -421,6 +435,7 @@ class ZoneModel(mesa.Model):
         cols, mats = self.factory.make(
             fid, zone, sector, revenue, need * self.floor_scale[zone], established, rng
         )
+        mats["aware_at"] = mats["aware_at"].astype(np.float32)
         mats["eligible"] = self.measures.eligible(SimpleNamespace(**cols), self.prm)
         self.firms = FirmTable(cols, mats, n_cells=len(self.zone_ids) * len(self.sector_ids))
         self._agents_by_fid = {int(i): Enterprise(self, int(i)) for i in fid}
@@ -434,6 +449,7 @@ class ZoneModel(mesa.Model):
         # floor per unit of revenue at starting rents: growth applies the rent in force
         cols["floor_intensity"] = floor / (revenue * self._space_thrift()[zone])
         mats["eligible"] = self.measures.eligible(SimpleNamespace(**cols), self.prm)
+        mats["aware_at"] = (mats["aware_at"] + self.exposure[zone]).astype(np.float32)
         cols["upper"] = upper
         mats["adopted"][:, self._far] = upper
         mats["aware"][:, self._far] = upper

@@ -1,11 +1,13 @@
 """Random numbers for common-random-number comparisons.
 
-Every stochastic process (awareness, decisions, growth, exit, entry, ...) draws from its own
-numpy Generator, keyed by the model's root seed, the process and the month. Draws that
-concern firms are indexed by the firm's slot (its permanent place in firm-aligned draws; a
-departed firm's slot is reused by a later entrant). So a starting firm's dice for the
-awareness of measure 6 in month 30 are the same in every scenario run with the same seed,
-and a scenario that changes one process does not shift the random numbers of any other.
+Every monthly stochastic process (reviews, growth, exit, entry, relocation, ...) draws from
+its own numpy Generator, keyed by the model's root seed, the process and the month. Draws
+that concern firms are indexed by the firm's slot (its permanent place in firm-aligned draws;
+a departed firm's slot is reused by a later entrant). So a starting firm's exit die in month
+30 is the same in every scenario run with the same seed, and a scenario that changes one
+process does not shift the random numbers of any other. Draws a firm keeps for life (its
+taste for each measure, the Bass exposure at which it learns of each) are made when the firm
+is created.
 
 Each stream is an SFC64 generator seeded with a distinct integer per (process, month),
 offset from a key drawn once from ``model.rng``: all randomness flows from the model's seeded
@@ -17,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 MONTH_BITS = 32  # months are counted below bit 32 of a stream's seed, processes above it
-PROCESSES = ("aware", "review", "grow", "exit", "entry", "relocate", "place")
+PROCESSES = ("review", "grow", "exit", "entry", "relocate", "place")
 
 
 class Dice:
