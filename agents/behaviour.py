@@ -58,7 +58,7 @@ def annuity_factor(rate: float, years: float) -> float:
     return (1 - (1 + rate) ** -years) / rate
 
 
-def decide(f, live, cell_share, fixed_extra, book, prm, review) -> np.ndarray:
+def decide(f, live, cell_share, effects, book, prm, review) -> tuple[np.ndarray, np.ndarray]:
     """Adoption among aware, eligible non-adopters that review this month: a random-utility
     logit with a persistent taste per firm and measure. A firm adopts when
 
@@ -70,14 +70,20 @@ def decide(f, live, cell_share, fixed_extra, book, prm, review) -> np.ndarray:
     stays out until its utility rises (benefit, beliefs or peers), instead of adopting by
     chance at a later review.
 
-    live is Z x K; cell_share is cells x K; fixed_extra (n x K) is size-dependent one-off
-    cost on top of each measure's fixed cost. Returns the firms that say yes (n x K); the
-    caller records the adoption."""
-    candidates = live.take(f.zone, axis=0) & f.eligible & f.aware & ~f.adopted & review[:, None]
-    rows, cols = np.divmod(np.flatnonzero(candidates), candidates.shape[1])
+    live is Z x K; cell_share is cells x K; effects (a mechanisms.Assessment) gives the
+    size-dependent one-off cost on top of each measure's fixed cost; review holds the rows of
+    the firms that review. Returns the (firm row, measure) pairs that say yes; the caller
+    records the adoption."""
+    candidates = (
+        live.take(f.zone[review], axis=0)
+        & f.eligible[review]
+        & f.aware[review]
+        & ~f.adopted[review]
+    )
+    rows, cols = _pairs(candidates, review)
     annual_profit = profit(f)[rows]
     annuity = annuity_factor(prm["finance.loan_rate"], prm["decision.horizon_years"])
-    fixed = book.fixed_cost[cols] + fixed_extra[rows, cols]
+    fixed = book.fixed_cost[cols] + effects.at("fixed_cost", rows, cols)
     npv = annuity * (f.belief[rows, cols] - book.running_cost[cols] / annual_profit) - (
         fixed / annual_profit
     )
@@ -88,27 +94,26 @@ def decide(f, live, cell_share, fixed_extra, book, prm, review) -> np.ndarray:
         + prm["decision.beta_peer"] * cell_share[f.cell[rows], cols]
         + prm["decision.beta_size"] * size
     )
-    yes = np.zeros_like(f.adopted)
-    yes[rows, cols] = utility > f.taste[rows, cols]
-    return yes
+    yes = utility > f.taste[rows, cols]
+    return rows[yes], cols[yes]
 
 
 def learn_from_peers(f, benefit: np.ndarray, review: np.ndarray, weight: float) -> None:
-    """Aware non-adopters that review move their belief (benefit / profit) toward the mean
-    realised benefit of adopters in their zone and sector (mechanisms.md 1.4).
+    """Aware non-adopters that review (rows ``review``) move their belief (benefit / profit)
+    toward the mean realised benefit of adopters in their zone and sector (mechanisms.md 1.4).
     ``benefit`` is each firm's annual benefit from each measure (n x K, RMB million)."""
     count, realised = f.sparse_cell_sums(f.adopted, benefit, per_row=1 / profit(f))
     mean = np.divide(realised, count, out=np.zeros_like(realised), where=count > 0)
-    learners = f.aware & ~f.adopted & review[:, None] & (count > 0).take(f.cell, axis=0)
-    rows, cols = np.divmod(np.flatnonzero(learners), learners.shape[1])
+    peers = (count > 0).take(f.cell[review], axis=0)
+    rows, cols = _pairs(f.aware[review] & ~f.adopted[review] & peers, review)
     belief = f.belief[rows, cols]
     f.belief[rows, cols] = belief + weight * (mean[f.cell[rows], cols] - belief)
 
 
 def drop_out(f, benefit: np.ndarray, book, review: np.ndarray, reviews_needed: float) -> None:
-    """Adopters whose benefit stays below the running cost for ``reviews_needed`` reviews in a
-    row drop the measure."""
-    rows, cols = np.divmod(np.flatnonzero(f.adopted & review[:, None]), f.adopted.shape[1])
+    """Adopters that review (rows ``review``) and whose benefit stays below the running cost
+    for ``reviews_needed`` reviews in a row drop the measure."""
+    rows, cols = _pairs(f.adopted[review], review)
     below = benefit[rows, cols] < book.running_cost[cols]
     streak = np.where(below, f.below_cost[rows, cols] + 1, 0)
     f.below_cost[rows, cols] = streak
@@ -117,6 +122,12 @@ def drop_out(f, benefit: np.ndarray, book, review: np.ndarray, reviews_needed: f
     f.adopted[rows, cols] = False
     f.below_cost[rows, cols] = 0
     f.belief[rows, cols] = benefit[rows, cols] / profit(f)[rows]
+
+
+def _pairs(mask: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The (firm row, measure) pairs where ``mask`` is True; ``mask`` covers firms ``rows``."""
+    index, cols = np.divmod(np.flatnonzero(mask), mask.shape[1])
+    return rows[index], cols
 
 
 def desired_growth(f, prm, policy_profit: np.ndarray, eps: np.ndarray) -> np.ndarray:

@@ -41,6 +41,52 @@ class Effect:
     fixed_cost: Array = 0.0
 
 
+FIELDS = tuple(Effect.__dataclass_fields__)
+
+
+class Assessment:
+    """Every measure's :class:`Effect` for every firm, as the model reads them: whole matrices,
+    values at given (firm, measure) pairs, or totals over the measures a firm has adopted.
+    Fields that are zero for a measure are skipped.
+
+    Parameters
+    ----------
+    effects : one Effect per measure (K), each field a scalar or an array over the n firms
+    n_firms : n
+    """
+
+    def __init__(self, effects: list[Effect], n_firms: int):
+        self.n_firms, self.n_measures = n_firms, len(effects)
+        self._nonzero = {
+            name: [(k, v) for k, e in enumerate(effects) if not _is_zero(v := getattr(e, name))]
+            for name in FIELDS
+        }
+
+    def matrix(self, field: str, dtype=np.float32) -> np.ndarray:
+        """One field for every firm and measure (n x K; filled measure by measure, so stored
+        measure-major and returned transposed)."""
+        matrix = np.zeros((self.n_measures, self.n_firms), dtype=dtype)
+        for k, value in self._nonzero[field]:
+            matrix[k] = value
+        return matrix.T
+
+    def at(self, field: str, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """One field at the pairs (firm ``rows[j]``, measure ``cols[j]``)."""
+        out = np.zeros(len(rows))
+        for k, value in self._nonzero[field]:
+            pick = np.flatnonzero(cols == k)
+            out[pick] = value[rows[pick]] if isinstance(value, np.ndarray) else value
+        return out
+
+    def total(self, field: str, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Per firm, the sum of one field over the pairs given (e.g. its adopted measures)."""
+        return np.bincount(rows, weights=self.at(field, rows, cols), minlength=self.n_firms)
+
+
+def _is_zero(value: Array) -> bool:
+    return not isinstance(value, np.ndarray) and value == 0.0
+
+
 class Context:
     """What mechanisms read besides the firms: parameters, zone rents per firm, and the trade
     terms that several mechanisms share (computed once)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
 from types import SimpleNamespace
 
 import mesa
@@ -19,6 +18,7 @@ from .location import LocationChoice
 from .measures import MeasureBook
 from .mechanisms import (
     MECHANISMS,
+    Assessment,
     Context,
     Effect,
     measure_params,
@@ -33,10 +33,6 @@ from .space import ZoneSpace
 from .tables import sector_mix, sector_table, zone_table
 
 FAR_MEASURE = "10b"
-
-
-def _is_zero(value) -> bool:
-    return np.isscalar(value) and value == 0.0
 
 
 def _check_scenario(scenario: ZoneScenario) -> None:
@@ -148,14 +144,8 @@ class ZoneModel(mesa.Model):
             fn(f, m, ctx) if on else Effect()
             for (fn, m), on in zip(self.mechanisms, enabled, strict=True)
         ]
-        self._nonzero = {
-            field.name: [
-                (k, v) for k, e in enumerate(effects) if not _is_zero(v := getattr(e, field.name))
-            ]
-            for field in fields(Effect)
-        }
-        self.benefit = self._effect_matrix("benefit", np.float32)
-        self.fixed_extra = self._effect_matrix("fixed_cost", np.float64)
+        self.effects = Assessment(effects, len(f))
+        self.benefit = self.effects.matrix("benefit")
 
     def learn_of_measures(self) -> None:
         """Bass awareness, switched on by the policy; new firms form a belief of the benefit."""
@@ -177,18 +167,18 @@ class ZoneModel(mesa.Model):
         firms decide (random-utility logit with a persistent taste); for 10b a yes puts the
         firm in the queue for vertical space."""
         f, prm = self.firms, self.prm
-        review = self.dice.uniform("review", f.slot) < prm["decision.review_prob"]
+        review = np.flatnonzero(self.dice.uniform("review", f.slot) < prm["decision.review_prob"])
         behaviour.learn_from_peers(f, self.benefit, review, prm["decision.learning_weight"])
         behaviour.drop_out(f, self.benefit, self.measures, review, prm["decision.dropout_reviews"])
         f.adopted[:, self._far] = f.upper  # 10b is held while the firm is in vertical space
         if not self.live.any():
             return
-        yes = behaviour.decide(
-            f, self.live.T, self._cell_share, self.fixed_extra, self.measures, prm, review
+        rows, cols = behaviour.decide(
+            f, self.live.T, self._cell_share, self.effects, self.measures, prm, review
         )
-        f.wants_upper |= yes[:, self._far]
-        yes[:, self._far] = False
-        f.adopted |= yes
+        far = cols == self._far
+        f.wants_upper[rows[far]] = True
+        f.adopted[rows[~far], cols[~far]] = True
 
     def move_up_the_floors(self) -> None:
         """Firms queued for vertical space move in, zone by zone in a random queue order,
@@ -220,9 +210,10 @@ class ZoneModel(mesa.Model):
         rows, cols = np.divmod(np.flatnonzero(adopted), adopted.shape[1])
         net = self.benefit[rows, cols] - self.measures.running_cost[cols]
         f.policy_profit = np.bincount(rows, weights=net, minlength=len(f))
-        uplift = self._sum_effect("uplift", adopted)
-        days = self._sum_effect("days", adopted)
-        approval = self._sum_effect("approval_days", adopted)
+        uplift, days, approval, credit = (
+            self.effects.total(field, rows, cols)
+            for field in ("uplift", "days", "approval_days", "credit")
+        )
         base_clearance = self.clearance_base[f.zone]
         floor_days = self.prm["trade.min_clearance_days"]
         f.days_saved = base_clearance - np.maximum(base_clearance - days, floor_days)
@@ -232,7 +223,7 @@ class ZoneModel(mesa.Model):
         f.imports = activity * f.import_int * trade_mult
         f.exports = activity * f.export_int * trade_mult
         f.employees = activity / f.revenue_per_employee
-        self._credit_relief = self._sum_effect("credit", adopted)
+        self._credit_relief = credit
 
     def grow(self) -> None:
         """Gibrat growth plus reinvested policy profit, capped by credit, then by floor space."""
@@ -463,21 +454,6 @@ class ZoneModel(mesa.Model):
         weights = None if present is None else present.astype(float)
         flat = np.bincount(f.cell, weights=weights, minlength=len(self.zone_ids) * s)
         return flat.reshape(len(self.zone_ids), s).astype(float)
-
-    def _effect_matrix(self, field: str, dtype) -> np.ndarray:
-        """One effect field for every firm and measure (n x K; filled measure by measure,
-        so stored measure-major and returned transposed)."""
-        matrix = np.zeros((len(self.measures), len(self.firms)), dtype=dtype)
-        for k, value in self._nonzero[field]:
-            matrix[k] = value
-        return matrix.T
-
-    def _sum_effect(self, field: str, adopted: np.ndarray) -> np.ndarray:
-        """Sum over adopted measures of one effect field, per firm."""
-        total = np.zeros(len(self.firms))
-        for k, value in self._nonzero[field]:
-            total += adopted[:, k] * value
-        return total
 
     def _no_flows(self) -> dict[str, np.ndarray]:
         zero = np.zeros(len(self.zone_ids), dtype=int)
