@@ -196,12 +196,13 @@ class ZoneModel(mesa.Model):
         before_zone = np.maximum.accumulate(np.where(zone_starts, taken - floor, 0.0))
         moving = taken - before_zone <= space.free(upper=True)[zone]
         movers = order[moving]
+        space.move_out(f.zone[movers], f.floor[movers], f.upper[movers])
         f.upper[movers], f.wants_upper[movers] = True, False
+        space.move_in(f.zone[movers], f.floor[movers], f.upper[movers])
         f.adopted[movers, self._far] = f.aware[movers, self._far] = True
         self.waiting_floor = np.bincount(
             zone[~moving], weights=floor[~moving], minlength=len(self.zone_ids)
         )
-        space.count_occupancy(f)
 
     def operate(self) -> None:
         """Adopters' effects: benefits, extra sales, and trade's response to time saved."""
@@ -259,11 +260,10 @@ class ZoneModel(mesa.Model):
         self._flows["exits"] = np.bincount(f.zone[leaving], minlength=len(self.zone_ids))
         for fid in f.fid[leaving]:
             self._agents_by_fid.pop(int(fid)).remove()
-        self.space.count_occupancy(f, present=~leaving)
+        self.space.move_out(f.zone[leaving], f.floor[leaving], f.upper[leaving])
 
         v = self._location_utilities(self._policy_index(), present=~leaving)
         self._relocate(v, staying=~leaving)
-        self.space.count_occupancy(f, present=~leaving)
         entrants = self._enter(v)
         f.replace(~leaving, *(entrants or ()))
         self.space.count_occupancy(f)
@@ -382,8 +382,10 @@ class ZoneModel(mesa.Model):
         if len(movers) == 0:
             return
         origin = f.zone[movers]
+        self.space.move_out(origin, f.floor[movers], f.upper[movers])
         f.move(movers, to, len(self.sector_ids))
         f.upper[movers], f.wants_upper[movers] = False, False
+        self.space.move_in(to, f.floor[movers], f.upper[movers])
         # measures are zone programmes: a mover starts afresh
         f.adopted[movers] = False
         f.below_cost[movers] = 0

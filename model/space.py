@@ -47,12 +47,25 @@ class ZoneSpace:
             return self.upper_stock - self.upper_occupied
         return self.ground_stock - self.ground_occupied
 
-    def count_occupancy(self, f, present: np.ndarray | None = None) -> None:
-        """Recount occupied m² per zone and pool from the firms (those ``present`` only)."""
+    def count_occupancy(self, f) -> None:
+        """Recount occupied m² per zone and pool from the firms."""
         n = len(self.rent)
-        floor = f.floor if present is None else f.floor * present
-        self.upper_occupied = np.bincount(f.zone, weights=floor * f.upper, minlength=n)
-        self.ground_occupied = np.bincount(f.zone, weights=floor * ~f.upper, minlength=n)
+        self.upper_occupied = np.bincount(f.zone, weights=f.floor * f.upper, minlength=n)
+        self.ground_occupied = np.bincount(f.zone, weights=f.floor * ~f.upper, minlength=n)
+
+    def move_out(self, zone: np.ndarray, floor: np.ndarray, upper: np.ndarray) -> None:
+        """Free the floor (m²) of the firms given, in their zones and pools."""
+        self.move_in(zone, -floor, upper)
+
+    def move_in(self, zone: np.ndarray, floor: np.ndarray, upper: np.ndarray) -> None:
+        """Occupy floor (m²) for the firms given, in their zones and pools."""
+        n = len(self.rent)
+        self.upper_occupied = self.upper_occupied + np.bincount(
+            zone, weights=floor * upper, minlength=n
+        )
+        self.ground_occupied = self.ground_occupied + np.bincount(
+            zone, weights=floor * ~upper, minlength=n
+        )
 
     def ration(self, f, wanted_floor: np.ndarray) -> np.ndarray:
         """Floor each firm gets: shrinking firms release space; growing firms share what is
