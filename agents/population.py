@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-GROWTH = 1.5  # factor by which a full buffer grows: amortises copies over many months
+GROWTH = 1.5  # factor by which full buffers grow: amortises copies over many months
 
 
 class FirmTable:
@@ -21,13 +21,15 @@ class FirmTable:
 
     Columns are 1-d arrays of length ``n`` (one entry per firm); matrices are 2-d arrays of
     shape ``(n, n_measures)`` (one entry per firm and measure). Both are attributes, e.g.
-    ``table.revenue`` or ``table.adopted``: views of the first ``n`` rows of a buffer with
-    room for entrants. Code may update them in place or assign new arrays of length ``n``.
+    ``table.revenue`` or ``table.adopted``: views of buffers with room for entrants. Code may
+    update them in place or assign new arrays of length ``n`` and a compatible dtype.
 
-    Rows have no meaning beyond the current month: ``replace`` moves firms between rows.
-    Besides its permanent ``fid``, each firm holds a ``slot``: the index of its row in
-    firm-aligned random draws, kept for life. Slots of departed firms are reused by entrants
-    (lowest first), so those draws stay about as long as the table.
+    Columns of one dtype share a buffer (one row per column), so that moving firms between
+    rows is one operation per dtype rather than per column. Rows have no meaning beyond the
+    current month: ``replace`` moves firms between rows. Besides its permanent ``fid``, each
+    firm holds a ``slot``: the index of its row in firm-aligned random draws, kept for life.
+    Slots of departed firms are reused by entrants (lowest first), so those draws stay about
+    as long as the table.
 
     Parameters
     ----------
@@ -39,12 +41,18 @@ class FirmTable:
         self, columns: Mapping[str, np.ndarray], matrices: Mapping[str, np.ndarray], n_cells: int
     ):
         n = len(columns["fid"])
-        arrays = {**columns, "slot": np.arange(n), **matrices}
-        self._buffers = {name: values.copy() for name, values in arrays.items()}
-        for name, values in self._buffers.items():
-            setattr(self, name, values[:n])
-        self._n = n
-        self.n_cells = n_cells
+        columns = {**columns, "slot": np.arange(n)}
+        self._n, self.n_cells = n, n_cells
+        self._column_blocks: dict[np.dtype, tuple[list[str], np.ndarray]] = {}
+        for name, values in columns.items():
+            names, _ = self._column_blocks.setdefault(np.asarray(values).dtype, ([], None))
+            names.append(name)
+        for dtype, (names, _) in self._column_blocks.items():
+            block = np.stack([np.asarray(columns[name], dtype=dtype) for name in names])
+            self._column_blocks[dtype] = (names, block)
+        self._matrices = {name: values.copy() for name, values in matrices.items()}
+        self._views: dict[str, np.ndarray] = {}
+        self._expose()
         self._free_slots = np.zeros(0, dtype=np.int64)
         self._next_fid = int(self.fid.max()) + 1 if n else 0
         self.row_of = np.full(self._next_fid, -1, dtype=np.int64)
@@ -73,33 +81,58 @@ class FirmTable:
         if columns is not None:
             new = {**columns, **matrices, "slot": self._take_slots(len(columns["fid"]))}
             self.eligible_in_cell += self._eligible_counts(new["cell"], new["eligible"])
+        self.row_of[self.fid[gone]] = -1
         n_keep = self._n - len(gone)
         holes = gone[gone < n_keep]  # gaps below the new end, filled by the last kept rows
         movers = n_keep + np.flatnonzero(keep[n_keep:])
         n_new = n_keep + (len(new["fid"]) if new else 0)
-        self.row_of[self.fid[gone]] = -1
-        for name in self._buffers:
-            buffer = self._own(name, n_new)
-            buffer[holes] = buffer[movers]
+        self._store_reassigned()
+        self._reserve(n_new)
+        for names, block in self._column_blocks.values():
+            block[:, holes] = block[:, movers]
+            for j, name in enumerate(names) if new else ():
+                block[j, n_keep:n_new] = new[name]
+        for name, matrix in self._matrices.items():
+            matrix[holes] = matrix[movers]
             if new:
-                buffer[n_keep:n_new] = new[name]
-            setattr(self, name, buffer[:n_new])
+                matrix[n_keep:n_new] = new[name]
         self._n = n_new
+        self._expose()
         self._index(np.r_[holes, np.arange(n_keep, n_new)])
 
-    def _own(self, name: str, rows: int) -> np.ndarray:
-        """The buffer behind attribute ``name``, holding its current values and with room
-        for ``rows`` rows."""
-        buffer, values = self._buffers[name], getattr(self, name)
-        if values.base is buffer and len(buffer) >= rows:
-            return buffer
-        # reassigned since the last month, or full: copy into a buffer that fits
-        if len(buffer) < rows or buffer.dtype != values.dtype:
-            capacity = max(len(buffer), int(rows * GROWTH))
-            buffer = np.empty((capacity, *values.shape[1:]), dtype=values.dtype)
-            self._buffers[name] = buffer
-        buffer[: self._n] = values
-        return buffer
+    def _store_reassigned(self) -> None:
+        """Copy attributes that code assigned anew into their buffers."""
+        for names, block in self._column_blocks.values():
+            for j, name in enumerate(names):
+                if (values := getattr(self, name)) is not self._views[name]:
+                    np.copyto(block[j, : self._n], values, casting="same_kind")
+        for name, matrix in self._matrices.items():
+            if (values := getattr(self, name)) is not self._views[name]:
+                np.copyto(matrix[: self._n], values, casting="same_kind")
+
+    def _reserve(self, rows: int) -> None:
+        """Grow the buffers, if needed, to hold ``rows`` firms."""
+        capacity = int(rows * GROWTH)
+        for dtype, (names, block) in self._column_blocks.items():
+            if block.shape[1] < rows:
+                bigger = np.empty((len(names), capacity), dtype=dtype)
+                bigger[:, : self._n] = block[:, : self._n]
+                self._column_blocks[dtype] = (names, bigger)
+        for name, matrix in self._matrices.items():
+            if len(matrix) < rows:
+                bigger = np.empty((capacity, *matrix.shape[1:]), dtype=matrix.dtype)
+                bigger[: self._n] = matrix[: self._n]
+                self._matrices[name] = bigger
+
+    def _expose(self) -> None:
+        """Set each attribute to the view of its first ``n`` rows."""
+        n = self._n
+        for names, block in self._column_blocks.values():
+            for j, name in enumerate(names):
+                self._views[name] = block[j, :n]
+        for name, matrix in self._matrices.items():
+            self._views[name] = matrix[:n]
+        self.__dict__.update(self._views)
 
     def move(self, rows: np.ndarray, zone: np.ndarray, n_sectors: int) -> None:
         """Move firms ``rows`` to ``zone`` (their cell follows)."""
