@@ -6,23 +6,43 @@ Matrices have one row per firm and one column per measure.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..model.calendar import MONTHS
 
 
-def adopter_shares(f, n_zones: int, n_sectors: int) -> tuple[np.ndarray, np.ndarray]:
-    """Adopters as a share of eligible firms: per zone and measure (Z x K), and per cell
-    (zone and sector) and measure (Z*S x K). 0 where nobody is eligible."""
-    (adopted,) = f.sparse_cell_sums(f.adopted)
+@dataclass
+class Peers:
+    """What firms see of adopters around them, per measure: the adopter share among eligible
+    firms in the zone (Z x K) and in the zone and sector cell (cells x K), and the adopters'
+    mean realised benefit as a share of profit in the cell (cells x K; 0 where none)."""
+
+    zone_share: np.ndarray
+    cell_share: np.ndarray
+    cell_mean_benefit: np.ndarray
+    cell_adopters: np.ndarray
+
+
+def peers(f, benefit: np.ndarray, n_zones: int, n_sectors: int) -> Peers:
+    """Adopter shares (0 where nobody is eligible) and adopters' mean realised benefit / profit.
+    ``benefit`` is each firm's annual benefit from each measure (n x K, RMB million)."""
+    rows, cols = pairs(f.adopted)
+    adopted, realised = f.cell_sums(rows, cols, benefit[rows, cols] / profit(f)[rows])
     eligible = f.eligible_in_cell
     zone_adopted = adopted.reshape(n_zones, n_sectors, -1).sum(axis=1)
     zone_eligible = eligible.reshape(n_zones, n_sectors, -1).sum(axis=1)
-    in_zone = np.divide(
-        zone_adopted, zone_eligible, out=np.zeros_like(zone_adopted), where=zone_eligible > 0
+    return Peers(
+        zone_share=_share(zone_adopted, zone_eligible),
+        cell_share=_share(adopted, eligible),
+        cell_mean_benefit=_share(realised, adopted),
+        cell_adopters=adopted,
     )
-    in_cell = np.divide(adopted, eligible, out=np.zeros_like(adopted), where=eligible > 0)
-    return in_zone, in_cell
+
+
+def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    return np.divide(part, whole, out=np.zeros_like(part), where=whole > 0)
 
 
 def bass_hazard(live: np.ndarray, zone_share: np.ndarray, book) -> np.ndarray:
@@ -58,7 +78,7 @@ def annuity_factor(rate: float, years: float) -> float:
     return (1 - (1 + rate) ** -years) / rate
 
 
-def decide(f, live, cell_share, effects, book, prm, review) -> tuple[np.ndarray, np.ndarray]:
+def decide(f, live, seen: Peers, effects, book, prm, review) -> tuple[np.ndarray, np.ndarray]:
     """Adoption among aware, eligible non-adopters that review this month: a random-utility
     logit with a persistent taste per firm and measure. A firm adopts when
 
@@ -70,17 +90,17 @@ def decide(f, live, cell_share, effects, book, prm, review) -> tuple[np.ndarray,
     stays out until its utility rises (benefit, beliefs or peers), instead of adopting by
     chance at a later review.
 
-    live is Z x K; cell_share is cells x K; effects (a mechanisms.Assessment) gives the
-    size-dependent one-off cost on top of each measure's fixed cost; review holds the rows of
-    the firms that review. Returns the (firm row, measure) pairs that say yes; the caller
-    records the adoption."""
+    live is Z x K; seen gives the adopter share in each cell; effects (a
+    mechanisms.Assessment) gives the size-dependent one-off cost on top of each measure's
+    fixed cost; review holds the rows of the firms that review. Returns the (firm row,
+    measure) pairs that say yes; the caller records the adoption."""
     candidates = (
         live.take(f.zone[review], axis=0)
         & f.eligible[review]
         & f.aware[review]
         & ~f.adopted[review]
     )
-    rows, cols = _pairs(candidates, review)
+    rows, cols = pairs(candidates, review)
     annual_profit = profit(f)[rows]
     annuity = annuity_factor(prm["finance.loan_rate"], prm["decision.horizon_years"])
     fixed = book.fixed_cost[cols] + effects.at("fixed_cost", rows, cols)
@@ -91,29 +111,27 @@ def decide(f, live, cell_share, effects, book, prm, review) -> tuple[np.ndarray,
     utility = (
         book.alpha[cols]
         + prm["decision.beta_npv"] * npv
-        + prm["decision.beta_peer"] * cell_share[f.cell[rows], cols]
+        + prm["decision.beta_peer"] * seen.cell_share[f.cell[rows], cols]
         + prm["decision.beta_size"] * size
     )
     yes = utility > f.taste[rows, cols]
     return rows[yes], cols[yes]
 
 
-def learn_from_peers(f, benefit: np.ndarray, review: np.ndarray, weight: float) -> None:
+def learn_from_peers(f, seen: Peers, review: np.ndarray, weight: float) -> None:
     """Aware non-adopters that review (rows ``review``) move their belief (benefit / profit)
-    toward the mean realised benefit of adopters in their zone and sector (mechanisms.md 1.4).
-    ``benefit`` is each firm's annual benefit from each measure (n x K, RMB million)."""
-    count, realised = f.sparse_cell_sums(f.adopted, benefit, per_row=1 / profit(f))
-    mean = np.divide(realised, count, out=np.zeros_like(realised), where=count > 0)
-    peers = (count > 0).take(f.cell[review], axis=0)
-    rows, cols = _pairs(f.aware[review] & ~f.adopted[review] & peers, review)
+    toward the mean realised benefit of adopters in their zone and sector (mechanisms.md 1.4),
+    where there are any."""
+    have_peers = (seen.cell_adopters > 0).take(f.cell[review], axis=0)
+    rows, cols = pairs(f.aware[review] & ~f.adopted[review] & have_peers, review)
     belief = f.belief[rows, cols]
-    f.belief[rows, cols] = belief + weight * (mean[f.cell[rows], cols] - belief)
+    f.belief[rows, cols] = belief + weight * (seen.cell_mean_benefit[f.cell[rows], cols] - belief)
 
 
 def drop_out(f, benefit: np.ndarray, book, review: np.ndarray, reviews_needed: float) -> None:
     """Adopters that review (rows ``review``) and whose benefit stays below the running cost
     for ``reviews_needed`` reviews in a row drop the measure."""
-    rows, cols = _pairs(f.adopted[review], review)
+    rows, cols = pairs(f.adopted[review], review)
     below = benefit[rows, cols] < book.running_cost[cols]
     streak = np.where(below, f.below_cost[rows, cols] + 1, 0)
     f.below_cost[rows, cols] = streak
@@ -124,10 +142,11 @@ def drop_out(f, benefit: np.ndarray, book, review: np.ndarray, reviews_needed: f
     f.belief[rows, cols] = benefit[rows, cols] / profit(f)[rows]
 
 
-def _pairs(mask: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The (firm row, measure) pairs where ``mask`` is True; ``mask`` covers firms ``rows``."""
+def pairs(mask: np.ndarray, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The (firm row, measure) pairs where ``mask`` is True; ``mask`` covers firms ``rows``
+    (all firms if None)."""
     index, cols = np.divmod(np.flatnonzero(mask), mask.shape[1])
-    return rows[index], cols
+    return (index if rows is None else rows[index]), cols
 
 
 def desired_growth(f, prm, policy_profit: np.ndarray, eps: np.ndarray) -> np.ndarray:

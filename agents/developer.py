@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections import deque
 from typing import TYPE_CHECKING
 
 import mesa
-import numpy as np
 
 from ..model.calendar import MONTHS
 
@@ -32,17 +32,17 @@ class Developer(mesa.Agent):
         lag = int(model.prm["space.build_lag"])
         if lag < 1:
             raise ValueError(f"space.build_lag must be at least 1 month, got {lag}")
-        self.pipeline = np.zeros(lag)  # m² completing in 1, 2, ..., lag months
+        self.pipeline = deque([0.0] * lag)  # m² completing in 1, 2, ..., lag months
 
     def build(self) -> None:
         """One month: complete what is due, then start new vertical space if it pays: the
         larger of what demand calls for (firms in or queuing for vertical space, at the target
         vacancy) and what the up-the-floors programme builds ahead of demand."""
         space, prm, z = self.model.space, self.model.prm, self.zone
-        space.upper_stock[z] += self.pipeline[0]
-        self.pipeline = np.append(self.pipeline[1:], 0.0)
+        space.upper_stock[z] += self.pipeline.popleft()
+        self.pipeline.append(0.0)
 
-        planned = space.upper_stock[z] + self.pipeline.sum()
+        planned = space.upper_stock[z] + sum(self.pipeline)
         headroom = self.buildable() - planned
         if headroom <= 0 or not self.pays():
             return
@@ -51,7 +51,7 @@ class Developer(mesa.Agent):
         for_demand = (target - planned) * prm["space.build_share"]
         # The programme builds ahead of demand (government-led), for as long as it pays.
         programme = prm["m10b.programme_rate"] / MONTHS * self.buildable()
-        self.pipeline[-1] += float(np.clip(max(for_demand, programme), 0.0, headroom))
+        self.pipeline[-1] += float(min(max(for_demand, programme, 0.0), headroom))
 
     def buildable(self) -> float:
         """Vertical m² the zone's plots may carry above the legacy FAR."""

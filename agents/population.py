@@ -163,18 +163,15 @@ class FirmTable:
         counts = np.bincount(cell[rows] * k + cols, minlength=self.n_cells * k)
         return counts.reshape(self.n_cells, k).astype(float)
 
-    def sparse_cell_sums(self, mask, *weights, per_row=None) -> list[np.ndarray]:
-        """Per cell and measure: the count of entries where ``mask`` (n x K) is True, then for
-        each of ``weights`` (n x K) the sum over those entries (times ``per_row``, if given).
-        Fast when few entries are True. Each result has shape (n_cells, K)."""
-        k = mask.shape[1]
-        rows, cols = np.divmod(np.flatnonzero(mask), k)
+    def cell_sums(self, rows: np.ndarray, cols: np.ndarray, *weights) -> list[np.ndarray]:
+        """Per cell and measure: the count of the (firm row, measure) pairs given, then for
+        each of ``weights`` (one value per pair) their sum. Each result has shape
+        (n_cells, K)."""
+        k = self.eligible.shape[1]
         idx = self.cell[rows] * k + cols
         size = self.n_cells * k
         sums = [np.bincount(idx, minlength=size)]
-        for w in weights:
-            values = w[rows, cols] if per_row is None else w[rows, cols] * per_row[rows]
-            sums.append(np.bincount(idx, weights=values, minlength=size))
+        sums += [np.bincount(idx, weights=w, minlength=size) for w in weights]
         return [total.reshape(self.n_cells, k).astype(float) for total in sums]
 
     def row(self, fid: int) -> int:

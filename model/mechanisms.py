@@ -78,9 +78,21 @@ class Assessment:
             out[pick] = value[rows[pick]] if isinstance(value, np.ndarray) else value
         return out
 
-    def total(self, field: str, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Per firm, the sum of one field over the pairs given (e.g. its adopted measures)."""
-        return np.bincount(rows, weights=self.at(field, rows, cols), minlength=self.n_firms)
+    def totals(self, fields: tuple[str, ...], rows: np.ndarray, cols: np.ndarray):
+        """Per firm, the sum of each field over the pairs given (e.g. its adopted measures):
+        one array of n per field."""
+        order = np.argsort(cols, kind="stable")  # each measure's pairs become one slice
+        rows = rows[order]
+        ends = np.cumsum(np.bincount(cols, minlength=self.n_measures)).tolist()
+        starts = [0, *ends[:-1]]
+        sums = []
+        for field in fields:
+            values = np.zeros(len(rows))
+            for k, value in self._nonzero[field]:
+                at = slice(starts[k], ends[k])
+                values[at] = value[rows[at]] if isinstance(value, np.ndarray) else value
+            sums.append(np.bincount(rows, weights=values, minlength=self.n_firms))
+        return sums
 
 
 def _is_zero(value: Array) -> bool:

@@ -102,6 +102,7 @@ class ZoneModel(mesa.Model):
         self._flows = self._no_flows()
         self.live = self.measures.live(0)
         self.assess_measures()
+        self._adopted = behaviour.pairs(self.firms.adopted)
         self.record_uptake()
         self.record_zones()
 
@@ -150,13 +151,11 @@ class ZoneModel(mesa.Model):
     def learn_of_measures(self) -> None:
         """Bass awareness, switched on by the policy; new firms form a belief of the benefit."""
         f = self.firms
-        self._zone_share, self._cell_share = behaviour.adopter_shares(
-            f, len(self.zone_ids), len(self.sector_ids)
-        )
+        self.seen = behaviour.peers(f, self.benefit, len(self.zone_ids), len(self.sector_ids))
         if not self.live.any():
             return
         live = self.live.T
-        self.exposure += behaviour.bass_hazard(live, self._zone_share, self.measures)
+        self.exposure += behaviour.bass_hazard(live, self.seen.zone_share, self.measures)
         new = behaviour.become_aware(f, live, self.exposure)
         rows, cols = np.divmod(np.flatnonzero(new), new.shape[1])
         true_ratio = self.benefit[rows, cols] / behaviour.profit(f)[rows]
@@ -168,13 +167,13 @@ class ZoneModel(mesa.Model):
         firm in the queue for vertical space."""
         f, prm = self.firms, self.prm
         review = np.flatnonzero(self.dice.uniform("review", f.slot) < prm["decision.review_prob"])
-        behaviour.learn_from_peers(f, self.benefit, review, prm["decision.learning_weight"])
+        behaviour.learn_from_peers(f, self.seen, review, prm["decision.learning_weight"])
         behaviour.drop_out(f, self.benefit, self.measures, review, prm["decision.dropout_reviews"])
         f.adopted[:, self._far] = f.upper  # 10b is held while the firm is in vertical space
         if not self.live.any():
             return
         rows, cols = behaviour.decide(
-            f, self.live.T, self._cell_share, self.effects, self.measures, prm, review
+            f, self.live.T, self.seen, self.effects, self.measures, prm, review
         )
         far = cols == self._far
         f.wants_upper[rows[far]] = True
@@ -207,13 +206,11 @@ class ZoneModel(mesa.Model):
     def operate(self) -> None:
         """Adopters' effects: benefits, extra sales, and trade's response to time saved."""
         f = self.firms
-        adopted = f.adopted
-        rows, cols = np.divmod(np.flatnonzero(adopted), adopted.shape[1])
+        self._adopted = rows, cols = behaviour.pairs(f.adopted)
         net = self.benefit[rows, cols] - self.measures.running_cost[cols]
         f.policy_profit = np.bincount(rows, weights=net, minlength=len(f))
-        uplift, days, approval, credit = (
-            self.effects.total(field, rows, cols)
-            for field in ("uplift", "days", "approval_days", "credit")
+        uplift, days, approval, credit = self.effects.totals(
+            ("uplift", "days", "approval_days", "credit"), rows, cols
         )
         base_clearance = self.clearance_base[f.zone]
         floor_days = self.prm["trade.min_clearance_days"]
@@ -470,12 +467,13 @@ class ZoneModel(mesa.Model):
             return cells.reshape(z, len(self.sector_ids), -1).sum(axis=1).T
 
         eligible = by_zone(f.eligible_in_cell)
-        adopted, benefit = (by_zone(x) for x in f.sparse_cell_sums(f.adopted, self.benefit))
+        rows, cols = self._adopted  # adoption has not changed since operate()
+        adopted, benefit = (by_zone(x) for x in f.cell_sums(rows, cols, self.benefit[rows, cols]))
         self.recorder.record_uptake(
             self.month,
             {
                 "eligible": eligible,
-                "aware": by_zone(f.sparse_cell_sums(f.aware & f.eligible)[0]),
+                "aware": by_zone(f.cell_sums(*behaviour.pairs(f.aware & f.eligible))[0]),
                 "adopted": adopted,
                 "uptake_share": np.divide(
                     adopted, eligible, out=np.zeros_like(adopted), where=eligible > 0

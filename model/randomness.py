@@ -9,9 +9,12 @@ process does not shift the random numbers of any other. Draws a firm keeps for l
 taste for each measure, the Bass exposure at which it learns of each) are made when the firm
 is created.
 
-Each stream is an SFC64 generator seeded with a distinct integer per (process, month),
-offset from a key drawn once from ``model.rng``: all randomness flows from the model's seeded
-generator, and numpy's SeedSequence hashing of distinct seeds keeps the streams independent.
+Each stream is an SFC64 generator whose state is set from a distinct integer per (process,
+month), offset from a key drawn once from ``model.rng``: all randomness flows from the model's
+seeded generator. The integer is spread over SFC64's three state words by SplitMix64, the
+standard seeder for this family of generators, which keeps neighbouring seeds' streams
+independent; this costs a third of numpy's SeedSequence seeding, which matters because a run
+opens a few streams every month.
 """
 
 from __future__ import annotations
@@ -20,6 +23,18 @@ import numpy as np
 
 MONTH_BITS = 32  # months are counted below bit 32 of a stream's seed, processes above it
 PROCESSES = ("review", "grow", "exit", "entry", "relocate", "place")
+MASK64 = (1 << 64) - 1
+
+
+def splitmix64(seed: int, n: int) -> list[int]:
+    """The first ``n`` outputs of SplitMix64 started at ``seed`` (Steele, Lea & Flood 2014)."""
+    out = []
+    for _ in range(n):
+        seed = (seed + 0x9E3779B97F4A7C15) & MASK64
+        z = ((seed ^ (seed >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+        out.append(z ^ (z >> 31))
+    return out
 
 
 class Dice:
@@ -28,11 +43,21 @@ class Dice:
     def __init__(self, rng: np.random.Generator):
         self._key = int(rng.integers(2**62))
         self.month = 0
+        self._generators = {p: np.random.Generator(np.random.SFC64(0)) for p in PROCESSES}
 
     def stream(self, process: str) -> np.random.Generator:
-        """A fresh generator for ``process`` in the current month."""
+        """The generator for ``process`` in the current month, set to the start of its stream
+        (each process has its own generator object, reset at every call)."""
         seed = self._key + (PROCESSES.index(process) << MONTH_BITS) + self.month
-        return np.random.Generator(np.random.SFC64(seed))
+        generator = self._generators[process]
+        words = np.array([*splitmix64(seed, 3), 1], dtype=np.uint64)  # a, b, c; counter 1
+        generator.bit_generator.state = {
+            "bit_generator": "SFC64",
+            "state": {"state": words},
+            "has_uint32": 0,
+            "uinteger": 0,
+        }
+        return generator
 
     def uniform(self, process: str, slot: np.ndarray, columns: int | None = None) -> np.ndarray:
         """Uniform [0, 1) draws aligned on firm slots, shape (n,) or (n, columns)."""

@@ -17,7 +17,9 @@ from zonesim import Policy
 SEED = 1
 MONTHS = 36  # enough also for 10b, whose adopters need vertical space to be built first
 FIRM_SCALE = 1.0
-INTENSITY = 5.0  # promotion intensity: five times the planned Bass p
+INTENSITY = 5.0  # promotion intensity: five times the Bass p below
+BASS_P = 0.5  # 1/yr, m<id>.bass_p: with the intensity, nearly every firm hears within a year,
+# so that even a measure with a handful of eligible firms gets adopters in every seed
 ALPHA = 5.0  # the measure's decision intercept, m<id>.alpha
 KEYS = ["month", "zone"]
 
@@ -36,7 +38,7 @@ def test_measure_acts_alone(measure):
     model = run_model(
         SEED,
         policy=policy,
-        params={f"m{measure}.alpha": ALPHA},
+        params={f"m{measure}.alpha": ALPHA, f"m{measure}.bass_p": BASS_P},
         months=MONTHS,
         firm_scale=FIRM_SCALE,
     )
