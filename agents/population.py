@@ -57,7 +57,8 @@ class FirmTable:
         self._next_fid = int(self.fid.max()) + 1 if n else 0
         self.row_of = np.full(self._next_fid, -1, dtype=np.int64)
         self.row_of[self.fid] = np.arange(n)
-        self.eligible_in_cell = self._eligible_counts(self.cell, self.eligible)
+        self.eligible_in_cell = np.zeros((n_cells, self.eligible.shape[1]))
+        self._count_eligible(self.cell, self.eligible, +1)
 
     def __len__(self) -> int:
         return self._n
@@ -76,11 +77,11 @@ class FirmTable:
         ``slot`` and every matrix must be given). Surviving firms may change rows."""
         gone = np.flatnonzero(~keep)
         self._free_slots = np.sort(np.concatenate([self._free_slots, self.slot[gone]]))
-        self.eligible_in_cell -= self._eligible_counts(self.cell[gone], self.eligible[gone])
+        self._count_eligible(self.cell[gone], self.eligible[gone], -1)
         new = {}
         if columns is not None:
             new = {**columns, **matrices, "slot": self._take_slots(len(columns["fid"]))}
-            self.eligible_in_cell += self._eligible_counts(new["cell"], new["eligible"])
+            self._count_eligible(new["cell"], new["eligible"], +1)
         self.row_of[self.fid[gone]] = -1
         n_keep = self._n - len(gone)
         holes = gone[gone < n_keep]  # gaps below the new end, filled by the last kept rows
@@ -90,15 +91,15 @@ class FirmTable:
         self._reserve(n_new)
         for names, block in self._column_blocks.values():
             block[:, holes] = block[:, movers]
-            for j, name in enumerate(names) if new else ():
-                block[j, n_keep:n_new] = new[name]
+            if new:
+                block[:, n_keep:n_new] = [new[name] for name in names]
         for name, matrix in self._matrices.items():
             matrix[holes] = matrix[movers]
             if new:
                 matrix[n_keep:n_new] = new[name]
         self._n = n_new
         self._expose()
-        self._index(np.r_[holes, np.arange(n_keep, n_new)])
+        self._index(np.concatenate([holes, np.arange(n_keep, n_new)]))
 
     def _store_reassigned(self) -> None:
         """Copy attributes that code assigned anew into their buffers."""
@@ -128,18 +129,17 @@ class FirmTable:
         """Set each attribute to the view of its first ``n`` rows."""
         n = self._n
         for names, block in self._column_blocks.values():
-            for j, name in enumerate(names):
-                self._views[name] = block[j, :n]
+            self._views.update(zip(names, block[:, :n], strict=True))
         for name, matrix in self._matrices.items():
             self._views[name] = matrix[:n]
         self.__dict__.update(self._views)
 
     def move(self, rows: np.ndarray, zone: np.ndarray, n_sectors: int) -> None:
         """Move firms ``rows`` to ``zone`` (their cell follows)."""
-        self.eligible_in_cell -= self._eligible_counts(self.cell[rows], self.eligible[rows])
+        self._count_eligible(self.cell[rows], self.eligible[rows], -1)
         self.zone[rows] = zone
         self.cell[rows] = zone * n_sectors + self.sector[rows]
-        self.eligible_in_cell += self._eligible_counts(self.cell[rows], self.eligible[rows])
+        self._count_eligible(self.cell[rows], self.eligible[rows], +1)
 
     def _take_slots(self, m: int) -> np.ndarray:
         reused, self._free_slots = self._free_slots[:m], self._free_slots[m:]
@@ -156,12 +156,10 @@ class FirmTable:
         self.row_of[fid] = rows
         self._next_fid = max(self._next_fid, int(fid.max()) + 1 if len(fid) else 0)
 
-    def _eligible_counts(self, cell: np.ndarray, eligible: np.ndarray) -> np.ndarray:
-        """Eligible firms per cell and measure among the firms given (cells x K)."""
-        k = eligible.shape[1]
-        rows, cols = np.divmod(np.flatnonzero(eligible), k)
-        counts = np.bincount(cell[rows] * k + cols, minlength=self.n_cells * k)
-        return counts.reshape(self.n_cells, k).astype(float)
+    def _count_eligible(self, cell: np.ndarray, eligible: np.ndarray, sign: int) -> None:
+        """Add (sign +1) or remove (-1) the firms given to the eligible counts per cell."""
+        add = np.add if sign > 0 else np.subtract
+        add.at(self.eligible_in_cell, cell, eligible)
 
     def cell_sums(self, rows: np.ndarray, cols: np.ndarray, *weights) -> list[np.ndarray]:
         """Per cell and measure: the count of the (firm row, measure) pairs given, then for

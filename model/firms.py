@@ -44,6 +44,7 @@ class FirmFactory:
             col: prm.vector(f"sector.{{}}.{attr}", sector_ids)
             for col, attr in SECTOR_COLUMNS.items()
         }
+        self._sector_table = np.stack(list(self.by_sector.values()))  # columns x sectors
         self.revenue_median = prm.vector("sector.{}.revenue_median", sector_ids)
         self.floor_per_employee = prm.vector("sector.{}.floor_per_employee", sector_ids)
         self.mnc_share = prm.vector("sector.{}.mnc_share", sector_ids)
@@ -65,7 +66,7 @@ class FirmFactory:
     def make(self, fid: np.ndarray, zone, sector, revenue, floor, age, rng: np.random.Generator):
         """Columns and matrices for new firms (arrays of equal length)."""
         prm, n, k = self.prm, len(fid), self.n_measures
-        cols = {name: values[sector] for name, values in self.by_sector.items()}
+        cols = dict(zip(self.by_sector, self._sector_table[:, sector], strict=True))
         mnc = rng.random(n) < self.mnc_share[sector]
         multiple = prm["groups.domestic_multiple"] * np.exp(
             prm["groups.multiple_log_sd"] * rng.standard_normal(n)

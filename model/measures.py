@@ -52,6 +52,8 @@ class MeasureBook:
         self.ids: list[str] = list(table.index)
         self.mechanism: list[str] = list(table["mechanism"])
         self.rule: list[str] = list(table["eligibility"])
+        self._rules = sorted(set(self.rule))
+        self._rule_of = np.array([self._rules.index(name) for name in self.rule])
         K, Z = len(self.ids), len(zone_ids)
         self.index = {m: k for k, m in enumerate(self.ids)}
 
@@ -92,6 +94,5 @@ class MeasureBook:
         """eligible[i, k]: firm i meets measure k's sector list and rule (shape n x K).
 
         Every rule reads attributes a firm keeps for life, so this is computed once per firm."""
-        by_rule = {name: RULES[name](firms, prm) for name in set(self.rule)}
-        rules = np.stack([by_rule[name] for name in self.rule], axis=1)
-        return self.sector_ok.T[firms.sector] & rules
+        passes = np.stack([RULES[name](firms, prm) for name in self._rules])  # rules x n
+        return (self.sector_ok[:, firms.sector] & passes[self._rule_of]).T

@@ -31,14 +31,16 @@ class Effect:
     approval_days : approval days saved before shipment (trade responds, clearance KPI does not)
     credit : extra credit limit, RMB million
     fixed_cost : one-off cost beyond the measure's fixed cost, RMB million (size-dependent costs)
+
+    A channel left out (None) is zero.
     """
 
-    benefit: Array = 0.0
-    uplift: Array = 0.0
-    days: Array = 0.0
-    approval_days: Array = 0.0
-    credit: Array = 0.0
-    fixed_cost: Array = 0.0
+    benefit: Array | None = None
+    uplift: Array | None = None
+    days: Array | None = None
+    approval_days: Array | None = None
+    credit: Array | None = None
+    fixed_cost: Array | None = None
 
 
 FIELDS = tuple(Effect.__dataclass_fields__)
@@ -47,7 +49,7 @@ FIELDS = tuple(Effect.__dataclass_fields__)
 class Assessment:
     """Every measure's :class:`Effect` for every firm, as the model reads them: whole matrices,
     values at given (firm, measure) pairs, or totals over the measures a firm has adopted.
-    Fields that are zero for a measure are skipped.
+    Channels a measure leaves out are skipped.
 
     Parameters
     ----------
@@ -57,10 +59,11 @@ class Assessment:
 
     def __init__(self, effects: list[Effect], n_firms: int):
         self.n_firms, self.n_measures = n_firms, len(effects)
-        self._nonzero = {
-            name: [(k, v) for k, e in enumerate(effects) if not _is_zero(v := getattr(e, name))]
-            for name in FIELDS
-        }
+        self._nonzero = {name: [] for name in FIELDS}
+        for k, effect in enumerate(effects):
+            for name, value in effect.__dict__.items():
+                if value is not None:
+                    self._nonzero[name].append((k, value))
 
     def matrix(self, field: str, dtype=np.float32) -> np.ndarray:
         """One field for every firm and measure (n x K; filled measure by measure, so stored
@@ -93,10 +96,6 @@ class Assessment:
                 values[at] = value[rows[at]] if isinstance(value, np.ndarray) else value
             sums.append(np.bincount(rows, weights=values, minlength=self.n_firms))
         return sums
-
-
-def _is_zero(value: Array) -> bool:
-    return not isinstance(value, np.ndarray) and value == 0.0
 
 
 class Context:

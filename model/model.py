@@ -92,8 +92,7 @@ class ZoneModel(mesa.Model):
         # cumulative Bass hazard per zone and measure (Z x K); see behaviour.become_aware
         self.exposure = np.zeros((len(self.zone_ids), len(self.measures)))
         self._create_starting_firms(scenario.firm_scale)
-        for z in range(len(self.zone_ids)):
-            Developer(self, z)
+        self.developers = [Developer(self, z) for z in range(len(self.zone_ids))]
 
         self._calibrate_entry(scenario.firm_scale)
 
@@ -244,7 +243,8 @@ class ZoneModel(mesa.Model):
 
     def build_and_set_rents(self) -> None:
         """Developers build toward target vacancy; rents follow vacancy."""
-        self.agents_by_type[Developer].do("build")
+        for developer in self.developers:
+            developer.build()
         self.space.update_rent(self.prm)
 
     def exit_enter_and_relocate(self) -> None:

@@ -73,13 +73,13 @@ class ZoneSpace:
         n = len(self.rent)
         pool = f.zone * 2 + f.upper
         change = wanted_floor - f.floor
-        stock = np.stack([self.ground_stock, self.upper_stock], axis=1).ravel()
+        stock = np.empty(2 * n)
+        stock[0::2], stock[1::2] = self.ground_stock, self.upper_stock
         occupied = np.bincount(pool, weights=np.minimum(wanted_floor, f.floor), minlength=2 * n)
         asked = np.bincount(pool, weights=np.maximum(change, 0.0), minlength=2 * n)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            granted = np.clip((stock - occupied) / asked, 0.0, 1.0)
-        granted[asked == 0] = 1.0
-        share = np.where(change > 0, granted[pool], 1.0)
+        free = np.maximum(stock - occupied, 0.0)
+        granted = np.divide(free, asked, out=np.ones(2 * n), where=asked > 0)
+        share = np.where(change > 0, np.minimum(granted, 1.0)[pool], 1.0)
         return f.floor + change * share
 
     def update_rent(self, prm: Parameters) -> None:
