@@ -51,13 +51,19 @@ class LocationChoice:
 
     def inclusive_value(self, v: np.ndarray) -> np.ndarray:
         """lambda x log sum_j exp(V_js / lambda), per sector."""
-        scaled = v / self.nest
-        top = np.max(scaled, axis=0)
-        return self.nest * (top + np.log(np.exp(scaled - top).sum(axis=0)))
+        return self._nest_terms(v)[0]
 
     def entry_probabilities(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """P(choose one of the zones) per sector, and P(zone | a zone) as (Z, S)."""
-        iv = self.inclusive_value(v)
+        iv, weight, total = self._nest_terms(v)
         p_in = 1 / (1 + np.exp(self.outside - iv))
-        scaled = np.exp(v / self.nest - np.max(v / self.nest, axis=0))
-        return p_in, scaled / scaled.sum(axis=0)
+        return p_in, weight / total
+
+    def _nest_terms(self, v: np.ndarray):
+        """Inclusive value per sector, and exp(V / lambda) per zone (scaled by the largest in
+        the sector, for stability) with its sum per sector."""
+        scaled = v / self.nest
+        top = scaled.max(axis=0)
+        weight = np.exp(scaled - top)
+        total = weight.sum(axis=0)
+        return self.nest * (top + np.log(total)), weight, total

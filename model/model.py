@@ -259,7 +259,9 @@ class ZoneModel(mesa.Model):
             self._agents_by_fid.pop(int(fid)).remove()
         self.space.move_out(f.zone[leaving], f.floor[leaving], f.upper[leaving])
 
-        v = self._location_utilities(self._policy_index(), present=~leaving)
+        counts = self._firm_counts(f.cell)
+        pull = self._policy_index(counts)  # eligible shares before exits, as the counts
+        v = self._location_utilities(pull, counts - self._firm_counts(f.cell[leaving]))
         self._relocate(v, staying=~leaving)
         entrants = self._enter(v)
         f.replace(~leaving, *(entrants or ()))
@@ -273,11 +275,17 @@ class ZoneModel(mesa.Model):
         the same seed sees the same potential entrants."""
         self.live = np.zeros_like(self.measures.enabled_in)
         self._exit_size_norm = float(behaviour.size_factor(self.firms, self.prm).mean())
-        counts = self._firm_counts()
+        counts = self._firm_counts(self.firms.cell)
         planned = self.prm.vector("zone.{}.firms", self.zone_ids)[:, None] * firm_scale
         expected = planned * sector_mix(self.prm).to_numpy()
         self.location = LocationChoice(self.prm, expected, counts, self.space.rent)
-        p_in, _ = self.location.entry_probabilities(self._location_utilities(np.zeros_like(counts)))
+        # unscaled floor of a typical entrant of each sector (m²)
+        sectors = np.arange(len(self.sector_ids))
+        self._typical_entrant_floor = self.factory.floor_need(
+            sectors, self.factory.revenue_median * self.prm["entry.size_factor"]
+        )
+        v = self._location_utilities(np.zeros(counts.shape), counts)
+        p_in, _ = self.location.entry_probabilities(v)
         f, prm = self.firms, self.prm
         exits = behaviour.exit_probability(f, prm, np.zeros(len(f)), self._exit_size_norm)
         expected_exits = np.bincount(f.sector, weights=exits, minlength=len(self.sector_ids))
@@ -292,20 +300,22 @@ class ZoneModel(mesa.Model):
         first_year_survival = (1 - first_month) ** MONTHS
         self.potential_entrants = expected_exits / p_in / first_year_survival
 
-    def _policy_index(self) -> np.ndarray:
+    def _policy_index(self, counts: np.ndarray) -> np.ndarray:
         """Pull of each zone on each sector's entrants (Z x S): the attraction of every measure
         live in the zone, weighted by the share of the sector's firms there that are eligible
-        for it (the sector-wide share where the zone has none of the sector yet)."""
+        for it (the sector-wide share where the zone has none of the sector yet). ``counts``:
+        the firms per zone and sector that the eligible counts cover."""
         z, s = len(self.zone_ids), len(self.sector_ids)
         eligible = self.firms.eligible_in_cell.reshape(z, s, -1)
-        counts = self._firm_counts()[:, :, None]
+        counts = counts[:, :, None]
         sector_wide = eligible.sum(axis=0) / np.maximum(counts.sum(axis=0), 1)
         share = np.where(counts > 0, eligible / np.maximum(counts, 1), sector_wide)
         pull = self.measures.attraction[:, None] * self.measures.sector_ok  # K x S
         return np.einsum("kz,ks,zsk->zs", self.live, pull, share)
 
-    def _location_utilities(self, policy_index: np.ndarray, present=None) -> np.ndarray:
-        counts = self._firm_counts(present)
+    def _location_utilities(self, policy_index: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """Utility of each zone for each sector's entrants and movers (Z x S), given the firms
+        per zone and sector."""
         room = self._room_by_sector()
         return self.location.utilities(self.space.rent, counts, policy_index, room)
 
@@ -316,11 +326,8 @@ class ZoneModel(mesa.Model):
 
     def _room_by_sector(self) -> np.ndarray:
         """1 where a zone has room for a typical entrant of the sector (Z x S)."""
-        typical = self.factory.floor_need(
-            np.arange(len(self.sector_ids)), self.factory.revenue_median
-        )
         scale = self.floor_scale * self._space_thrift()
-        typical = typical * self.prm["entry.size_factor"] * scale[:, None]
+        typical = self._typical_entrant_floor * scale[:, None]
         ground = self.space.free(upper=False)[:, None] >= typical
         vertical = (self.space.free(upper=True)[:, None] >= typical) & self.factory.vertical[
             None, :
@@ -447,12 +454,10 @@ class ZoneModel(mesa.Model):
             self._agents_by_fid[int(i)] = Enterprise(self, int(i))
         return cols, mats
 
-    def _firm_counts(self, present: np.ndarray | None = None) -> np.ndarray:
-        """Firms per zone and sector (Z x S), counting only those ``present`` if given."""
-        f, s = self.firms, len(self.sector_ids)
-        weights = None if present is None else present.astype(float)
-        flat = np.bincount(f.cell, weights=weights, minlength=len(self.zone_ids) * s)
-        return flat.reshape(len(self.zone_ids), s).astype(float)
+    def _firm_counts(self, cells: np.ndarray) -> np.ndarray:
+        """Firms per zone and sector (Z x S) among the firms in ``cells``."""
+        z, s = len(self.zone_ids), len(self.sector_ids)
+        return np.bincount(cells, minlength=z * s).reshape(z, s)
 
     def _no_flows(self) -> dict[str, np.ndarray]:
         zero = np.zeros(len(self.zone_ids), dtype=int)
