@@ -29,7 +29,7 @@ def peers(f, benefit: np.ndarray, n_zones: int, n_sectors: int) -> Peers:
     """Adopter shares (0 where nobody is eligible) and adopters' mean realised benefit / profit.
     ``benefit`` is each firm's annual benefit from each measure (n x K, RMB million)."""
     rows, cols = pairs(f.adopted)
-    adopted, realised = f.cell_sums(rows, cols, benefit[rows, cols] / profit(f)[rows])
+    adopted, realised = f.cell_sums(rows, cols, benefit[rows, cols] / f.profit[rows])
     eligible = f.eligible_in_cell
     zone_adopted = adopted.reshape(n_zones, n_sectors, -1).sum(axis=1)
     zone_eligible = eligible.reshape(n_zones, n_sectors, -1).sum(axis=1)
@@ -101,7 +101,7 @@ def decide(f, live, seen: Peers, effects, book, prm, review) -> tuple[np.ndarray
         & ~f.adopted[review]
     )
     rows, cols = pairs(candidates, review)
-    annual_profit = profit(f)[rows]
+    annual_profit = f.profit[rows]
     annuity = annuity_factor(prm["finance.loan_rate"], prm["decision.horizon_years"])
     fixed = book.fixed_cost[cols] + effects.at("fixed_cost", rows, cols)
     npv = annuity * (f.belief[rows, cols] - book.running_cost[cols] / annual_profit) - (
@@ -139,7 +139,7 @@ def drop_out(f, benefit: np.ndarray, book, review: np.ndarray, reviews_needed: f
     rows, cols = rows[out], cols[out]
     f.adopted[rows, cols] = False
     f.below_cost[rows, cols] = 0
-    f.belief[rows, cols] = benefit[rows, cols] / profit(f)[rows]
+    f.belief[rows, cols] = benefit[rows, cols] / f.profit[rows]
 
 
 def pairs(mask: np.ndarray, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -178,5 +178,5 @@ def exit_probability(f, prm, policy_profit: np.ndarray, size_norm: float = 1.0) 
     base = -np.expm1(np.log1p(-prm["exit.annual_rate"]) / MONTHS)
     young = np.where(f.age < MONTHS, prm["exit.young_multiplier"], 1.0)
     size = size_factor(f, prm) / size_norm
-    relief = np.exp(-prm["exit.benefit_elasticity"] * policy_profit / profit(f))
+    relief = np.exp(-prm["exit.benefit_elasticity"] * policy_profit / f.profit)
     return np.minimum(base * young * size * relief, 1.0)

@@ -29,43 +29,46 @@ class Developer(mesa.Agent):
     def __init__(self, model: ZoneModel, zone: int):
         super().__init__(model)
         self.zone = zone
-        lag = int(model.prm["space.build_lag"])
+        prm = model.prm
+        lag = int(prm["space.build_lag"])
         if lag < 1:
             raise ValueError(f"space.build_lag must be at least 1 month, got {lag}")
         self.pipeline = deque([0.0] * lag)  # m² completing in 1, 2, ..., lag months
+        self.plot_m2 = float(model.space.plot_m2[zone])
+        self.far_now = float(model.space.far_now[zone])
+        # the pro forma: capitalised rent must cover construction cost times the profit factor
+        cost = prm["space.build_cost_upper"] * prm["space.profit_factor"]
+        earning = (
+            prm["time.days_per_year"] * prm["space.building_efficiency"] / prm["space.cap_rate"]
+        )
+        self.rent_that_pays = cost / earning  # RMB/m²/day
+        self.stock_per_demand = 1 / (1 - prm["space.target_vacancy"])
+        self.build_share = prm["space.build_share"]
+        self.programme_share = prm["m10b.programme_rate"] / MONTHS  # of buildable, per month
 
     def build(self) -> None:
         """One month: complete what is due, then start new vertical space if it pays: the
         larger of what demand calls for (firms in or queuing for vertical space, at the target
         vacancy) and what the up-the-floors programme builds ahead of demand."""
-        space, prm, z = self.model.space, self.model.prm, self.zone
+        space, z = self.model.space, self.zone
         space.upper_stock[z] += self.pipeline.popleft()
         self.pipeline.append(0.0)
 
-        planned = space.upper_stock[z] + sum(self.pipeline)
-        headroom = self.buildable() - planned
+        planned = float(space.upper_stock[z]) + sum(self.pipeline)
+        buildable = self.buildable()
+        headroom = buildable - planned
         if headroom <= 0 or not self.pays():
             return
-        demand = space.upper_occupied[z] + self.model.waiting_floor[z]
-        target = demand / (1 - prm["space.target_vacancy"])
-        for_demand = (target - planned) * prm["space.build_share"]
+        demand = float(space.upper_occupied[z] + self.model.waiting_floor[z])
+        for_demand = (demand * self.stock_per_demand - planned) * self.build_share
         # The programme builds ahead of demand (government-led), for as long as it pays.
-        programme = prm["m10b.programme_rate"] / MONTHS * self.buildable()
-        self.pipeline[-1] += float(min(max(for_demand, programme, 0.0), headroom))
+        programme = self.programme_share * buildable
+        self.pipeline[-1] += min(max(for_demand, programme, 0.0), headroom)
 
     def buildable(self) -> float:
         """Vertical m² the zone's plots may carry above the legacy FAR."""
-        space = self.model.space
-        far_gain = max(self.model.far_cap[self.zone] - space.far_now[self.zone], 0.0)
-        return float(space.plot_m2[self.zone] * far_gain)
+        return self.plot_m2 * max(float(self.model.far_cap[self.zone]) - self.far_now, 0.0)
 
     def pays(self) -> bool:
         """Capitalised rent covers construction cost times the required profit factor."""
-        prm, z = self.model.prm, self.zone
-        value = (
-            self.model.space.rent[z]
-            * prm["time.days_per_year"]
-            * prm["space.building_efficiency"]
-            / prm["space.cap_rate"]
-        )
-        return value >= prm["space.build_cost_upper"] * prm["space.profit_factor"]
+        return float(self.model.space.rent[self.zone]) >= self.rent_that_pays

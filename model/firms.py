@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 
+from ..agents.behaviour import profit
+from .mechanisms import trade_semi_elasticity, trade_share
 from .parameters import Parameters
 
 # firm column <- sector attribute in the parameter table ("sector.<id>.<attribute>")
@@ -105,6 +109,12 @@ class FirmFactory:
             space_constrained=np.zeros(n, dtype=bool),
             days_saved=np.zeros(n),
             policy_profit=np.zeros(n),
+        )
+        attributes = SimpleNamespace(**cols)
+        cols.update(
+            profit=profit(attributes),
+            trade_share=trade_share(attributes),
+            tau=trade_semi_elasticity(attributes, prm),
         )
         mats = {
             "eligible": np.zeros((n, k), dtype=bool),

@@ -99,7 +99,7 @@ class Assessment:
 
 
 class Context:
-    """What mechanisms read besides the firms: parameters, zone rents per firm, and the trade
+    """What mechanisms read besides the firms: parameters, zone rents per firm, and the profit
     terms that several mechanisms share (computed once)."""
 
     def __init__(self, prm: Parameters, rent_per_firm: np.ndarray, firms):
@@ -107,8 +107,8 @@ class Context:
         self.rent = rent_per_firm  # RMB/m²/day
         self.days_per_year = prm["time.days_per_year"]
         self.loan_rate = prm["finance.loan_rate"]
-        self.trade_share = trade_share(firms)
-        self.tau = trade_semi_elasticity(firms, prm)
+        self.operating_profit = firms.margin * firms.revenue  # RMB m/yr
+        self.trade_profit = self.operating_profit * firms.trade_share  # the part trade time moves
 
 
 def trade_share(f) -> np.ndarray:
@@ -123,7 +123,7 @@ def trade_semi_elasticity(f, prm: Parameters) -> np.ndarray:
 
 def time_gain(f, days: Array, ctx: Context) -> np.ndarray:
     """Annual profit from the extra trade that ``days`` less waiting brings."""
-    return f.margin * f.revenue * ctx.trade_share * np.expm1(ctx.tau * days)
+    return ctx.trade_profit * np.expm1(f.tau * days)
 
 
 def floor_rent_per_year(floor: Array, rent: Array, ctx: Context) -> Array:
@@ -147,7 +147,7 @@ def return_centre(f, m, ctx: Context) -> Effect:
     handling = m("handling_cost") * m("cost_cut")
     uplift = m("demand_uplift") * f.ecom_share
     return Effect(
-        benefit=returns * (recovery + handling) + f.revenue * uplift * f.margin, uplift=uplift
+        benefit=returns * (recovery + handling) + ctx.operating_profit * uplift, uplift=uplift
     )
 
 
@@ -156,7 +156,7 @@ def ecommerce_cluster(f, m, ctx: Context) -> Effect:
     services. RMB m/yr."""
     uplift = m("demand_uplift")
     saving = f.revenue * f.ecom_share * m("service_saving")
-    return Effect(benefit=f.revenue * uplift * f.margin + saving, uplift=uplift)
+    return Effect(benefit=ctx.operating_profit * uplift + saving, uplift=uplift)
 
 
 def meat_processing(f, m, ctx: Context) -> Effect:
@@ -172,7 +172,7 @@ def display_trade(f, m, ctx: Context) -> Effect:
     stock. RMB m/yr."""
     uplift = m("sales_uplift")
     carrying = f.revenue * f.inventory_ratio * ctx.loan_rate * m("carrying_cut")
-    return Effect(benefit=f.revenue * uplift * f.margin + carrying, uplift=uplift)
+    return Effect(benefit=ctx.operating_profit * uplift + carrying, uplift=uplift)
 
 
 def classic_cars(f, m, ctx: Context) -> Effect:
@@ -180,7 +180,7 @@ def classic_cars(f, m, ctx: Context) -> Effect:
     held. RMB m/yr."""
     uplift = m("sales_uplift")
     deferral = f.revenue * f.inventory_ratio * m("tax_rate") * ctx.loan_rate
-    return Effect(benefit=f.revenue * uplift * f.margin + deferral, uplift=uplift)
+    return Effect(benefit=ctx.operating_profit * uplift + deferral, uplift=uplift)
 
 
 def art_approval(f, m, ctx: Context) -> Effect:
@@ -259,7 +259,7 @@ def higher_far(f, m, ctx: Context) -> Effect:
     """Measure 10b: vertical space comes with a rent advantage and room to grow for space-
     constrained firms; one-off fit-out per m² (RMB m). RMB m/yr."""
     rent_saving = floor_rent_per_year(f.floor, ctx.rent, ctx) * m("rent_discount")
-    room_to_grow = f.revenue * m("growth_gain") * f.margin * f.space_constrained
+    room_to_grow = ctx.operating_profit * m("growth_gain") * f.space_constrained
     return Effect(benefit=rent_saving + room_to_grow, fixed_cost=f.floor * m("fitout_cost"))
 
 
@@ -295,13 +295,13 @@ def cross_customs_display(f, m, ctx: Context) -> Effect:
     """Measure 14: bonded display across customs districts widens the market: extra sales. RMB
     m/yr."""
     uplift = m("sales_uplift")
-    return Effect(benefit=f.revenue * uplift * f.margin, uplift=uplift)
+    return Effect(benefit=ctx.operating_profit * uplift, uplift=uplift)
 
 
 def ciie_spillover(f, m, ctx: Context) -> Effect:
     """Measure 15: CIIE leads (lead chance x conversion x order size) add sales. RMB m/yr."""
     uplift = m("lead_prob") * m("conversion") * m("order_share")
-    return Effect(benefit=f.revenue * uplift * f.margin, uplift=uplift)
+    return Effect(benefit=ctx.operating_profit * uplift, uplift=uplift)
 
 
 MECHANISMS: dict[str, Callable[..., Effect]] = {

@@ -22,8 +22,6 @@ from .mechanisms import (
     Context,
     Effect,
     measure_params,
-    trade_semi_elasticity,
-    trade_share,
 )
 from .parameters import Parameters
 from .randomness import Dice
@@ -157,7 +155,7 @@ class ZoneModel(mesa.Model):
         self.exposure += behaviour.bass_hazard(live, self.seen.zone_share, self.measures)
         new = behaviour.become_aware(f, live, self.exposure)
         rows, cols = np.divmod(np.flatnonzero(new), new.shape[1])
-        true_ratio = self.benefit[rows, cols] / behaviour.profit(f)[rows]
+        true_ratio = self.benefit[rows, cols] / f.profit[rows]
         f.belief[rows, cols] = true_ratio * f.belief_bias[rows, cols]
 
     def decide_on_measures(self) -> None:
@@ -214,9 +212,10 @@ class ZoneModel(mesa.Model):
         base_clearance = self.clearance_base[f.zone]
         floor_days = self.prm["trade.min_clearance_days"]
         f.days_saved = base_clearance - np.maximum(base_clearance - days, floor_days)
-        trade_mult = np.exp(trade_semi_elasticity(f, self.prm) * (f.days_saved + approval))
+        trade_mult = np.exp(f.tau * (f.days_saved + approval))
         activity = f.base * (1 + uplift)
-        f.revenue = activity * (1 + trade_share(f) * (trade_mult - 1))
+        f.revenue = activity * (1 + f.trade_share * (trade_mult - 1))
+        f.profit = behaviour.profit(f)
         f.imports = activity * f.import_int * trade_mult
         f.exports = activity * f.export_int * trade_mult
         f.employees = activity / f.revenue_per_employee
@@ -296,6 +295,7 @@ class ZoneModel(mesa.Model):
             margin=self.factory.by_sector["margin"],
             revenue=self.factory.revenue_median * prm["entry.size_factor"],
         )
+        typical.profit = behaviour.profit(typical)
         first_month = behaviour.exit_probability(typical, prm, 0.0, self._exit_size_norm)
         first_year_survival = (1 - first_month) ** MONTHS
         self.potential_entrants = expected_exits / p_in / first_year_survival
@@ -338,8 +338,8 @@ class ZoneModel(mesa.Model):
         """Draw this month's entrants and place them; returns their columns and matrices."""
         rng = self.dice.stream("entry")
         p_in, p_zone = self.location.entry_probabilities(v)
-        arrivals = rng.poisson(self.potential_entrants * p_in)
-        by_zone = rng.multinomial(arrivals, p_zone.T)  # (S, Z)
+        # Poisson arrivals per sector, split among zones: independent Poisson per zone (Z, S)
+        by_zone = rng.poisson(self.potential_entrants * p_in * p_zone).T  # (S, Z)
         sector, zone = np.nonzero(by_zone)
         repeat = by_zone[sector, zone]
         arrival = rng.permutation(repeat.sum())  # arrivals compete for space in random order
