@@ -317,6 +317,4 @@ MECHANISMS: dict[str, Callable[..., Effect]] = {
 
 def measure_params(prm: Parameters, measure_id: str) -> Callable[[str], float]:
     """``m(name)`` -> value of parameter ``m<id>.<name>``."""
-    prefix = f"m{measure_id}."
-    values = {name.removeprefix(prefix): prm[name] for name in prm if name.startswith(prefix)}
-    return values.__getitem__
+    return prm.section(f"m{measure_id}").__getitem__

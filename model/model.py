@@ -33,11 +33,11 @@ from .tables import sector_mix, sector_table, zone_table
 FAR_MEASURE = "10b"
 
 
-def _check_scenario(scenario: ZoneScenario) -> None:
+def _check_scenario(scenario: ZoneScenario, prm: Parameters) -> None:
     """Sizes the model cannot run with, named plainly."""
     if not isinstance(scenario.months, int) or scenario.months < 0:
         raise ValueError(f"months must be a whole number >= 0, got {scenario.months!r}")
-    firms = Parameters(scenario.params).vector("zone.{}.firms", list(zone_table().index))
+    firms = prm.vector("zone.{}.firms", list(zone_table().index))
     if not scenario.firm_scale > 0 or np.rint(firms * scenario.firm_scale).min() < 1:
         raise ValueError(
             f"firm_scale {scenario.firm_scale!r} leaves a zone with no firms; "
@@ -63,10 +63,11 @@ class ZoneModel(mesa.Model):
             scenario = ZoneScenario(rng=rng, **overrides)
         elif rng is not None or overrides:
             raise TypeError("pass either a ZoneScenario or rng and scenario fields, not both")
-        _check_scenario(scenario)
+        prm = Parameters(scenario.params)
+        _check_scenario(scenario, prm)
         super().__init__(scenario=scenario)
         self.policy = scenario.policy or Policy.plan_2024()
-        self.prm = Parameters(scenario.params)
+        self.prm = prm
         self.months = int(scenario.months)
         self.month = 0
         self.dice = Dice(self.rng)
@@ -89,6 +90,7 @@ class ZoneModel(mesa.Model):
         self.clearance_base = self.prm.vector("zone.{}.clearance_days", self.zone_ids)
         # cumulative Bass hazard per zone and measure (Z x K); see behaviour.become_aware
         self.exposure = np.zeros((len(self.zone_ids), len(self.measures)))
+        self.mix = sector_mix(self.prm).to_numpy()  # share of each sector in each zone (Z x S)
         self._create_starting_firms(scenario.firm_scale)
         self.developers = [Developer(self, z) for z in range(len(self.zone_ids))]
 
@@ -276,7 +278,7 @@ class ZoneModel(mesa.Model):
         self._exit_size_norm = float(behaviour.size_factor(self.firms, self.prm).mean())
         counts = self._firm_counts(self.firms.cell)
         planned = self.prm.vector("zone.{}.firms", self.zone_ids)[:, None] * firm_scale
-        expected = planned * sector_mix(self.prm).to_numpy()
+        expected = planned * self.mix
         self.location = LocationChoice(self.prm, expected, counts, self.space.rent)
         # unscaled floor of a typical entrant of each sector (m²)
         sectors = np.arange(len(self.sector_ids))
@@ -415,11 +417,10 @@ class ZoneModel(mesa.Model):
     # ------------------------------------------------------------------ firms
     def _create_starting_firms(self, scale: float) -> None:
         rng = self.rng
-        mix = sector_mix(self.prm).to_numpy()
         counts = np.rint(self.prm.vector("zone.{}.firms", self.zone_ids) * scale).astype(int)
         zone = np.repeat(np.arange(len(self.zone_ids)), counts)
         sector = np.concatenate(
-            [rng.choice(len(self.sector_ids), n, p=mix[z]) for z, n in enumerate(counts)]
+            [rng.choice(len(self.sector_ids), n, p=self.mix[z]) for z, n in enumerate(counts)]
         )
         revenue = self.factory.draw_revenue(sector, rng)
         need = self.factory.floor_need(sector, revenue)

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 
-from .tables import parameter_table
+from .tables import parameter_values
 
 
 class UnknownParameterError(KeyError):
@@ -30,13 +30,13 @@ class Parameters(Mapping[str, float]):
     """
 
     def __init__(self, overrides: Mapping[str, float] | None = None):
-        table = parameter_table()
-        self._values: dict[str, float] = table["value"].to_dict()
+        self._values: dict[str, float] = dict(parameter_values())
         for name, value in (overrides or {}).items():
             if name not in self._values:
                 raise UnknownParameterError(name, list(self._values))
             self._values[name] = float(value)
         self.overrides = dict(overrides or {})
+        self._sections: dict[str, dict[str, float]] | None = None
 
     def __getitem__(self, name: str) -> float:
         try:
@@ -49,6 +49,15 @@ class Parameters(Mapping[str, float]):
 
     def __len__(self) -> int:
         return len(self._values)
+
+    def section(self, head: str) -> dict[str, float]:
+        """The parameters named ``<head>.<name>``, as {name: value}; e.g. ``section("m6")``."""
+        if self._sections is None:
+            self._sections = {}
+            for name, value in self._values.items():
+                first, _, rest = name.partition(".")
+                self._sections.setdefault(first, {})[rest] = value
+        return self._sections.get(head, {})
 
     def vector(self, template: str, keys: list[str]) -> np.ndarray:
         """Values for ``template.format(key)`` over keys, e.g. ``("sector.{}.margin", sectors)``."""

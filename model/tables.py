@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache
 from importlib.resources import files
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -58,6 +59,12 @@ def parameter_table() -> pd.DataFrame:
     ``"sector.cbec.return_rate"`` or ``"m6.threshold_domestic_revenue"``.
     """
     return _parameters().copy()
+
+
+@cache
+def parameter_values() -> Mapping[str, float]:
+    """The parameter table's ``value`` column as a read-only mapping (name -> value)."""
+    return MappingProxyType({k: float(v) for k, v in _parameters()["value"].items()})
 
 
 def zone_table() -> pd.DataFrame:
