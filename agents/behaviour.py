@@ -42,7 +42,7 @@ def peers(f, benefit: np.ndarray, n_zones: int, n_sectors: int) -> Peers:
 
 
 def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
-    return np.divide(part, whole, out=np.zeros_like(part), where=whole > 0)
+    return np.divide(part, whole, out=np.zeros(part.shape), where=whole > 0)
 
 
 def bass_hazard(live: np.ndarray, zone_share: np.ndarray, book) -> np.ndarray:

@@ -165,12 +165,17 @@ class FirmTable:
         """Per cell and measure: the count of the (firm row, measure) pairs given, then for
         each of ``weights`` (one value per pair) their sum. Each result has shape
         (n_cells, K)."""
+        return self.sums_by(self.cell, self.n_cells, rows, cols, *weights)
+
+    def sums_by(self, group, n_groups: int, rows, cols, *weights) -> list[np.ndarray]:
+        """As ``cell_sums``, for any grouping of firms (``group``: one id per firm, below
+        ``n_groups``); e.g. ``sums_by(table.zone, 6, ...)`` sums by zone."""
         k = self.eligible.shape[1]
-        idx = self.cell[rows] * k + cols
-        size = self.n_cells * k
+        idx = group[rows] * k + cols
+        size = n_groups * k
         sums = [np.bincount(idx, minlength=size)]
         sums += [np.bincount(idx, weights=w, minlength=size) for w in weights]
-        return [total.reshape(self.n_cells, k).astype(float) for total in sums]
+        return [total.reshape(n_groups, k) for total in sums]
 
     def row(self, fid: int) -> int:
         """Row of firm ``fid``; raises KeyError if it has left."""

@@ -128,15 +128,15 @@ def time_gain(f, days: Array, ctx: Context) -> np.ndarray:
 
 def floor_rent_per_year(floor: Array, rent: Array, ctx: Context) -> Array:
     """Annual rent, RMB million, for ``floor`` m² at ``rent`` RMB/m²/day."""
-    return floor * rent * ctx.days_per_year / 1e6
+    return floor * (rent * (ctx.days_per_year / 1e6))
 
 
 def bonded_repair(f, m, ctx: Context) -> Effect:
     """Measure 1: repair work for customers abroad adds sales (repair_share of revenue) at
     repair_margin, plus interest on duty and VAT deferred while items are in the zone. RMB m/yr."""
     repair = f.revenue * m("repair_share")
-    deferral = repair * m("duty_vat_rate") * ctx.loan_rate * m("dwell_months") / MONTHS
-    return Effect(benefit=repair * m("repair_margin") + deferral, uplift=m("repair_share"))
+    deferral_rate = m("duty_vat_rate") * ctx.loan_rate * m("dwell_months") / MONTHS
+    return Effect(benefit=repair * (m("repair_margin") + deferral_rate), uplift=m("repair_share"))
 
 
 def return_centre(f, m, ctx: Context) -> Effect:
@@ -171,7 +171,7 @@ def display_trade(f, m, ctx: Context) -> Effect:
     """Measure 3b: front-shop-back-warehouse display adds sales and cuts the cost of carrying
     stock. RMB m/yr."""
     uplift = m("sales_uplift")
-    carrying = f.revenue * f.inventory_ratio * ctx.loan_rate * m("carrying_cut")
+    carrying = f.revenue * f.inventory_ratio * (ctx.loan_rate * m("carrying_cut"))
     return Effect(benefit=ctx.operating_profit * uplift + carrying, uplift=uplift)
 
 
@@ -179,7 +179,7 @@ def classic_cars(f, m, ctx: Context) -> Effect:
     """Measure 3c: bonded display and trade of classic cars adds sales and defers taxes on cars
     held. RMB m/yr."""
     uplift = m("sales_uplift")
-    deferral = f.revenue * f.inventory_ratio * m("tax_rate") * ctx.loan_rate
+    deferral = f.revenue * f.inventory_ratio * (m("tax_rate") * ctx.loan_rate)
     return Effect(benefit=ctx.operating_profit * uplift + deferral, uplift=uplift)
 
 
@@ -187,14 +187,14 @@ def art_approval(f, m, ctx: Context) -> Effect:
     """Measure 4: approvals 10 working days faster: less carrying cost of art held, and trade
     responds to the time saved. RMB m/yr."""
     days = m("approval_days_saved")
-    carrying = f.imports * days / ctx.days_per_year * m("carrying_rate")
+    carrying = f.imports * (days / ctx.days_per_year * m("carrying_rate"))
     return Effect(benefit=carrying + time_gain(f, days, ctx), approval_days=days)
 
 
 def pledge_finance(f, m, ctx: Context) -> Effect:
     """Measure 5: inventory and receivables pledged at ltv raise the credit limit (RMB m), used at
     the return on capital net of loan rate and fee. RMB m/yr."""
-    credit = m("ltv") * f.revenue * f.inventory_ratio
+    credit = m("ltv") * f.revenue * f.inventory_ratio  # RMB m
     spread = ctx.prm["finance.return_on_capital"] - ctx.loan_rate - m("fee_rate")
     return Effect(benefit=credit * spread, credit=credit)
 
@@ -203,33 +203,30 @@ def cash_pool(f, m, ctx: Context) -> Effect:
     """Measure 6: pooling offsets members' balances (interest spread saved) and avoids FX
     conversions; part of the offset frees liquidity (credit, RMB m). RMB m/yr."""
     prm = ctx.prm
-    offset = m("offset_share") * prm["credit.wc_ratio"] * f.revenue
+    offset = (m("offset_share") * prm["credit.wc_ratio"]) * f.revenue
     interest = offset * (ctx.loan_rate - prm["finance.deposit_rate"])
-    fx = (f.imports + f.exports) * m("converted_share") * prm["finance.fx_spread_mnc"]
+    fx = (f.imports + f.exports) * (m("converted_share") * prm["finance.fx_spread_mnc"])
     return Effect(benefit=interest + fx, credit=offset * m("liquidity_share"))
 
 
 def net_settlement(f, m, ctx: Context) -> Effect:
     """Measure 7a: settling net instead of gross cuts FX conversion and transfer fees. RMB m/yr."""
-    gross = f.imports + f.exports
-    netted = gross * m("net_reduction")
-    transfers_saved = netted / m("payment_size")
-    fx = netted * ctx.prm["finance.fx_spread_firm"]
-    return Effect(benefit=fx + transfers_saved * m("fee_per_transfer"))
+    netted = (f.imports + f.exports) * m("net_reduction")
+    fee_saved = m("fee_per_transfer") / m("payment_size")  # per RMB m netted
+    return Effect(benefit=netted * (ctx.prm["finance.fx_spread_firm"] + fee_saved))
 
 
 def service_trade(f, m, ctx: Context) -> Effect:
     """Measure 7b: bank-handled advance payments and cost sharing cut the friction cost of service
     payments. RMB m/yr."""
-    return Effect(benefit=f.revenue * m("service_trade_share") * m("friction_cost"))
+    return Effect(benefit=f.revenue * (m("service_trade_share") * m("friction_cost")))
 
 
 def offshore_trade(f, m, ctx: Context) -> Effect:
     """Measure 7c: faster authenticity review saves interest on waiting and the cost of review per
     deal. RMB m/yr."""
-    volume = f.revenue * m("offshore_share")
     waiting = m("days_saved") / ctx.days_per_year * ctx.loan_rate
-    return Effect(benefit=volume * (waiting + m("cost_per_deal")))
+    return Effect(benefit=f.revenue * (m("offshore_share") * (waiting + m("cost_per_deal"))))
 
 
 def single_window(f, m, ctx: Context) -> Effect:
@@ -243,7 +240,7 @@ def seafood_access(f, m, ctx: Context) -> Effect:
     """Measure 9: two-stage access cuts dwell time of perishables: less freshness lost, and trade
     responds (perishable premium). RMB m/yr."""
     days = m("days_saved")
-    freshness = f.imports * f.perishable_share * days * m("freshness_decay")
+    freshness = f.imports * f.perishable_share * (days * m("freshness_decay"))
     return Effect(benefit=freshness + time_gain(f, days, ctx), days=days)
 
 
@@ -258,8 +255,8 @@ def mixed_use(f, m, ctx: Context) -> Effect:
 def higher_far(f, m, ctx: Context) -> Effect:
     """Measure 10b: vertical space comes with a rent advantage and room to grow for space-
     constrained firms; one-off fit-out per m² (RMB m). RMB m/yr."""
-    rent_saving = floor_rent_per_year(f.floor, ctx.rent, ctx) * m("rent_discount")
-    room_to_grow = ctx.operating_profit * m("growth_gain") * f.space_constrained
+    rent_saving = floor_rent_per_year(f.floor, ctx.rent * m("rent_discount"), ctx)
+    room_to_grow = ctx.operating_profit * f.space_constrained * m("growth_gain")
     return Effect(benefit=rent_saving + room_to_grow, fixed_cost=f.floor * m("fitout_cost"))
 
 
@@ -269,20 +266,18 @@ def foreign_talent(f, m, ctx: Context) -> Effect:
     prm = ctx.prm
     foreign = f.employees * f.foreign_share
     daily_wage = prm["labour.wage"] / ctx.days_per_year
-    filled_sooner = (
-        foreign * m("hire_rate") * m("permit_days_saved") * daily_wage * m("vacancy_value")
-    )
+    filled_sooner = m("hire_rate") * m("permit_days_saved") * daily_wage * m("vacancy_value")
     renewals_saved = 1 / m("permit_years_before") - 1 / m("permit_years_after")
-    renewals = foreign * renewals_saved * m("renewal_cost")
-    return Effect(benefit=filled_sooner + renewals)
+    renewals = renewals_saved * m("renewal_cost")
+    return Effect(benefit=foreign * (filled_sooner + renewals))  # each per foreign employee
 
 
 def aviation_titles(f, m, ctx: Context) -> Effect:
     """Measure 12: a title track for maintenance staff cuts turnover of certified staff and its
     replacement cost. RMB m/yr."""
-    certified = f.employees * m("certified_share")
     replacement = m("replacement_cost") * ctx.prm["labour.wage"]
-    return Effect(benefit=certified * m("turnover_cut") * replacement)
+    per_employee = m("certified_share") * m("turnover_cut") * replacement
+    return Effect(benefit=f.employees * per_employee)
 
 
 def yangshan_link(f, m, ctx: Context) -> Effect:

@@ -468,23 +468,19 @@ class ZoneModel(mesa.Model):
     def record_uptake(self) -> None:
         """Per measure and zone: eligible, aware and adopted firms, uptake share, benefit."""
         f, z = self.firms, len(self.zone_ids)
-
-        def by_zone(cells):
-            return cells.reshape(z, len(self.sector_ids), -1).sum(axis=1).T
-
-        eligible = by_zone(f.eligible_in_cell)
+        eligible = f.eligible_in_cell.reshape(z, len(self.sector_ids), -1).sum(axis=1)
         rows, cols = self._adopted  # adoption has not changed since operate()
-        adopted, benefit = (by_zone(x) for x in f.cell_sums(rows, cols, self.benefit[rows, cols]))
+        adopted, benefit = f.sums_by(f.zone, z, rows, cols, self.benefit[rows, cols])
+        (aware,) = f.sums_by(f.zone, z, *behaviour.pairs(f.aware & f.eligible))
+        uptake = np.divide(adopted, eligible, out=np.zeros(eligible.shape), where=eligible > 0)
         self.recorder.record_uptake(
             self.month,
             {
-                "eligible": eligible,
-                "aware": by_zone(f.cell_sums(*behaviour.pairs(f.aware & f.eligible))[0]),
-                "adopted": adopted,
-                "uptake_share": np.divide(
-                    adopted, eligible, out=np.zeros_like(adopted), where=eligible > 0
-                ),
-                "annual_benefit_rmb_m": benefit,
+                "eligible": eligible.T,
+                "aware": aware.T,
+                "adopted": adopted.T,
+                "uptake_share": uptake.T,
+                "annual_benefit_rmb_m": benefit.T,
             },
         )
 
