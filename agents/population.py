@@ -103,13 +103,11 @@ class FirmTable:
 
     def _store_reassigned(self) -> None:
         """Copy attributes that code assigned anew into their buffers."""
-        for names, block in self._column_blocks.values():
-            for j, name in enumerate(names):
-                if (values := getattr(self, name)) is not self._views[name]:
-                    np.copyto(block[j, : self._n], values, casting="same_kind")
-        for name, matrix in self._matrices.items():
-            if (values := getattr(self, name)) is not self._views[name]:
-                np.copyto(matrix[: self._n], values, casting="same_kind")
+        attributes = self.__dict__
+        for name, view in self._views.items():
+            if (values := attributes[name]) is not view:
+                # the view is still the buffer's first n rows: write through it
+                np.copyto(view, values, casting="same_kind")
 
     def _reserve(self, rows: int) -> None:
         """Grow the buffers, if needed, to hold ``rows`` firms."""

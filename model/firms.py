@@ -68,19 +68,19 @@ class FirmFactory:
         )
 
     def make(self, fid: np.ndarray, zone, sector, revenue, floor, age, rng: np.random.Generator):
-        """Columns and matrices for new firms (arrays of equal length)."""
+        """Columns and matrices for new firms (arrays of equal length), all but ``eligible``,
+        which the measures decide (MeasureBook.eligible)."""
         prm, n, k = self.prm, len(fid), self.n_measures
         cols = dict(zip(self.by_sector, self._sector_table[:, sector], strict=True))
-        mnc = rng.random(n) < self.mnc_share[sector]
+        u_mnc, u_constrained, u_class_a = rng.random((3, n))
+        z_multiple, z_overseas, z_crossborder = rng.standard_normal((3, n))
+        mnc = u_mnc < self.mnc_share[sector]
         multiple = prm["groups.domestic_multiple"] * np.exp(
-            prm["groups.multiple_log_sd"] * rng.standard_normal(n)
+            prm["groups.multiple_log_sd"] * z_multiple
         )
         group_domestic = np.where(mnc, revenue * multiple, 0.0)
-
-        def spread() -> np.ndarray:
-            return np.exp(prm["groups.ratio_log_sd"] * rng.standard_normal(n))
-
-        constrained = rng.random(n) < self.constrained_share[sector]
+        ratio_sd = prm["groups.ratio_log_sd"]
+        constrained = u_constrained < self.constrained_share[sector]
         wc = prm["credit.wc_ratio"] * revenue
         cols.update(
             fid=fid,
@@ -98,10 +98,12 @@ class FirmFactory:
             floor_intensity=floor / revenue,
             mnc=mnc,
             group_domestic=group_domestic,
-            group_overseas=group_domestic * prm["groups.overseas_ratio"] * spread(),
-            group_crossborder=group_domestic * prm["groups.crossborder_ratio"] * spread(),
+            group_overseas=group_domestic
+            * (prm["groups.overseas_ratio"] * np.exp(ratio_sd * z_overseas)),
+            group_crossborder=group_domestic
+            * (prm["groups.crossborder_ratio"] * np.exp(ratio_sd * z_crossborder)),
             group_members=np.where(mnc, 1 + rng.poisson(prm["groups.mean_members"] - 1, n), 0),
-            class_a=rng.random(n) < prm["m7a.class_a_share"],
+            class_a=u_class_a < prm["m7a.class_a_share"],
             credit_constrained=constrained,
             credit_limit=np.where(constrained, wc * (1 + prm["credit.slack"]), np.inf),
             upper=np.zeros(n, dtype=bool),
@@ -117,7 +119,6 @@ class FirmFactory:
             tau=trade_semi_elasticity(attributes, prm),
         )
         mats = {
-            "eligible": np.zeros((n, k), dtype=bool),
             "aware": np.zeros((n, k), dtype=bool),
             "adopted": np.zeros((n, k), dtype=bool),
             "belief": np.zeros((n, k), dtype=np.float32),
