@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model.calendar import MONTHS
+from .population import pairs_of
 
 
 @dataclass
@@ -145,7 +146,7 @@ def drop_out(f, benefit: np.ndarray, book, review: np.ndarray, reviews_needed: f
 def pairs(mask: np.ndarray, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The (firm row, measure) pairs where ``mask`` is True; ``mask`` covers firms ``rows``
     (all firms if None)."""
-    index, cols = np.divmod(np.flatnonzero(mask), mask.shape[1])
+    index, cols = pairs_of(mask)
     return (index if rows is None else rows[index]), cols
 
 

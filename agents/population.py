@@ -16,6 +16,11 @@ import numpy as np
 GROWTH = 1.5  # factor by which full buffers grow: amortises copies over many months
 
 
+def pairs_of(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The (row, column) index pairs where the 2-d ``mask`` is True, in row-major order."""
+    return np.divmod(np.flatnonzero(mask), mask.shape[1])
+
+
 class FirmTable:
     """Column store of firm state.
 
@@ -156,8 +161,8 @@ class FirmTable:
 
     def _count_eligible(self, cell: np.ndarray, eligible: np.ndarray, sign: int) -> None:
         """Add (sign +1) or remove (-1) the firms given to the eligible counts per cell."""
-        add = np.add if sign > 0 else np.subtract
-        add.at(self.eligible_in_cell, cell, eligible)
+        (counts,) = self.sums_by(cell, self.n_cells, *pairs_of(eligible))
+        self.eligible_in_cell += sign * counts
 
     def cell_sums(self, rows: np.ndarray, cols: np.ndarray, *weights) -> list[np.ndarray]:
         """Per cell and measure: the count of the (firm row, measure) pairs given, then for

@@ -1,6 +1,6 @@
 """Speed and memory of the simulation core.
 
-    .venv/bin/python bench/bench_core.py [--repeat 3]
+    .venv/bin/python bench/bench_core.py [--repeat 5]
 
 (i)   the six-zone 2024 plan, 120 months, real firm counts: build + run, best of ``repeat``
       after one warm-up run;
@@ -11,8 +11,10 @@
       a 100 x 100 grid, 10 steps): time of the 10 steps, best of ``repeat`` seeds,
       agent-steps per second = 10,000 x 10 / seconds.
 
-The garbage collector is off while a timed section runs. The last lines are ``key: value``,
-one per line, for scripts to read.
+Every figure is the best of ``repeat`` runs, as ``timeit`` advises: on a shared machine the
+spread between runs (here +-30 %) is other load, and the minimum is the code's own speed.
+Each figure prints all its runs as well. The garbage collector is off while a timed section
+runs. The last lines are ``key: value``, one per line, for scripts to read.
 """
 
 from __future__ import annotations
@@ -137,7 +139,7 @@ def peak_rss_mb() -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=3, help="timed repetitions (default 3)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed repetitions (default 5)")
     args = parser.parse_args(argv)
     print(
         f"python {platform.python_version()}, mesa {mesa.__version__}, numpy {np.__version__}, "
