@@ -13,6 +13,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .batch import Batch, Layout
+
 GROWTH = 1.5  # factor by which full buffers grow: amortises copies over many months
 
 
@@ -47,15 +49,9 @@ class FirmTable:
     ):
         n = len(columns["fid"])
         columns = {**columns, "slot": np.arange(n)}
+        self.layout = Layout(columns, matrices)
+        self._store = Batch.of(self.layout, columns, matrices)
         self._n, self.n_cells = n, n_cells
-        self._column_blocks: dict[np.dtype, tuple[list[str], np.ndarray]] = {}
-        for name, values in columns.items():
-            names, _ = self._column_blocks.setdefault(np.asarray(values).dtype, ([], None))
-            names.append(name)
-        for dtype, (names, _) in self._column_blocks.items():
-            block = np.stack([np.asarray(columns[name], dtype=dtype) for name in names])
-            self._column_blocks[dtype] = (names, block)
-        self._matrices = {name: values.copy() for name, values in matrices.items()}
         self._views: dict[str, np.ndarray] = {}
         self._expose()
         self._free_slots = np.zeros(0, dtype=np.int64)
@@ -72,36 +68,35 @@ class FirmTable:
     def next_fid(self) -> int:
         return self._next_fid
 
-    def replace(
-        self,
-        keep: np.ndarray,
-        columns: Mapping[str, np.ndarray] | None = None,
-        matrices: Mapping[str, np.ndarray] | None = None,
-    ) -> None:
-        """Remove the rows where ``keep`` is False and add new firms (every column except
-        ``slot`` and every matrix must be given). Surviving firms may change rows."""
+    def batch(self, columns: Mapping[str, np.ndarray], matrices: Mapping[str, np.ndarray]):
+        """New firms' arrays as a :class:`Batch` in this table's layout, ready for
+        ``replace`` (every column but ``slot`` and every matrix must be given)."""
+        n = len(columns["fid"])
+        return Batch.of(self.layout, {**columns, "slot": np.zeros(n, dtype=int)}, matrices)
+
+    def replace(self, keep: np.ndarray, new: Batch | None = None) -> None:
+        """Remove the rows where ``keep`` is False and add the firms of ``new`` (a batch in
+        this table's layout; their slots are assigned here). Surviving firms may change
+        rows."""
         gone = np.flatnonzero(~keep)
         self._free_slots = np.sort(np.concatenate([self._free_slots, self.slot[gone]]))
         self._count_eligible(self.cell[gone], self.eligible[gone], -1)
-        new = {}
-        if columns is not None:
-            new = {**columns, **matrices, "slot": self._take_slots(len(columns["fid"]))}
+        if new is not None:
+            if new.layout is not self.layout:
+                raise ValueError("new firms must come in this table's layout (FirmTable.batch)")
+            new["slot"] = self._take_slots(len(new))
             self._count_eligible(new["cell"], new["eligible"], +1)
         self.row_of[self.fid[gone]] = -1
         n_keep = self._n - len(gone)
         holes = gone[gone < n_keep]  # gaps below the new end, filled by the last kept rows
         movers = n_keep + np.flatnonzero(keep[n_keep:])
-        n_new = n_keep + (len(new["fid"]) if new else 0)
+        n_new = n_keep + (len(new) if new is not None else 0)
         self._store_reassigned()
-        self._reserve(n_new)
-        for names, block in self._column_blocks.values():
-            block[:, holes] = block[:, movers]
-            if new:
-                block[:, n_keep:n_new] = [new[name] for name in names]
-        for name, matrix in self._matrices.items():
-            matrix[holes] = matrix[movers]
-            if new:
-                matrix[n_keep:n_new] = new[name]
+        if len(self._store) < n_new:
+            self._store = self._store.grown(int(n_new * GROWTH), self._n)
+        self._store.move(holes, movers)
+        if new is not None:
+            self._store.put(n_keep, new)
         self._n = n_new
         self._expose()
         self._index(np.concatenate([holes, np.arange(n_keep, n_new)]))
@@ -114,27 +109,9 @@ class FirmTable:
                 # the view is still the buffer's first n rows: write through it
                 np.copyto(view, values, casting="same_kind")
 
-    def _reserve(self, rows: int) -> None:
-        """Grow the buffers, if needed, to hold ``rows`` firms."""
-        capacity = int(rows * GROWTH)
-        for dtype, (names, block) in self._column_blocks.items():
-            if block.shape[1] < rows:
-                bigger = np.empty((len(names), capacity), dtype=dtype)
-                bigger[:, : self._n] = block[:, : self._n]
-                self._column_blocks[dtype] = (names, bigger)
-        for name, matrix in self._matrices.items():
-            if len(matrix) < rows:
-                bigger = np.empty((capacity, *matrix.shape[1:]), dtype=matrix.dtype)
-                bigger[: self._n] = matrix[: self._n]
-                self._matrices[name] = bigger
-
     def _expose(self) -> None:
         """Set each attribute to the view of its first ``n`` rows."""
-        n = self._n
-        for names, block in self._column_blocks.values():
-            self._views.update(zip(names, block[:, :n], strict=True))
-        for name, matrix in self._matrices.items():
-            self._views[name] = matrix[:n]
+        self._views = self._store.views(self._n)
         self.__dict__.update(self._views)
 
     def move(self, rows: np.ndarray, zone: np.ndarray, n_sectors: int) -> None:

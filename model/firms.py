@@ -127,7 +127,7 @@ class FirmFactory:
             ),
             # Bass exposure still to go before the firm learns of each measure (unit
             # exponential; the model adds its zone's exposure so far, see behaviour.become_aware)
-            "aware_at": rng.standard_exponential((n, k)),
+            "aware_at": rng.standard_exponential((n, k), dtype=np.float32),
             "below_cost": np.zeros((n, k), dtype=np.int8),
             # persistent taste for each measure: standard logistic (see behaviour.decide)
             "taste": rng.logistic(size=(n, k)).astype(np.float32),

@@ -9,10 +9,12 @@ import numpy as np
 import pandas as pd
 
 from ..agents import behaviour
+from ..agents.batch import Batch
 from ..agents.developer import Developer
 from ..agents.enterprise import Enterprise
 from ..agents.population import FirmTable
 from .calendar import MONTHS
+from .entrants import EntrantPool
 from .firms import FirmFactory
 from .location import LocationChoice
 from .measures import MeasureBook
@@ -266,8 +268,7 @@ class ZoneModel(mesa.Model):
         pull = self._policy_index(counts)  # eligible shares before exits, as the counts
         v = self._location_utilities(pull, counts - self._firm_counts(f.cell[leaving]))
         self._relocate(v, staying=~leaving)
-        entrants = self._enter(v)
-        f.replace(~leaving, *(entrants or ()))
+        f.replace(~leaving, self._enter(v))
         self.space.count_occupancy(f)
 
     # ------------------------------------------------------------------ entry and relocation
@@ -303,6 +304,11 @@ class ZoneModel(mesa.Model):
         first_month = behaviour.exit_probability(typical, prm, 0.0, self._exit_size_norm)
         first_year_survival = (1 - first_month) ** MONTHS
         self.potential_entrants = expected_exits / p_in / first_year_survival
+        self.pool = EntrantPool(
+            self._potential_entrants,
+            lambda index: self.dice.stream("pool", index),
+            expected=self.potential_entrants * p_in,
+        )
 
     def _policy_index(self, counts: np.ndarray) -> np.ndarray:
         """Pull of each zone on each sector's entrants (Z x S): the attraction of every measure
@@ -338,8 +344,8 @@ class ZoneModel(mesa.Model):
         ]
         return (ground | (vertical & self.live[self._far][:, None])).astype(float)
 
-    def _enter(self, v: np.ndarray) -> tuple[dict, dict] | None:
-        """Draw this month's entrants and place them; returns their columns and matrices."""
+    def _enter(self, v: np.ndarray) -> Batch | None:
+        """Draw this month's entrants and place them; returns them as a batch of firms."""
         rng = self.dice.stream("entry")
         p_in, p_zone = self.location.entry_probabilities(v)
         # Poisson arrivals per sector, split among zones: independent Poisson per zone (Z, S)
@@ -351,7 +357,8 @@ class ZoneModel(mesa.Model):
         if len(sector) == 0:
             self._flows["entries"] = np.zeros(len(self.zone_ids), dtype=int)
             return None
-        revenue = self.factory.draw_revenue(sector, rng, self.prm["entry.size_factor"])
+        rows = self.pool.arrive(sector)
+        revenue = self.pool.store["revenue"][rows]
         floor = (
             self.factory.floor_need(sector, revenue)
             * (self.floor_scale * self._space_thrift())[zone]
@@ -359,9 +366,7 @@ class ZoneModel(mesa.Model):
         upper = self._place(zone, floor, self.factory.vertical[sector] & self.live[self._far][zone])
         placed = upper >= 0
         self._flows["entries"] = np.bincount(zone[placed], minlength=len(self.zone_ids))
-        return self._new_firms(
-            zone[placed], sector[placed], revenue[placed], floor[placed], rng, upper[placed] == 1
-        )
+        return self._new_firms(rows[placed], zone[placed], floor[placed], upper[placed] == 1)
 
     def _place(self, zone, floor, may_go_up) -> np.ndarray:
         """For each arriving firm: 0 placed on the ground, 1 in vertical space, -1 no room."""
@@ -435,27 +440,34 @@ class ZoneModel(mesa.Model):
         cols, mats = self.factory.make(
             fid, zone, sector, revenue, need * self.floor_scale[zone], established, rng
         )
-        mats["aware_at"] = mats["aware_at"].astype(np.float32)
         mats["eligible"] = self.measures.eligible(SimpleNamespace(**cols), self.prm)
         self.firms = FirmTable(cols, mats, n_cells=len(self.zone_ids) * len(self.sector_ids))
         self._agents_by_fid = {int(i): Enterprise(self, int(i)) for i in fid}
 
-    def _new_firms(self, zone, sector, revenue, floor, rng, upper) -> tuple[dict, dict]:
-        """Columns and matrices for entrants, with their Enterprise agents."""
-        f = self.firms
-        fid = np.arange(f.next_fid, f.next_fid + len(zone))
-        age = np.zeros(len(zone), dtype=int)
-        cols, mats = self.factory.make(fid, zone, sector, revenue, floor, age, rng)
-        # floor per unit of revenue at starting rents: growth applies the rent in force
-        cols["floor_intensity"] = floor / (revenue * self._space_thrift()[zone])
+    def _potential_entrants(self, sector: int, count: int, rng: np.random.Generator) -> Batch:
+        """``count`` potential entrants of one sector, with all they bring when they enter
+        except what depends on the zone they choose (set by ``_new_firms``)."""
+        sectors = np.full(count, sector)
+        revenue = self.factory.draw_revenue(sectors, rng, self.prm["entry.size_factor"])
+        nowhere, zero = np.zeros(count, dtype=int), np.zeros(count)
+        cols, mats = self.factory.make(nowhere, nowhere, sectors, revenue, zero, nowhere, rng)
         mats["eligible"] = self.measures.eligible(SimpleNamespace(**cols), self.prm)
-        mats["aware_at"] = (mats["aware_at"] + self.exposure[zone]).astype(np.float32)
-        cols["upper"] = upper
-        mats["adopted"][:, self._far] = upper
-        mats["aware"][:, self._far] = upper
+        return self.firms.batch(cols, mats)
+
+    def _new_firms(self, rows, zone, floor, upper) -> Batch:
+        """Potential entrants ``rows`` of the pool entering ``zone`` on ``floor`` m² (in
+        vertical space where ``upper``), with their Enterprise agents."""
+        f, new = self.firms, self.pool.store.take(rows)
+        fid = np.arange(f.next_fid, f.next_fid + len(rows))
+        new["fid"], new["zone"], new["floor"], new["upper"] = fid, zone, floor, upper
+        new["cell"] = zone * len(self.sector_ids) + new["sector"]
+        # floor per unit of revenue at starting rents: growth applies the rent in force
+        new["floor_intensity"] = floor / (new["revenue"] * self._space_thrift()[zone])
+        new["aware_at"] += self.exposure[zone]  # Bass exposure counts from entry
+        new["adopted"][:, self._far] = new["aware"][:, self._far] = upper
         for i in fid:
             self._agents_by_fid[int(i)] = Enterprise(self, int(i))
-        return cols, mats
+        return new
 
     def _firm_counts(self, cells: np.ndarray) -> np.ndarray:
         """Firms per zone and sector (Z x S) among the firms in ``cells``."""

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 MONTH_BITS = 32  # months are counted below bit 32 of a stream's seed, processes above it
-PROCESSES = ("review", "grow", "exit", "entry", "relocate", "place")
+PROCESSES = ("review", "grow", "exit", "entry", "relocate", "place", "pool")
 MASK64 = (1 << 64) - 1
 
 
@@ -45,10 +45,12 @@ class Dice:
         self.month = 0
         self._generators = {p: np.random.Generator(np.random.SFC64(0)) for p in PROCESSES}
 
-    def stream(self, process: str) -> np.random.Generator:
-        """The generator for ``process`` in the current month, set to the start of its stream
-        (each process has its own generator object, reset at every call)."""
-        seed = self._key + (PROCESSES.index(process) << MONTH_BITS) + self.month
+    def stream(self, process: str, index: int | None = None) -> np.random.Generator:
+        """The generator for ``process`` in the current month (or at ``index``, for a process
+        that is not monthly), set to the start of its stream. Each process has its own
+        generator object, reset at every call."""
+        at = self.month if index is None else index
+        seed = self._key + (PROCESSES.index(process) << MONTH_BITS) + at
         generator = self._generators[process]
         words = np.array([*splitmix64(seed, 3), 1], dtype=np.uint64)  # a, b, c; counter 1
         generator.bit_generator.state = {

@@ -1,0 +1,94 @@
+"""The firm table's storage: batches move rows without mixing up firms, the table keeps
+every firm's numbers through exits and entries, and the pool of potential entrants hands
+out each sector's firms in sequence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import make_model
+from zonesim.agents.batch import Batch, Layout
+from zonesim.model.entrants import EntrantPool
+
+
+def small_batch(n: int) -> Batch:
+    ids = np.arange(n)
+    layout = Layout(
+        {"id": ids, "value": ids * 1.5, "flag": ids % 2 == 0},
+        {"matrix": np.zeros((n, 3), dtype=np.float32)},
+    )
+    matrix = np.repeat(ids[:, None], 3, axis=1).astype(np.float32)
+    return Batch.of(
+        layout, {"id": ids, "value": ids * 1.5, "flag": ids % 2 == 0}, {"matrix": matrix}
+    )
+
+
+def test_batch_take_put_move_keep_rows_whole():
+    batch = small_batch(10)
+    taken = batch.take(np.array([7, 2, 9]))
+    assert taken["id"].tolist() == [7, 2, 9]
+    assert taken["value"].tolist() == [10.5, 3.0, 13.5]
+    assert taken["flag"].tolist() == [False, True, False]
+    assert taken["matrix"][:, 0].tolist() == [7, 2, 9]
+    batch.put(0, taken)
+    assert batch["id"][:4].tolist() == [7, 2, 9, 3]
+    batch.move(np.array([5]), np.array([9]))
+    assert batch["id"][5] == 9 and batch["matrix"][5, 2] == 9 and batch["value"][5] == 13.5
+    grown = batch.grown(20, 10)
+    assert len(grown) == 20 and grown["id"][:10].tolist() == batch["id"].tolist()
+
+
+def test_firm_table_keeps_each_firms_numbers_through_exits_and_entries():
+    model = make_model(4, months=24, firm_scale=2)
+    f = model.firms
+    before = {
+        int(fid): (f.revenue[r], f.sector[r], f.taste[r].copy()) for r, fid in enumerate(f.fid)
+    }
+    for _ in range(24):
+        model.step()
+    f = model.firms
+    survivors = [int(fid) for fid in f.fid if int(fid) in before]
+    assert 0 < len(survivors) < len(f)  # some left, some entered
+    for fid in survivors:
+        row = f.row(fid)
+        assert f.fid[row] == fid
+        assert f.sector[row] == before[fid][1]
+        np.testing.assert_array_equal(f.taste[row], before[fid][2])  # drawn once, for life
+    assert len(np.unique(f.fid)) == len(f) and len(np.unique(f.slot)) == len(f)
+    with pytest.raises(KeyError):
+        f.row(max(before) + 10**6)
+
+
+def counting_pool(size: int):
+    """A pool whose potential entrant j of sector s carries id s * 1000 + j."""
+    drawn = {}
+
+    def draw(sector, count, rng):
+        start = drawn.get(sector, 0)
+        drawn[sector] = start + count
+        ids = sector * 1000 + start + np.arange(count)
+        layout = Layout({"id": ids}, {"m": np.zeros((count, 1))})
+        return Batch.of(layout, {"id": ids}, {"m": np.zeros((count, 1))})
+
+    return EntrantPool(draw, lambda index: np.random.default_rng(index), np.full(3, size / 36))
+
+
+def test_pool_hands_out_each_sectors_entrants_in_sequence():
+    pool = counting_pool(64)
+    rows = pool.arrive(np.array([2, 0, 2, 2]))
+    first = pool.store["id"][rows].tolist()
+    assert first == [2000, 0, 2001, 2002]
+    rows = pool.arrive(np.array([0, 2]))
+    assert pool.store["id"][rows].tolist() == [1, 2003]
+
+
+def test_pool_starts_a_new_batch_when_arrivals_do_not_fit():
+    pool = counting_pool(64)  # batches of 64
+    pool.arrive(np.zeros(60, dtype=int))
+    rows = pool.arrive(np.zeros(10, dtype=int))  # 4 left: the next batch serves all 10
+    assert pool.store["id"][rows].tolist() == list(range(64, 74))
+    rows = pool.arrive(np.full(200, 1))  # more than a batch: the sector's batches grow
+    ids = pool.store["id"][rows]
+    assert len(set(ids.tolist())) == 200 and (ids // 1000 == 1).all()
+    rows = pool.arrive(np.array([0]))
+    assert pool.store["id"][rows].tolist() == [74]  # other sectors keep their place
