@@ -260,8 +260,8 @@ class ZoneModel(mesa.Model):
         p = behaviour.exit_probability(f, prm, f.policy_profit, self._exit_size_norm)
         leaving = (self.dice.uniform("exit", f.slot) < p) | (f.base < prm["firms.min_revenue"])
         self._flows["exits"] = np.bincount(f.zone[leaving], minlength=len(self.zone_ids))
-        for fid in f.fid[leaving]:
-            self._agents_by_fid.pop(int(fid)).remove()
+        for fid in f.fid[leaving].tolist():
+            self._agents_by_fid.pop(fid).remove()
         self.space.move_out(f.zone[leaving], f.floor[leaving], f.upper[leaving])
 
         counts = self._firm_counts(f.cell)
@@ -370,16 +370,19 @@ class ZoneModel(mesa.Model):
 
     def _place(self, zone, floor, may_go_up) -> np.ndarray:
         """For each arriving firm: 0 placed on the ground, 1 in vertical space, -1 no room."""
-        ground, upper = self.space.free(upper=False), self.space.free(upper=True)
-        where = np.full(len(zone), -1)
-        for i, (z, need) in enumerate(zip(zone, floor, strict=True)):
+        # plain Python numbers: this loop runs once per arriving firm
+        ground, upper = self.space.free(upper=False).tolist(), self.space.free(upper=True).tolist()
+        where = []
+        for z, need, up in zip(zone.tolist(), floor.tolist(), may_go_up.tolist(), strict=True):
             if need <= ground[z]:
                 ground[z] -= need
-                where[i] = 0
-            elif may_go_up[i] and need <= upper[z]:
+                where.append(0)
+            elif up and need <= upper[z]:
                 upper[z] -= need
-                where[i] = 1
-        return where
+                where.append(1)
+            else:
+                where.append(-1)
+        return np.array(where, dtype=int)
 
     def _relocate(self, v: np.ndarray, staying: np.ndarray) -> None:
         f, prm = self.firms, self.prm
@@ -413,12 +416,15 @@ class ZoneModel(mesa.Model):
         """The reviewing firms whose chosen zone differs from theirs and has ground space
         left for them, in turn; returns their rows and destination zones."""
         f = self.firms
-        ground = self.space.free(upper=False)
-        moving = np.zeros(len(reviewing), dtype=bool)
-        for i, (row, to) in enumerate(zip(reviewing, choice, strict=True)):
-            if to != f.zone[row] and f.floor[row] <= ground[to]:
-                ground[to] -= f.floor[row]
-                moving[i] = True
+        ground = self.space.free(upper=False).tolist()
+        away = np.flatnonzero(choice != f.zone[reviewing])
+        moving = []
+        for i, to, need in zip(
+            away.tolist(), choice[away].tolist(), f.floor[reviewing[away]].tolist(), strict=True
+        ):
+            if need <= ground[to]:
+                ground[to] -= need
+                moving.append(i)
         return reviewing[moving], choice[moving]
 
     # ------------------------------------------------------------------ firms
@@ -465,8 +471,8 @@ class ZoneModel(mesa.Model):
         new["floor_intensity"] = floor / (new["revenue"] * self._space_thrift()[zone])
         new["aware_at"] += self.exposure[zone]  # Bass exposure counts from entry
         new["adopted"][:, self._far] = new["aware"][:, self._far] = upper
-        for i in fid:
-            self._agents_by_fid[int(i)] = Enterprise(self, int(i))
+        for i in fid.tolist():
+            self._agents_by_fid[i] = Enterprise(self, i)
         return new
 
     def _firm_counts(self, cells: np.ndarray) -> np.ndarray:
