@@ -153,8 +153,12 @@ def pairs(mask: np.ndarray, rows: np.ndarray | None = None) -> tuple[np.ndarray,
 def desired_growth(f, prm, policy_profit: np.ndarray, eps: np.ndarray) -> np.ndarray:
     """Gibrat growth with size-dependent volatility plus reinvested policy profit: the
     base revenue each firm would reach this month if nothing held it back."""
-    size = f.base / prm["firms.reference_revenue"]
-    sigma = prm["growth.sigma_ref"] * size ** -prm["growth.size_exponent"] / np.sqrt(MONTHS)
+    # sigma_ref x (base / reference) ^ -size_exponent, per month
+    sigma = (
+        prm["growth.sigma_ref"]
+        / np.sqrt(MONTHS)
+        * np.exp(-prm["growth.size_exponent"] * f.log_size)
+    )
     policy = (
         prm["growth.reinvest_share"] * policy_profit / np.maximum(f.revenue, PROFIT_FLOOR) / MONTHS
     )
@@ -167,9 +171,15 @@ def credit_cap(f, prm, credit_relief: np.ndarray) -> np.ndarray:
     return (f.credit_limit + credit_relief) / prm["credit.wc_ratio"]
 
 
+def log_size(base: np.ndarray, prm) -> np.ndarray:
+    """ln(base revenue / firms.reference_revenue): the firm column ``log_size``, kept with
+    ``base`` so that size effects cost one exponential each."""
+    return np.log(base / prm["firms.reference_revenue"])
+
+
 def size_factor(f, prm) -> np.ndarray:
     """(revenue / reference revenue) ^ -exit.size_elasticity: larger firms exit less."""
-    return (f.base / prm["firms.reference_revenue"]) ** -prm["exit.size_elasticity"]
+    return np.exp(-prm["exit.size_elasticity"] * f.log_size)
 
 
 def exit_probability(f, prm, policy_profit: np.ndarray, size_norm: float = 1.0) -> np.ndarray:

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ..agents.behaviour import profit
+from ..agents.behaviour import log_size, profit
 from .mechanisms import trade_semi_elasticity, trade_share
 from .parameters import Parameters
 
@@ -49,6 +49,7 @@ class FirmFactory:
             for col, attr in SECTOR_COLUMNS.items()
         }
         self._sector_table = np.stack(list(self.by_sector.values()))  # columns x sectors
+        self.tau_by_sector = trade_semi_elasticity(SimpleNamespace(**self.by_sector), prm)
         self.revenue_median = prm.vector("sector.{}.revenue_median", sector_ids)
         self.floor_per_employee = prm.vector("sector.{}.floor_per_employee", sector_ids)
         self.mnc_share = prm.vector("sector.{}.mnc_share", sector_ids)
@@ -114,6 +115,7 @@ class FirmFactory:
         )
         attributes = SimpleNamespace(**cols)
         cols.update(
+            log_size=log_size(revenue, prm),
             profit=profit(attributes),
             trade_share=trade_share(attributes),
             tau=trade_semi_elasticity(attributes, prm),

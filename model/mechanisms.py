@@ -100,11 +100,14 @@ class Assessment:
 
 class Context:
     """What mechanisms read besides the firms: parameters, zone rents per firm, and the profit
-    terms that several mechanisms share (computed once)."""
+    terms that several mechanisms share (computed once). ``tau_by_sector`` is the trade
+    semi-elasticity of each sector (it depends on the sector's perishable share only)."""
 
-    def __init__(self, prm: Parameters, rent_per_firm: np.ndarray, firms):
+    def __init__(self, prm: Parameters, rent_per_firm: np.ndarray, firms, tau_by_sector):
         self.prm = prm
         self.rent = rent_per_firm  # RMB/m²/day
+        self.sector = firms.sector
+        self.tau_by_sector = tau_by_sector  # 1/day
         self.days_per_year = prm["time.days_per_year"]
         self.loan_rate = prm["finance.loan_rate"]
         self.operating_profit = firms.margin * firms.revenue  # RMB m/yr
@@ -123,7 +126,8 @@ def trade_semi_elasticity(f, prm: Parameters) -> np.ndarray:
 
 def time_gain(f, days: Array, ctx: Context) -> np.ndarray:
     """Annual profit from the extra trade that ``days`` less waiting brings."""
-    return ctx.trade_profit * np.expm1(f.tau * days)
+    # e^(tau d) - 1 per sector, then per firm: one value per sector instead of per firm
+    return ctx.trade_profit * np.expm1(ctx.tau_by_sector * days)[ctx.sector]
 
 
 def floor_rent_per_year(floor: Array, rent: Array, ctx: Context) -> Array:

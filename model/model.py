@@ -139,7 +139,7 @@ class ZoneModel(mesa.Model):
         month's closing state and used in the next month's decisions. Eligibility depends on
         fixed firm attributes and is set when a firm is created."""
         f = self.firms
-        ctx = Context(self.prm, self.space.rent[f.zone], f)
+        ctx = Context(self.prm, self.space.rent[f.zone], f, self.factory.tau_by_sector)
         # A measure enabled nowhere can never be used: nothing to assess.
         enabled = self.measures.enabled_in.any(axis=1)
         effects = [
@@ -242,6 +242,7 @@ class ZoneModel(mesa.Model):
         # relative tolerance: a firm granted all it asked for is not constrained by rounding
         f.space_constrained = floor < wanted * per_revenue * (1 - 1e-9)
         f.base = np.where(f.space_constrained, floor / per_revenue, wanted)
+        f.log_size = behaviour.log_size(f.base, prm)
         f.floor = floor
         f.age += 1
         self.space.count_occupancy(f)
@@ -300,6 +301,7 @@ class ZoneModel(mesa.Model):
             margin=self.factory.by_sector["margin"],
             revenue=self.factory.revenue_median * prm["entry.size_factor"],
         )
+        typical.log_size = behaviour.log_size(typical.base, prm)
         typical.profit = behaviour.profit(typical)
         first_month = behaviour.exit_probability(typical, prm, 0.0, self._exit_size_norm)
         first_year_survival = (1 - first_month) ** MONTHS
