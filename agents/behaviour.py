@@ -54,14 +54,16 @@ def bass_hazard(live: np.ndarray, zone_share: np.ndarray, book) -> np.ndarray:
     return np.where(live, rate / MONTHS, 0.0)
 
 
-def become_aware(f, live: np.ndarray, exposure: np.ndarray) -> np.ndarray:
+def become_aware(f, exposure: np.ndarray) -> np.ndarray:
     """Bass awareness. Each firm learns of a measure once the cumulative hazard of its zone
-    (``exposure``: Z x K, summed over the months the measure was live there) reaches the
+    (``exposure``: Z x K, summed over the months the measure was live there) passes the
     firm's own ``aware_at``: the exposure when the firm arrived plus a unit exponential
     drawn then. Equivalent to a fresh draw each month against 1 - exp(-hazard), with one
-    draw per firm and measure for life. Returns the newly aware firms (n x K)."""
-    reached = exposure.astype(np.float32).take(f.zone, axis=0) > f.aware_at
-    new = reached & live.take(f.zone, axis=0) & ~f.aware
+    draw per firm and measure for life. Exposure grows only where a measure is live, and a
+    measure once live stays live, so a threshold passed means the measure is live in the
+    firm's zone: nobody learns of a measure that is off. Returns the newly aware firms
+    (n x K)."""
+    new = (exposure.astype(np.float32).take(f.zone, axis=0) > f.aware_at) & ~f.aware
     f.aware |= new
     return new
 

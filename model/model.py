@@ -155,10 +155,8 @@ class ZoneModel(mesa.Model):
         self.seen = behaviour.peers(f, self.benefit, len(self.zone_ids), len(self.sector_ids))
         if not self.live.any():
             return
-        live = self.live.T
-        self.exposure += behaviour.bass_hazard(live, self.seen.zone_share, self.measures)
-        new = behaviour.become_aware(f, live, self.exposure)
-        rows, cols = np.divmod(np.flatnonzero(new), new.shape[1])
+        self.exposure += behaviour.bass_hazard(self.live.T, self.seen.zone_share, self.measures)
+        rows, cols = behaviour.pairs(behaviour.become_aware(f, self.exposure))
         true_ratio = self.benefit[rows, cols] / f.profit[rows]
         f.belief[rows, cols] = true_ratio * f.belief_bias[rows, cols]
 
