@@ -81,7 +81,7 @@ def annuity_factor(rate: float, years: float) -> float:
     return (1 - (1 + rate) ** -years) / rate
 
 
-def decide(f, live, seen: Peers, effects, book, prm, review) -> tuple[np.ndarray, np.ndarray]:
+def decide(f, seen: Peers, effects, book, prm, review) -> tuple[np.ndarray, np.ndarray]:
     """Adoption among aware, eligible non-adopters that review this month: a random-utility
     logit with a persistent taste per firm and measure. A firm adopts when
 
@@ -93,16 +93,13 @@ def decide(f, live, seen: Peers, effects, book, prm, review) -> tuple[np.ndarray
     stays out until its utility rises (benefit, beliefs or peers), instead of adopting by
     chance at a later review.
 
-    live is Z x K; seen gives the adopter share in each cell; effects (a
+    seen gives the adopter share in each cell; effects (a
     mechanisms.Assessment) gives the size-dependent one-off cost on top of each measure's
     fixed cost; review holds the rows of the firms that review. Returns the (firm row,
     measure) pairs that say yes; the caller records the adoption."""
-    candidates = (
-        live.take(f.zone[review], axis=0)
-        & f.eligible[review]
-        & f.aware[review]
-        & ~f.adopted[review]
-    )
+    # a firm is aware only of measures live in its zone (see become_aware; movers forget the
+    # others), so aware pairs need no check against the policy
+    candidates = f.eligible[review] & f.aware[review] & ~f.adopted[review]
     rows, cols = pairs(candidates, review)
     annual_profit = f.profit[rows]
     annuity = annuity_factor(prm["finance.loan_rate"], prm["decision.horizon_years"])

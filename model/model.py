@@ -171,9 +171,7 @@ class ZoneModel(mesa.Model):
         f.adopted[:, self._far] = f.upper  # 10b is held while the firm is in vertical space
         if not self.live.any():
             return
-        rows, cols = behaviour.decide(
-            f, self.live.T, self.seen, self.effects, self.measures, prm, review
-        )
+        rows, cols = behaviour.decide(f, self.seen, self.effects, self.measures, prm, review)
         far = cols == self._far
         f.wants_upper[rows[far]] = True
         f.adopted[rows[~far], cols[~far]] = True

@@ -26,9 +26,13 @@ def run(request):
     model = make_model(SEED, policy=policy, months=MONTHS, firm_scale=scale)
     agents = {0: len(model.enterprises())}
     rows = {0: len(model.firms)}
+    aware_of_off_measures = 0
     for month in months_of(model):
         agents[month] = len(model.enterprises())
         rows[month] = len(model.firms)
+        f = model.firms
+        aware_of_off_measures += int((f.aware & ~model.live.T[f.zone]).sum())
+    model.aware_of_off_measures = aware_of_off_measures
     return model, agents, rows
 
 
@@ -107,3 +111,11 @@ def test_one_enterprise_agent_per_firm(run):
     assert {m: int(n) for m, n in firms.items()} == agents
     fids = sorted(a.fid for a in model.enterprises())
     assert fids == sorted(model.firms.fid.tolist())
+
+
+def test_firms_know_only_of_measures_live_in_their_zone(run):
+    """Awareness spreads only where a measure is live, and a firm that moves forgets the
+    measures of its old zone; the decision relies on this (behaviour.decide)."""
+    model, _, _ = run
+    assert model.aware_of_off_measures == 0
+    assert model.firms.aware.any() == model.live.any()  # not vacuous where measures are live
