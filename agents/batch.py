@@ -32,9 +32,6 @@ class Layout:
             name: (dtype, j) for dtype, names in self.blocks.items() for j, name in enumerate(names)
         }
 
-    def names(self) -> list[str]:
-        return [*self.where, *self.matrices]
-
 
 class Batch:
     """``rows`` rows of firm data in a :class:`Layout`. ``batch[name]`` is a view of a column

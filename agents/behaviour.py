@@ -17,8 +17,9 @@ from .population import pairs_of
 @dataclass
 class Peers:
     """What firms see of adopters around them, per measure: the adopter share among eligible
-    firms in the zone (Z x K) and in the zone and sector cell (cells x K), and the adopters'
-    mean realised benefit as a share of profit in the cell (cells x K; 0 where none)."""
+    firms in the zone (Z x K) and in the zone and sector cell (cells x K), the adopters' mean
+    realised benefit as a share of profit in the cell (cells x K; 0 where none), and the
+    number of adopters in the cell (cells x K)."""
 
     zone_share: np.ndarray
     cell_share: np.ndarray
@@ -32,17 +33,21 @@ def peers(f, benefit: np.ndarray, n_zones: int, n_sectors: int) -> Peers:
     rows, cols = pairs(f.adopted)
     adopted, realised = f.cell_sums(rows, cols, benefit[rows, cols] / f.profit[rows])
     eligible = f.eligible_in_cell
-    zone_adopted = adopted.reshape(n_zones, n_sectors, -1).sum(axis=1)
-    zone_eligible = eligible.reshape(n_zones, n_sectors, -1).sum(axis=1)
     return Peers(
-        zone_share=_share(zone_adopted, zone_eligible),
-        cell_share=_share(adopted, eligible),
-        cell_mean_benefit=_share(realised, adopted),
+        zone_share=share(cells_to_zones(adopted, n_zones), cells_to_zones(eligible, n_zones)),
+        cell_share=share(adopted, eligible),
+        cell_mean_benefit=share(realised, adopted),
         cell_adopters=adopted,
     )
 
 
-def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+def cells_to_zones(per_cell: np.ndarray, n_zones: int) -> np.ndarray:
+    """Sum a (zone x sector cells) x K array over each zone's sectors: Z x K."""
+    return per_cell.reshape(n_zones, -1, per_cell.shape[-1]).sum(axis=1)
+
+
+def share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """part / whole, 0 where whole is 0."""
     return np.divide(part, whole, out=np.zeros(part.shape), where=whole > 0)
 
 

@@ -55,6 +55,7 @@ class FirmTable:
         self._views: dict[str, np.ndarray] = {}
         self._expose()
         self._free_slots = np.zeros(0, dtype=np.int64)
+        self._slots_issued = n  # slots 0 .. n - 1 have been handed out
         self._next_fid = int(self.fid.max()) + 1 if n else 0
         self.row_of = np.full(self._next_fid, -1, dtype=np.int64)
         self.row_of[self.fid] = np.arange(n)
@@ -122,9 +123,11 @@ class FirmTable:
         self._count_eligible(self.cell[rows], self.eligible[rows], +1)
 
     def _take_slots(self, m: int) -> np.ndarray:
+        """Slots for ``m`` entrants: freed ones first (lowest first), then never used ones."""
         reused, self._free_slots = self._free_slots[:m], self._free_slots[m:]
-        top = int(self.slot.max()) + 1 if len(self) else 0
-        return np.concatenate([reused, top + np.arange(m - len(reused))])
+        fresh = self._slots_issued + np.arange(m - len(reused))
+        self._slots_issued += len(fresh)
+        return np.concatenate([reused, fresh])
 
     def _index(self, rows: np.ndarray) -> None:
         """Point the fid -> row map at ``rows``, which hold moved or new firms."""

@@ -11,7 +11,9 @@ A sector's potential entrants form one sequence, drawn batch by batch from the s
 firm in every scenario run with the same seed, whatever the month it arrives in, as long as
 the scenarios' arrivals have not crossed a batch boundary differently (a month whose arrivals
 do not fit in what is left of the batch starts the next batch; the rest of the old one is
-not used).
+not used). A month whose arrivals of a sector exceed a whole batch (far beyond the expected
+rate) makes that sector's batches twice that size from then on; the sector's sequence then
+continues from a new, larger batch, and so may differ from a scenario that did not grow it.
 """
 
 from __future__ import annotations

@@ -118,7 +118,6 @@ class FirmFactory:
             log_size=log_size(revenue, prm),
             profit=profit(attributes),
             trade_share=trade_share(attributes),
-            tau=trade_semi_elasticity(attributes, prm),
         )
         mats = {
             "aware": np.zeros((n, k), dtype=bool),

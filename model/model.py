@@ -150,7 +150,8 @@ class ZoneModel(mesa.Model):
         self.benefit = self.effects.matrix("benefit")
 
     def learn_of_measures(self) -> None:
-        """Bass awareness, switched on by the policy; new firms form a belief of the benefit."""
+        """Bass awareness, switched on by the policy; newly aware firms form a belief of the
+        benefit."""
         f = self.firms
         self.seen = behaviour.peers(f, self.benefit, len(self.zone_ids), len(self.sector_ids))
         if not self.live.any():
@@ -212,7 +213,8 @@ class ZoneModel(mesa.Model):
         base_clearance = self.clearance_base[f.zone]
         floor_days = self.prm["trade.min_clearance_days"]
         f.days_saved = base_clearance - np.maximum(base_clearance - days, floor_days)
-        trade_mult = np.exp(f.tau * (f.days_saved + approval))
+        tau = self.factory.tau_by_sector[f.sector]  # trade response per day saved
+        trade_mult = np.exp(tau * (f.days_saved + approval))
         activity = f.base * (1 + uplift)
         f.revenue = activity * (1 + f.trade_share * (trade_mult - 1))
         f.profit = behaviour.profit(f)
@@ -224,10 +226,7 @@ class ZoneModel(mesa.Model):
     def grow(self) -> None:
         """Gibrat growth plus reinvested policy profit, capped by credit, then by floor space."""
         f, prm = self.firms, self.prm
-        # Laplace shocks with unit variance: the difference of two unit exponentials is
-        # Laplace with scale 1 (variance 2); numpy draws exponentials faster than Laplace
-        exponentials = self.dice.stream("grow").standard_exponential((2, int(f.slot.max()) + 1))
-        eps = (exponentials[0] - exponentials[1])[f.slot] * np.sqrt(0.5)
+        eps = self.dice.laplace("grow", f.slot)  # unit variance
         wanted = behaviour.desired_growth(f, prm, f.policy_profit, eps)
         f.credit_limit *= 1 + prm["credit.limit_growth"] / MONTHS
         wanted = np.minimum(
@@ -486,11 +485,11 @@ class ZoneModel(mesa.Model):
     def record_uptake(self) -> None:
         """Per measure and zone: eligible, aware and adopted firms, uptake share, benefit."""
         f, z = self.firms, len(self.zone_ids)
-        eligible = f.eligible_in_cell.reshape(z, len(self.sector_ids), -1).sum(axis=1)
+        eligible = behaviour.cells_to_zones(f.eligible_in_cell, z)
         rows, cols = self._adopted  # adoption has not changed since operate()
         adopted, benefit = f.sums_by(f.zone, z, rows, cols, self.benefit[rows, cols])
         (aware,) = f.sums_by(f.zone, z, *behaviour.pairs(f.aware & f.eligible))
-        uptake = np.divide(adopted, eligible, out=np.zeros(eligible.shape), where=eligible > 0)
+        uptake = behaviour.share(adopted, eligible)
         self.recorder.record_uptake(
             self.month,
             {

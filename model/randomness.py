@@ -11,8 +11,8 @@ is created.
 
 Each stream is an SFC64 generator whose state is set from a distinct integer per (process,
 month), offset from a key drawn once from ``model.rng``: all randomness flows from the model's
-seeded generator. The integer is spread over SFC64's three state words by SplitMix64, the
-standard seeder for this family of generators, which keeps neighbouring seeds' streams
+seeded generator. The integer is spread over SFC64's three state words by SplitMix64, a
+common seeder for small-state generators, which keeps neighbouring seeds' streams
 independent; this costs a third of numpy's SeedSequence seeding, which matters because a run
 opens a few streams every month.
 """
@@ -61,8 +61,16 @@ class Dice:
         }
         return generator
 
-    def uniform(self, process: str, slot: np.ndarray, columns: int | None = None) -> np.ndarray:
-        """Uniform [0, 1) draws aligned on firm slots, shape (n,) or (n, columns)."""
+    def uniform(self, process: str, slot: np.ndarray) -> np.ndarray:
+        """Uniform [0, 1) draws aligned on firm slots: one per slot up to the highest in use,
+        each firm reading its own."""
         size = int(slot.max()) + 1 if len(slot) else 0
-        shape = (size,) if columns is None else (size, columns)
-        return self.stream(process).random(shape, dtype=np.float32).take(slot, axis=0)
+        return self.stream(process).random(size, dtype=np.float32)[slot]
+
+    def laplace(self, process: str, slot: np.ndarray) -> np.ndarray:
+        """Laplace draws with unit variance aligned on firm slots. Each slot owns a pair of
+        unit exponentials (one row), whose difference is Laplace with scale 1 (variance 2);
+        numpy draws exponentials faster than Laplace."""
+        size = int(slot.max()) + 1 if len(slot) else 0
+        pairs = self.stream(process).standard_exponential((size, 2))[slot]
+        return (pairs[:, 0] - pairs[:, 1]) * np.sqrt(0.5)

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 from conftest import make_model
 from zonesim.agents.batch import Batch, Layout
+from zonesim.agents.population import FirmTable
 from zonesim.model.entrants import EntrantPool
+from zonesim.model.randomness import Dice
 
 
 def small_batch(n: int) -> Batch:
@@ -41,9 +43,7 @@ def test_batch_take_put_move_keep_rows_whole():
 def test_firm_table_keeps_each_firms_numbers_through_exits_and_entries():
     model = make_model(4, months=24, firm_scale=2)
     f = model.firms
-    before = {
-        int(fid): (f.revenue[r], f.sector[r], f.taste[r].copy()) for r, fid in enumerate(f.fid)
-    }
+    before = {int(fid): (f.sector[r], f.taste[r].copy()) for r, fid in enumerate(f.fid)}
     for _ in range(24):
         model.step()
     f = model.firms
@@ -52,8 +52,8 @@ def test_firm_table_keeps_each_firms_numbers_through_exits_and_entries():
     for fid in survivors:
         row = f.row(fid)
         assert f.fid[row] == fid
-        assert f.sector[row] == before[fid][1]
-        np.testing.assert_array_equal(f.taste[row], before[fid][2])  # drawn once, for life
+        assert f.sector[row] == before[fid][0]
+        np.testing.assert_array_equal(f.taste[row], before[fid][1])  # drawn once, for life
     assert len(np.unique(f.fid)) == len(f) and len(np.unique(f.slot)) == len(f)
     with pytest.raises(KeyError):
         f.row(max(before) + 10**6)
@@ -92,3 +92,36 @@ def test_pool_starts_a_new_batch_when_arrivals_do_not_fit():
     assert len(set(ids.tolist())) == 200 and (ids // 1000 == 1).all()
     rows = pool.arrive(np.array([0]))
     assert pool.store["id"][rows].tolist() == [74]  # other sectors keep their place
+
+
+def tiny_table(n: int) -> FirmTable:
+    columns = {"fid": np.arange(n), "cell": np.zeros(n, dtype=int), "value": np.arange(n) * 1.0}
+    return FirmTable(columns, {"eligible": np.ones((n, 2), dtype=bool)}, n_cells=1)
+
+
+def entrants(table: FirmTable, m: int):
+    fid = table.next_fid + np.arange(m)
+    columns = {"fid": fid, "cell": np.zeros(m, dtype=int), "value": fid * 1.0}
+    return table.batch(columns, {"eligible": np.ones((m, 2), dtype=bool)})
+
+
+def test_slots_stay_unique_when_the_top_slot_leaves_before_a_busy_month():
+    table = tiny_table(3)
+    table.replace(np.array([True, True, False]))  # slot 2 leaves, nobody enters
+    table.replace(np.ones(2, dtype=bool), entrants(table, 2))  # one freed slot, one new
+    assert sorted(table.slot.tolist()) == [0, 1, 2, 3]
+    assert table.value.tolist()[:2] == [0.0, 1.0]
+    assert table.eligible_in_cell.tolist() == [[4.0, 4.0]]
+
+
+def test_draws_aligned_on_slots_do_not_depend_on_the_table_size():
+    dice = Dice(np.random.default_rng(7))
+    dice.month = 30
+    for draw in (dice.uniform, dice.laplace):
+        small = draw("grow", np.array([17, 499]))
+        large = draw("grow", np.array([17, 500]))
+        assert small[0] == large[0]  # slot 17 reads its own draw
+        assert small[1] != large[1]
+    shocks = dice.laplace("grow", np.arange(200_000))
+    assert abs(shocks.mean()) < 0.01 and abs(shocks.var() - 1) < 0.02
+    assert abs(np.mean(np.abs(shocks)) - np.sqrt(0.5)) < 0.01  # Laplace: E|x| = scale
