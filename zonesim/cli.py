@@ -1,7 +1,8 @@
 """The ``zonesim`` command.
 
     zonesim run [plan_2024] [baseline] -r 5 --months 120 --seed 20240821 --out DIR
-    zonesim list zones|sectors|measures|parameters|metrics
+    zonesim validate FILE...
+    zonesim list zones|sectors|measures|parameters|metrics|scenarios
 
 Bad input ends with one line on stderr and exit status 2, before anything is written.
 """
@@ -31,7 +32,8 @@ SCENARIOS: dict[str, Callable[[], Policy]] = {
     "plan_2024": Policy.plan_2024,
     "baseline": Policy.baseline,
 }
-LISTS = ("zones", "sectors", "measures", "parameters", "metrics")
+LISTS = ("zones", "sectors", "measures", "parameters", "metrics", "scenarios")
+SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"  # shipped scenario files
 
 
 class UsageError(Exception):
@@ -45,7 +47,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="zonesim", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,list}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,validate,list}")
 
     run = sub.add_parser("run", help="run a study and write its tables, summaries and figures")
     run.add_argument(
@@ -74,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress line")
 
+    validate = sub.add_parser(
+        "validate", help="check scenario files and print what each resolves to"
+    )
+    validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
+
     lister = sub.add_parser("list", help="print a data table")
     lister.add_argument("table", choices=LISTS)
     return parser
@@ -92,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "list":
             print(list_table(args.table).to_string())
             return 0
+        if args.command == "validate":
+            return validate(args.files)
         return run(args)
     except BrokenPipeError:  # e.g. `zonesim list parameters | head`
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stays open until exit
@@ -135,6 +144,23 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def validate(files: list[Path]) -> int:
+    """Print each scenario file's resolved content; one line and status 2 at the first
+    problem."""
+    from .studies.scenario_files import ScenarioError, describe, load_scenario
+
+    resolved = []
+    for path in files:
+        try:
+            resolved.append(load_scenario(path))
+        except ScenarioError as err:
+            print(f"zonesim: error: {err}", file=sys.stderr)
+            return 2
+    for scenario in resolved:
+        print(describe(scenario))
+    return 0
+
+
 def list_table(name: str) -> pd.DataFrame:
     """The data table ``name`` (one of LISTS) as shipped with the model."""
     if name == "zones":
@@ -155,7 +181,25 @@ def list_table(name: str) -> pd.DataFrame:
         return pd.DataFrame(rows, columns=["table", "metric", "unit", "description"]).set_index(
             ["table", "metric"]
         )
+    if name == "scenarios":
+        return scenario_list(SCENARIO_DIR)
     raise ValueError(name)
+
+
+def scenario_list(folder: Path) -> pd.DataFrame:
+    """The scenario files in ``folder``: name, measures on, description (or the problem)."""
+    from .studies.scenario_files import ScenarioError, load_scenario
+
+    rows = []
+    for path in sorted(folder.glob("*.toml")):
+        try:
+            scenario = load_scenario(path)
+            on = sum(s.enabled for s in scenario.policy.measures.values())
+            rows.append((path.stem, on, scenario.description))
+        except ScenarioError as err:
+            rows.append((path.stem, None, f"INVALID: {err}"))
+    frame = pd.DataFrame(rows, columns=["scenario", "measures_on", "description"])
+    return frame.set_index("scenario")
 
 
 if __name__ == "__main__":
