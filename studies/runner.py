@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +38,7 @@ class RunSpec:
     seed: int
     policy: Policy
     months: int
+    params: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -51,21 +52,31 @@ def spawn_seeds(root_seed: int, replications: int) -> list[int]:
 
 
 def plan_runs(
-    scenarios: Mapping[str, Policy], replications: int, months: int, root_seed: int
+    scenarios: Mapping[str, Policy | tuple[Policy, Mapping[str, float]]],
+    replications: int,
+    months: int,
+    root_seed: int,
 ) -> list[RunSpec]:
     """Every (scenario, replication) of the study, replication-major so that an interrupted
-    study has complete pairs."""
+    study has complete pairs. A scenario is a Policy, or a (Policy, parameter overrides)
+    pair."""
     seeds = spawn_seeds(root_seed, replications)
+    settings = {
+        name: scenario if isinstance(scenario, tuple) else (scenario, {})
+        for name, scenario in scenarios.items()
+    }
     return [
-        RunSpec(name, r, seeds[r], policy, months)
+        RunSpec(name, r, seeds[r], policy, months, dict(params))
         for r in range(replications)
-        for name, policy in scenarios.items()
+        for name, (policy, params) in settings.items()
     ]
 
 
 def execute(spec: RunSpec) -> dict[str, pd.DataFrame]:
     """Run one model and return its tables, each with the scenario, replication and seed."""
-    model = ZoneModel(rng=spec.seed, policy=spec.policy, months=spec.months).run()
+    model = ZoneModel(
+        rng=spec.seed, policy=spec.policy, params=dict(spec.params), months=spec.months
+    ).run()
     frames = {"zone_kpis": model.zone_kpis(), "uptake": model.uptake()}
     for frame in frames.values():
         frame.insert(0, "seed", np.int64(spec.seed))
@@ -79,7 +90,7 @@ def run_path(runs_dir: Path, spec: RunSpec, table: str) -> Path:
 
 
 def run_study(
-    scenarios: Mapping[str, Policy],
+    scenarios: Mapping[str, Policy | tuple[Policy, Mapping[str, float]]],
     replications: int,
     months: int,
     root_seed: int,
@@ -87,6 +98,7 @@ def run_study(
     progress: bool = True,
 ) -> Path:
     """Run every scenario ``replications`` times, serially, and write the tables.
+    ``scenarios`` maps a name to a Policy, or to a (Policy, parameter overrides) pair.
 
     Each run's two tables are written to ``out_dir/runs/`` as soon as it finishes; then the
     combined ``out_dir/zone_kpis.parquet`` and ``out_dir/uptake.parquet``. Returns ``out_dir``.

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from zonesim.studies.scenario_files import ScenarioError, load_scenario
 
@@ -116,3 +117,33 @@ def test_a_child_changes_only_the_keys_it_sets(tmp_path):
     assert (child.months, child.seed) == (48, 8)
     assert setting.zones == {"jinqiao"} and setting.intensity == 3.0 and setting.start_month == 5
     assert child.params == {"space.rent_lambda": 0.8}
+
+
+def _study_file(folder: Path, name: str, text: str) -> Path:
+    path = folder / f"{name}.toml"
+    path.write_text(text)
+    return path
+
+
+def test_run_takes_scenario_files_and_their_parameters(tmp_path):
+    plan = str(SCENARIO_DIR / "plan_2024.toml")
+    eager = _study_file(
+        tmp_path,
+        "eager",
+        f'extends = "{plan}"\n\n[parameters]\n"decision.review_prob" = 1.0\n',
+    )
+    out = tmp_path / "study"
+    argv = ["run", plan, str(eager), "-r", "1", "--months", "18", "--out", str(out), "-q"]
+    assert main(argv) == 0
+    uptake = pd.read_parquet(out / "uptake.parquet")
+    adopted = uptake[uptake.month == 18].groupby("scenario").adopted.sum()
+    assert adopted["eager"] > adopted["plan_2024"]  # reviewing every month adopts sooner
+
+
+def test_run_stops_when_scenarios_disagree_on_the_horizon(tmp_path, capsys):
+    short = _study_file(tmp_path, "short", "[simulation]\nmonths = 36\n")
+    out = tmp_path / "study"
+    assert main(["run", str(short), "baseline", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "different months (short 36, baseline 120); pass --months" in err
+    assert not out.exists()

@@ -1,6 +1,6 @@
 """The ``zonesim`` command.
 
-    zonesim run [plan_2024] [baseline] -r 5 --months 120 --seed 20240821 --out DIR
+    zonesim run [SCENARIO ...] [-r N] [--months M] [--seed S] [--out DIR]
     zonesim validate FILE...
     zonesim list zones|sectors|measures|parameters|metrics|scenarios
 
@@ -13,7 +13,6 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -21,17 +20,13 @@ import pandas as pd
 from .model import (
     UPTAKE,
     ZONE_KPIS,
-    Policy,
     measure_table,
     parameter_table,
     sector_table,
     zone_table,
 )
 
-SCENARIOS: dict[str, Callable[[], Policy]] = {
-    "plan_2024": Policy.plan_2024,
-    "baseline": Policy.baseline,
-}
+DEFAULT_STUDY = ("plan_2024", "baseline")  # shipped scenarios run when none is named
 LISTS = ("zones", "sectors", "measures", "parameters", "metrics", "scenarios")
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"  # shipped scenario files
 
@@ -54,20 +49,17 @@ def build_parser() -> argparse.ArgumentParser:
         "scenarios",
         nargs="*",
         metavar="SCENARIO",
-        help=f"scenarios to run, of {', '.join(SCENARIOS)} (default: all of them, in that "
-        "order); 'baseline' is the reference for differences, and the uptake of the first "
-        "scenario with measures on is plotted",
+        help="scenario files (scenarios/*.toml), or the names of the shipped ones (default: "
+        "plan_2024 baseline); 'baseline' is the reference for differences, and the uptake of "
+        "the first scenario with measures on is plotted",
     )
     run.add_argument(
-        "-r", "--replications", type=int, default=5, help="per scenario (default: %(default)s)"
+        "-r", "--replications", type=int, help="per scenario (default: the scenario files')"
     )
     run.add_argument(
-        "--months",
-        type=int,
-        default=120,
-        help="horizon in months from 2024-09 (default: %(default)s)",
+        "--months", type=int, help="horizon in months from 2024-09 (default: the files')"
     )
-    run.add_argument("--seed", type=int, default=20240821, help="root seed (default: %(default)s)")
+    run.add_argument("--seed", type=int, help="root seed (default: the scenario files')")
     run.add_argument(
         "--out",
         type=Path,
@@ -108,17 +100,55 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _check_run(args: argparse.Namespace) -> None:
-    if unknown := [s for s in args.scenarios if s not in SCENARIOS]:
-        raise UsageError(f"unknown scenario '{unknown[0]}' (choose from {', '.join(SCENARIOS)})")
-    args.scenarios = list(dict.fromkeys(args.scenarios or SCENARIOS))
+    """Load the scenarios and settle the simulation settings, or raise UsageError."""
+    from .studies.scenario_files import ScenarioError, load_scenario
+
+    names = list(dict.fromkeys(args.scenarios or DEFAULT_STUDY))
+    try:
+        args.resolved = [load_scenario(_scenario_path(name)) for name in names]
+    except ScenarioError as err:
+        raise UsageError(str(err)) from None
+    if len({s.name for s in args.resolved}) < len(args.resolved):
+        raise UsageError("two scenarios share a name; rename one of the files")
+    for key in ("replications", "months", "seed"):
+        if getattr(args, key) is None:
+            setattr(args, key, _common(args.resolved, key))
     if args.replications < 1:
         raise UsageError(f"--replications must be >= 1, got {args.replications}")
     if args.months < 1:
         raise UsageError(f"--months must be >= 1, got {args.months}")
     if args.seed < 0:
         raise UsageError(f"--seed must be >= 0, got {args.seed}")
+    for scenario in args.resolved:
+        late = [m for m, s in scenario.policy.measures.items() if s.start_month >= args.months]
+        if late:
+            raise UsageError(
+                f"{scenario.path}: measures.{late[0]}.start_month is past the horizon "
+                f"(--months {args.months})"
+            )
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out {args.out} exists and is not a folder")
+
+
+def _scenario_path(name: str) -> Path:
+    """A scenario argument: a file path, or the name of a shipped scenario."""
+    path = Path(name)
+    if path.suffix == ".toml" or path.exists():
+        return path
+    shipped = SCENARIO_DIR / f"{name}.toml"
+    if shipped.is_file():
+        return shipped
+    known = ", ".join(sorted(p.stem for p in SCENARIO_DIR.glob("*.toml")))
+    raise UsageError(f"unknown scenario '{name}': not a file, nor one of {known}")
+
+
+def _common(scenarios, key: str) -> int:
+    """The value all scenarios give a simulation setting; UsageError if they differ."""
+    values = {getattr(s, key) for s in scenarios}
+    if len(values) > 1:
+        given = ", ".join(f"{s.name} {getattr(s, key)}" for s in scenarios)
+        raise UsageError(f"the scenarios set different {key} ({given}); pass --{key}")
+    return values.pop()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -127,10 +157,11 @@ def run(args: argparse.Namespace) -> int:
     from .studies.runner import run_study
     from .studies.summary import write_summaries
 
-    policies = {name: SCENARIOS[name]() for name in args.scenarios}
+    policies = {s.name: s.policy for s in args.resolved}
+    settings = {s.name: (s.policy, s.params) for s in args.resolved}
     start = time.perf_counter()
     out = run_study(
-        policies, args.replications, args.months, args.seed, args.out, progress=not args.quiet
+        settings, args.replications, args.months, args.seed, args.out, progress=not args.quiet
     )
     tables = write_summaries(out, policies)
     figures = write_figures(out, policies)
