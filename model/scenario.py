@@ -53,6 +53,9 @@ class Policy:
             if setting.start_month < 0 or setting.intensity < 0:
                 raise ValueError(f"measure {mid}: start_month and intensity must be >= 0")
 
+    def __reduce__(self):  # picklable (for process pools) despite the read-only mapping
+        return (Policy, (dict(self.measures),))
+
     @classmethod
     def baseline(cls) -> Policy:
         """None of the plan's measures."""

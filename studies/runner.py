@@ -8,23 +8,30 @@ Layout of ``out_dir`` (schema: results/README.md)::
 
     runs/<scenario>__r<replication>.zone_kpis.parquet   one file per run and table
     runs/<scenario>__r<replication>.uptake.parquet
-    zone_kpis.parquet                                   all runs of the study, combined
+    zone_kpis.parquet                                   all finished runs, combined
     uptake.parquet
+    manifest.json                                       code, environment, design, each run
 """
 
 from __future__ import annotations
 
+import json
+import platform
+import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Callable, Mapping
+from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..model import Policy, ZoneModel
-from .storage import write_parquet_atomic
+from .storage import write_parquet_atomic, write_text_atomic
 
 TABLES = ("zone_kpis", "uptake")
 
@@ -89,6 +96,26 @@ def run_path(runs_dir: Path, spec: RunSpec, table: str) -> Path:
     return runs_dir / f"{spec.name}.{table}.parquet"
 
 
+def execute_to_disk(spec: RunSpec, runs_dir: Path) -> dict:
+    """Run one model and write its tables (each atomically); never raises. Returns the run's
+    record for the manifest: name, status ("done" or "failed"), seconds, error."""
+    start = time.perf_counter()
+    try:
+        for table, frame in execute(spec).items():
+            write_parquet_atomic(frame, run_path(runs_dir, spec, table))
+    except Exception:  # a failed run is recorded and the study goes on
+        status, error = "failed", traceback.format_exc()
+    else:
+        status, error = "done", None
+    seconds = round(time.perf_counter() - start, 3)
+    return {"run": spec.name, "status": status, "seconds": seconds, "error": error}
+
+
+def is_done(spec: RunSpec, runs_dir: Path) -> bool:
+    """Both of the run's tables are on disk (they are written atomically, so complete)."""
+    return all(run_path(runs_dir, spec, table).is_file() for table in TABLES)
+
+
 def run_study(
     scenarios: Mapping[str, Policy | tuple[Policy, Mapping[str, float]]],
     replications: int,
@@ -96,12 +123,20 @@ def run_study(
     root_seed: int,
     out_dir: Path,
     progress: bool = True,
-) -> Path:
-    """Run every scenario ``replications`` times, serially, and write the tables.
+    executor: Executor | None = None,
+    resume: bool = False,
+    manifest: Mapping | None = None,
+) -> StudyResult:
+    """Run every scenario ``replications`` times and write the tables.
     ``scenarios`` maps a name to a Policy, or to a (Policy, parameter overrides) pair.
 
-    Each run's two tables are written to ``out_dir/runs/`` as soon as it finishes; then the
-    combined ``out_dir/zone_kpis.parquet`` and ``out_dir/uptake.parquet``. Returns ``out_dir``.
+    Runs go to ``executor`` (any concurrent.futures executor; None runs them here, one after
+    another); a run gives the same tables on every executor. Each run's two tables are
+    written to ``out_dir/runs/`` the moment it finishes, and ``out_dir/manifest.json``
+    records it; a run that raises is recorded with its traceback and the others go on. With
+    ``resume``, runs whose tables are already on disk are not run again. Then the finished
+    runs are combined into ``out_dir/zone_kpis.parquet`` and ``out_dir/uptake.parquet``.
+    ``manifest`` adds entries to the manifest (e.g. the resolved scenarios).
     """
     if not scenarios:
         raise ValueError("a study needs at least one scenario")
@@ -112,22 +147,124 @@ def run_study(
     runs_dir.mkdir(parents=True, exist_ok=True)
 
     specs = plan_runs(scenarios, replications, months, root_seed)
-    report = _Progress(len(specs)) if progress else None
-    for spec in specs:
-        for table, frame in execute(spec).items():
-            write_parquet_atomic(frame, run_path(runs_dir, spec, table))
+    book = Manifest(out_dir / "manifest.json", specs, root_seed, manifest or {})
+    todo = [spec for spec in specs if not (resume and is_done(spec, runs_dir))]
+    book.skip([spec for spec in specs if spec not in todo])
+    report = _Progress(len(todo)) if progress else None
+    for spec, record in _results(todo, runs_dir, executor):
+        book.record(record)
         if report:
             report(spec)
     if report:
         report.close()
+    book.close()
 
+    done = [spec for spec in specs if is_done(spec, runs_dir)]
     for table in TABLES:
-        combined = pd.concat(
-            [pd.read_parquet(run_path(runs_dir, spec, table)) for spec in specs],
-            ignore_index=True,
+        frames = [pd.read_parquet(run_path(runs_dir, spec, table)) for spec in done]
+        if frames:
+            write_parquet_atomic(pd.concat(frames, ignore_index=True), out_dir / f"{table}.parquet")
+    return StudyResult(out_dir, book.failed())
+
+
+def _results(specs: list[RunSpec], runs_dir: Path, executor: Executor | None):
+    """(spec, record) for each run as it finishes."""
+    if executor is None:
+        for spec in specs:
+            yield spec, execute_to_disk(spec, runs_dir)
+        return
+    futures = {executor.submit(execute_to_disk, spec, runs_dir): spec for spec in specs}
+    for future in as_completed(futures):
+        yield futures[future], future.result()
+
+
+@dataclass(frozen=True)
+class StudyResult:
+    """Where a study's results are, and the runs that failed (name -> traceback)."""
+
+    out_dir: Path
+    failed: Mapping[str, str]
+
+
+class Manifest:
+    """manifest.json: code and environment, the study's design and seeds, and each run's
+    status and wall time; rewritten (atomically) as runs finish."""
+
+    def __init__(self, path: Path, specs: list[RunSpec], root_seed: int, extra: Mapping):
+        self.path = path
+        self.data = {
+            "started": _now(),
+            "ended": None,
+            "environment": environment(),
+            "root_seed": root_seed,
+            "months": specs[0].months,
+            "seeds": sorted({spec.replication: spec.seed for spec in specs}.items()),
+            **extra,
+            "runs": {
+                spec.name: {
+                    "scenario": spec.scenario,
+                    "replication": spec.replication,
+                    "seed": spec.seed,
+                    "status": "pending",
+                }
+                for spec in specs
+            },
+        }
+        self._write()
+
+    def skip(self, specs: list[RunSpec]) -> None:
+        for spec in specs:
+            self.data["runs"][spec.name]["status"] = "done (earlier)"
+        self._write()
+
+    def record(self, record: dict) -> None:
+        entry = self.data["runs"][record["run"]]
+        entry.update({k: v for k, v in record.items() if k != "run" and v is not None})
+        self._write()
+
+    def close(self) -> None:
+        self.data["ended"] = _now()
+        self._write()
+
+    def failed(self) -> dict[str, str]:
+        return {n: r["error"] for n, r in self.data["runs"].items() if r["status"] == "failed"}
+
+    def _write(self) -> None:
+        write_text_atomic(json.dumps(self.data, indent=1, default=str) + "\n", self.path)
+
+
+def environment() -> dict:
+    """Git commit and dirty flag, package versions, Python and platform."""
+    import importlib.metadata as metadata
+
+    root = Path(__file__).resolve().parents[1]
+    versions = {}
+    for package in ("zonesim", "mesa", "numpy", "pandas", "pyarrow", "matplotlib"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return {
+        "git_commit": _git(root, "rev-parse", "HEAD"),
+        "git_dirty": bool(_git(root, "status", "--porcelain", "--untracked-files=no")),
+        "packages": versions,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10
         )
-        write_parquet_atomic(combined, out_dir / f"{table}.parquet")
-    return out_dir
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class _Progress:

@@ -10,9 +10,12 @@ Bad input ends with one line on stderr and exit status 2, before anything is wri
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 
 import pandas as pd
@@ -65,6 +68,18 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=Path("results/plan_vs_baseline"),
         help="output folder (default: %(default)s)",
+    )
+    run.add_argument(
+        "--executor",
+        choices=("process", "serial"),
+        default="process",
+        help="where runs go: a local process pool (default) or one after another here",
+    )
+    run.add_argument("--workers", type=int, help="processes in the pool (default: one per core)")
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the runs already finished in --out and run only the others",
     )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress line")
 
@@ -128,6 +143,32 @@ def _check_run(args: argparse.Namespace) -> None:
             )
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out {args.out} exists and is not a folder")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be >= 1, got {args.workers}")
+    if args.resume:
+        _check_resume(args)
+
+
+def _check_resume(args: argparse.Namespace) -> None:
+    """--resume continues the same study: same scenarios (by content), seed and horizon."""
+    import json
+
+    path = args.out / "manifest.json"
+    if not path.is_file():
+        return  # nothing to resume: a fresh study
+    try:
+        before = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise UsageError(f"--resume: cannot read {path} ({err})") from None
+    now = {s.name: s.digest() for s in args.resolved}
+    then = {name: s.get("sha256") for name, s in before.get("scenarios", {}).items()}
+    if now != then or before.get("root_seed") != args.seed:
+        raise UsageError(
+            f"--resume: {args.out} holds a different study (scenarios or seed differ); "
+            "use another --out"
+        )
+    if before.get("months") != args.months:
+        raise UsageError(f"--resume: {args.out} was run with --months {before.get('months')}")
 
 
 def _scenario_path(name: str) -> Path:
@@ -159,20 +200,51 @@ def run(args: argparse.Namespace) -> int:
 
     policies = {s.name: s.policy for s in args.resolved}
     settings = {s.name: (s.policy, s.params) for s in args.resolved}
+    described = {s.name: {**s.as_dict(), "sha256": s.digest()} for s in args.resolved}
     start = time.perf_counter()
-    out = run_study(
-        settings, args.replications, args.months, args.seed, args.out, progress=not args.quiet
-    )
-    tables = write_summaries(out, policies)
-    figures = write_figures(out, policies)
+    with _executor(args.executor, args.workers) as executor:
+        result = run_study(
+            settings,
+            args.replications,
+            args.months,
+            args.seed,
+            args.out,
+            progress=not args.quiet,
+            executor=executor,
+            resume=args.resume,
+            manifest={"scenarios": described, "replications": args.replications},
+        )
+    out = result.out_dir
+    total = len(policies) * args.replications
     print(
         f"{len(policies)} scenario(s) x {args.replications} replication(s) x {args.months} "
         f"months in {time.perf_counter() - start:.1f} s. Results in {out}/:"
     )
-    for path in [out / "zone_kpis.parquet", out / "uptake.parquet", *tables, *figures]:
-        print(f"  {path}")
+    if len(result.failed) < total:
+        tables = write_summaries(out, policies)
+        figures = write_figures(out, policies)
+        for path in [out / "zone_kpis.parquet", out / "uptake.parquet", *tables, *figures]:
+            print(f"  {path}")
     print(f"  {out / 'runs'}/  (one file per run and table)")
+    print(f"  {out / 'manifest.json'}")
+    if result.failed:
+        first = next(iter(result.failed.values())).strip().splitlines()[-1]
+        print(
+            f"zonesim: {len(result.failed)} of {total} runs failed (tracebacks in "
+            f"{out / 'manifest.json'}): {', '.join(result.failed)}; first error: {first}",
+            file=sys.stderr,
+        )
+        return 1
     return 0
+
+
+def _executor(kind: str, workers: int | None):
+    """The executor runs go to: None (here, one after another) or a process pool."""
+    if kind == "serial":
+        return nullcontext(None)
+    # spawn: workers start clean (forking a process that runs threads can deadlock)
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=workers or os.cpu_count(), mp_context=context)
 
 
 def validate(files: list[Path]) -> int:

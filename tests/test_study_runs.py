@@ -1,0 +1,100 @@
+"""Running studies: the same tables on every executor, failed runs recorded while the others
+go on, a manifest of what ran, and a study killed midway that resumes to the same tables."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import pandas as pd
+from zonesim.studies.runner import run_study
+
+from zonesim import Policy
+
+MONTHS = 18
+SCENARIOS = {"plan_2024": Policy.plan_2024(), "baseline": Policy.baseline()}
+
+
+def tables(out) -> dict[str, pd.DataFrame]:
+    return {
+        t: pd.read_parquet(out / f"{t}.parquet")
+        .sort_values(["scenario", "replication", "month"], kind="stable")
+        .reset_index(drop=True)
+        for t in ("zone_kpis", "uptake")
+    }
+
+
+def test_serial_and_process_pool_give_identical_tables(tmp_path):
+    serial = run_study(SCENARIOS, 2, MONTHS, 11, tmp_path / "serial", progress=False)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+        pooled = run_study(
+            SCENARIOS, 2, MONTHS, 11, tmp_path / "pool", progress=False, executor=pool
+        )
+    for name, frame in tables(serial.out_dir).items():
+        pd.testing.assert_frame_equal(frame, tables(pooled.out_dir)[name])
+
+
+def test_a_failing_run_is_recorded_and_the_others_go_on(tmp_path):
+    broken = {"plan_2024": Policy.plan_2024(), "broken": (Policy.baseline(), {"no.such": 1.0})}
+    result = run_study(broken, 2, MONTHS, 11, tmp_path, progress=False)
+    assert set(result.failed) == {"broken__r000", "broken__r001"}
+    assert "unknown parameter 'no.such'" in result.failed["broken__r000"]
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    statuses = {name: run["status"] for name, run in manifest["runs"].items()}
+    assert statuses == {
+        "plan_2024__r000": "done",
+        "plan_2024__r001": "done",
+        "broken__r000": "failed",
+        "broken__r001": "failed",
+    }
+    assert "Traceback" in manifest["runs"]["broken__r001"]["error"]
+    assert set(pd.read_parquet(tmp_path / "zone_kpis.parquet").scenario) == {"plan_2024"}
+
+
+def test_manifest_records_code_environment_design_and_runs(tmp_path):
+    run_study(SCENARIOS, 2, MONTHS, 11, tmp_path, progress=False, manifest={"note": "x"})
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    env = manifest["environment"]
+    assert len(env["git_commit"]) == 40 and isinstance(env["git_dirty"], bool)
+    assert env["packages"]["mesa"].startswith("3.") and env["python"].startswith("3.")
+    assert manifest["root_seed"] == 11 and len(manifest["seeds"]) == 2
+    assert manifest["started"] <= manifest["ended"] and manifest["note"] == "x"
+    for run in manifest["runs"].values():
+        assert run["status"] == "done" and run["seconds"] > 0
+
+
+def _study(out, *extra):
+    argv = ["run", "plan_2024", "baseline", "-r", "4", "--months", "36", "--seed", "5"]
+    return [sys.executable, "-m", "zonesim.cli", *argv, "--out", str(out), "-q", *extra]
+
+
+def test_a_study_killed_midway_resumes_to_the_same_tables(tmp_path):
+    whole = tmp_path / "whole"
+    subprocess.run(_study(whole, "--executor", "serial"), check=True, capture_output=True)
+
+    cut = tmp_path / "cut"
+    process = subprocess.Popen(_study(cut, "--executor", "serial"), start_new_session=True)
+    runs = cut / "runs"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(runs.glob("*.parquet"))) < 6:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)  # kill -9, mid-study
+    process.wait()
+    finished = len(list(runs.glob("*.parquet")))
+    assert 6 <= finished < 16, "the kill should land midway through the 8 runs"
+    assert not (cut / "zone_kpis.parquet").exists()
+
+    done = subprocess.run(_study(cut, "--resume"), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((cut / "manifest.json").read_text())
+    statuses = [run["status"] for run in manifest["runs"].values()]
+    assert "done (earlier)" in statuses and "done" in statuses
+    for name, frame in tables(whole).items():
+        pd.testing.assert_frame_equal(frame, tables(cut)[name])
