@@ -198,6 +198,7 @@ class Manifest:
             "environment": environment(),
             "root_seed": root_seed,
             "months": specs[0].months,
+            "replications": len({spec.replication for spec in specs}),
             "seeds": sorted({spec.replication: spec.seed for spec in specs}.items()),
             **extra,
             "runs": {

@@ -65,6 +65,7 @@ def test_manifest_records_code_environment_design_and_runs(tmp_path):
     assert len(env["git_commit"]) == 40 and isinstance(env["git_dirty"], bool)
     assert env["packages"]["mesa"].startswith("3.") and env["python"].startswith("3.")
     assert manifest["root_seed"] == 11 and len(manifest["seeds"]) == 2
+    assert manifest["months"] == MONTHS and manifest["replications"] == 2
     assert manifest["started"] <= manifest["ended"] and manifest["note"] == "x"
     for run in manifest["runs"].values():
         assert run["status"] == "done" and run["seconds"] > 0

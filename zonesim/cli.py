@@ -212,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
             progress=not args.quiet,
             executor=executor,
             resume=args.resume,
-            manifest={"scenarios": described, "replications": args.replications},
+            manifest={"scenarios": described},
         )
     out = result.out_dir
     total = len(policies) * args.replications
