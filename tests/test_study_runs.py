@@ -41,6 +41,25 @@ def test_serial_and_process_pool_give_identical_tables(tmp_path):
         pd.testing.assert_frame_equal(frame, tables(pooled.out_dir)[name])
 
 
+def test_dask_gives_the_same_tables_as_serial(tmp_path):
+    from distributed import Client, LocalCluster
+
+    serial = run_study(SCENARIOS, 2, MONTHS, 11, tmp_path / "serial", progress=False)
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None)
+    with cluster, Client(cluster) as client:
+        dask = run_study(
+            SCENARIOS,
+            2,
+            MONTHS,
+            11,
+            tmp_path / "dask",
+            progress=False,
+            executor=client.get_executor(),
+        )
+    for name, frame in tables(serial.out_dir).items():
+        pd.testing.assert_frame_equal(frame, tables(dask.out_dir)[name])
+
+
 def test_a_failing_run_is_recorded_and_the_others_go_on(tmp_path):
     broken = {"plan_2024": Policy.plan_2024(), "broken": (Policy.baseline(), {"no.such": 1.0})}
     result = run_study(broken, 2, MONTHS, 11, tmp_path, progress=False)

@@ -15,7 +15,7 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import pandas as pd
@@ -71,9 +71,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--executor",
-        choices=("process", "serial"),
+        choices=("process", "serial", "dask"),
         default="process",
-        help="where runs go: a local process pool (default) or one after another here",
+        help="where runs go: a local process pool (default), one after another here, or "
+        "Dask distributed (--scheduler, or a local cluster)",
+    )
+    run.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor dask)",
     )
     run.add_argument("--workers", type=int, help="processes in the pool (default: one per core)")
     run.add_argument(
@@ -143,10 +149,30 @@ def _check_run(args: argparse.Namespace) -> None:
             )
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out {args.out} exists and is not a folder")
+    if args.scheduler and args.executor != "dask":
+        raise UsageError("--scheduler needs --executor dask")
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be >= 1, got {args.workers}")
     if args.resume:
         _check_resume(args)
+
+
+@contextmanager
+def _dask_executor(workers: int | None, scheduler: str | None):
+    """A Dask distributed executor: on the scheduler at ``scheduler``, or on a local cluster
+    of ``workers`` single-threaded processes. Workers write the run files themselves, so on a
+    real cluster --out must be on storage they all share."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client.get_executor()
+        return
+    cluster = LocalCluster(
+        n_workers=workers or os.cpu_count(), threads_per_worker=1, dashboard_address=None
+    )
+    with cluster, Client(cluster) as client:
+        yield client.get_executor()
 
 
 def _check_resume(args: argparse.Namespace) -> None:
@@ -202,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
     settings = {s.name: (s.policy, s.params) for s in args.resolved}
     described = {s.name: {**s.as_dict(), "sha256": s.digest()} for s in args.resolved}
     start = time.perf_counter()
-    with _executor(args.executor, args.workers) as executor:
+    with _executor(args.executor, args.workers, args.scheduler) as executor:
         result = run_study(
             settings,
             args.replications,
@@ -238,10 +264,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _executor(kind: str, workers: int | None):
-    """The executor runs go to: None (here, one after another) or a process pool."""
+def _executor(kind: str, workers: int | None, scheduler: str | None = None):
+    """The executor runs go to: None (here, one after another), a process pool, or Dask."""
     if kind == "serial":
         return nullcontext(None)
+    if kind == "dask":
+        return _dask_executor(workers, scheduler)
     # spawn: workers start clean (forking a process that runs threads can deadlock)
     context = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(max_workers=workers or os.cpu_count(), mp_context=context)
