@@ -5,7 +5,8 @@ as a :class:`ScenarioError` naming the file and the key, before anything runs. S
 scenarios/example.toml for every key a user can set:
 
     description = "..."                 # free text
-    extends = "baseline"                # another scenario: a name in the same folder, or a path
+    extends = "baseline"                # another scenario: a file next to this one (name or
+                                        # path), else a shipped scenario of that name
     [simulation]                        # months, replications, seed
     [measures.<id>]                     # enabled, zones, start_month, intensity, parameters
     [parameters]                        # "<parameter name>" = value, any row of the table
@@ -30,6 +31,7 @@ from types import MappingProxyType
 from ..model import MeasureSetting, Policy
 from ..model.tables import measure_table, parameter_table, zone_table
 
+SHIPPED = Path(__file__).resolve().parents[1] / "scenarios"  # the scenarios that come with zonesim
 TOP_KEYS = ("description", "extends", "simulation", "measures", "parameters")
 SIMULATION_KEYS = ("months", "replications", "seed")
 MEASURE_KEYS = ("enabled", "zones", "start_month", "intensity", "parameters")
@@ -135,12 +137,14 @@ def _merged(path: Path, chain: tuple[Path, ...]) -> dict:
 
 
 def _parent_path(path: Path, parent: str) -> Path:
-    candidate = path.parent / parent
-    if candidate.suffix != ".toml":
-        candidate = candidate.with_name(candidate.name + ".toml")
-    if not candidate.is_file():
-        raise ScenarioError(path, "extends", f"no scenario '{parent}' (looked for {candidate})")
-    return candidate
+    """``extends``: a file next to this one, else a shipped scenario of that name."""
+    name = parent if parent.endswith(".toml") else f"{parent}.toml"
+    candidate = path.parent / name
+    if candidate.is_file():
+        return candidate
+    if (SHIPPED / name).is_file() and Path(name).name == name:
+        return SHIPPED / name
+    raise ScenarioError(path, "extends", f"no scenario '{parent}' (looked for {candidate})")
 
 
 def _overlay(path: Path, base: dict, data: dict) -> dict:

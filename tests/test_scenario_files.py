@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from zonesim.studies.scenario_files import ScenarioError, load_scenario
+from zonesim.studies.scenario_files import SHIPPED, ScenarioError, load_scenario
 
 import zonesim
 from zonesim import Policy
-from zonesim.cli import SCENARIO_DIR, main
+from zonesim.cli import main
 
 BAD = Path(__file__).parent / "data" / "bad_scenarios"
 with (BAD / "expected.tsv").open() as handle:
@@ -51,7 +51,7 @@ def test_missing_file(capsys):
 
 
 def shipped(name: str):
-    return load_scenario(SCENARIO_DIR / f"{name}.toml")
+    return load_scenario(SHIPPED / f"{name}.toml")
 
 
 def measures_on(scenario) -> set[str]:
@@ -59,10 +59,10 @@ def measures_on(scenario) -> set[str]:
 
 
 def test_shipped_scenarios_are_valid_and_listed(capsys):
-    names = {p.stem for p in SCENARIO_DIR.glob("*.toml")}
+    names = {p.stem for p in SHIPPED.glob("*.toml")}
     required = {"baseline", "plan_2024", "far_uplift", "cash_pool", "return_warehouse"}
     assert required | {"plan_2024_all_zones", "example"} <= names
-    assert main(["validate", *sorted(str(SCENARIO_DIR / f"{n}.toml") for n in names)]) == 0
+    assert main(["validate", *sorted(str(SHIPPED / f"{n}.toml") for n in names)]) == 0
     assert capsys.readouterr().out.count(": valid") == len(names)
     assert main(["list", "scenarios"]) == 0
     assert "plan_2024_all_zones" in capsys.readouterr().out
@@ -126,7 +126,7 @@ def _study_file(folder: Path, name: str, text: str) -> Path:
 
 
 def test_run_takes_scenario_files_and_their_parameters(tmp_path):
-    plan = str(SCENARIO_DIR / "plan_2024.toml")
+    plan = str(SHIPPED / "plan_2024.toml")
     eager = _study_file(
         tmp_path,
         "eager",
@@ -147,3 +147,11 @@ def test_run_stops_when_scenarios_disagree_on_the_horizon(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "different months (short 36, baseline 120); pass --months" in err
     assert not out.exists()
+
+
+def test_extends_falls_back_to_a_shipped_scenario(tmp_path):
+    mine = _study_file(
+        tmp_path, "mine", 'extends = "plan_2024"\n\n[measures.3c]\nenabled = false\n'
+    )
+    scenario = load_scenario(mine)
+    assert len([s for s in scenario.policy.measures.values() if s.enabled]) == 20

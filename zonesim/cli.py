@@ -28,10 +28,10 @@ from .model import (
     sector_table,
     zone_table,
 )
+from .studies.scenario_files import SHIPPED
 
 DEFAULT_STUDY = ("plan_2024", "baseline")  # shipped scenarios run when none is named
 LISTS = ("zones", "sectors", "measures", "parameters", "metrics", "scenarios")
-SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"  # shipped scenario files
 
 
 class UsageError(Exception):
@@ -202,10 +202,10 @@ def _scenario_path(name: str) -> Path:
     path = Path(name)
     if path.suffix == ".toml" or path.exists():
         return path
-    shipped = SCENARIO_DIR / f"{name}.toml"
+    shipped = SHIPPED / f"{name}.toml"
     if shipped.is_file():
         return shipped
-    known = ", ".join(sorted(p.stem for p in SCENARIO_DIR.glob("*.toml")))
+    known = ", ".join(sorted(p.stem for p in SHIPPED.glob("*.toml")))
     raise UsageError(f"unknown scenario '{name}': not a file, nor one of {known}")
 
 
@@ -313,7 +313,7 @@ def list_table(name: str) -> pd.DataFrame:
             ["table", "metric"]
         )
     if name == "scenarios":
-        return scenario_list(SCENARIO_DIR)
+        return scenario_list(SHIPPED)
     raise ValueError(name)
 
 
