@@ -25,13 +25,15 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from ..model import Policy, ZoneModel
-from .storage import write_parquet_atomic, write_text_atomic
+from .storage import write_atomic, write_parquet_atomic, write_text_atomic
 
 TABLES = ("zone_kpis", "uptake")
 
@@ -161,10 +163,25 @@ def run_study(
 
     done = [spec for spec in specs if is_done(spec, runs_dir)]
     for table in TABLES:
-        frames = [pd.read_parquet(run_path(runs_dir, spec, table)) for spec in done]
-        if frames:
-            write_parquet_atomic(pd.concat(frames, ignore_index=True), out_dir / f"{table}.parquet")
+        if done:
+            paths = [run_path(runs_dir, spec, table) for spec in done]
+            write_atomic(out_dir / f"{table}.parquet", partial(_concatenate, paths))
     return StudyResult(out_dir, book.failed())
+
+
+def _concatenate(paths: list[Path], out: Path) -> None:
+    """The Parquet files ``paths`` one after another in ``out``, one run in memory at a time
+    (so memory stays flat however many runs a study has)."""
+    writer = None
+    try:
+        for path in paths:
+            table = pq.read_table(path)
+            if writer is None:
+                writer = pq.ParquetWriter(out, table.schema)
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def _results(specs: list[RunSpec], runs_dir: Path, executor: Executor | None):
