@@ -28,7 +28,7 @@ from .model import (
     sector_table,
     zone_table,
 )
-from .studies.scenario_files import SHIPPED
+from .studies.scenario_files import SHIPPED, ScenarioError, describe, load_scenario
 
 DEFAULT_STUDY = ("plan_2024", "baseline")  # shipped scenarios run when none is named
 LISTS = ("zones", "sectors", "measures", "parameters", "metrics", "scenarios")
@@ -122,8 +122,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _check_run(args: argparse.Namespace) -> None:
     """Load the scenarios and settle the simulation settings, or raise UsageError."""
-    from .studies.scenario_files import ScenarioError, load_scenario
-
     names = list(dict.fromkeys(args.scenarios or DEFAULT_STUDY))
     try:
         args.resolved = [load_scenario(_scenario_path(name)) for name in names]
@@ -278,8 +276,6 @@ def _executor(kind: str, workers: int | None, scheduler: str | None = None):
 def validate(files: list[Path]) -> int:
     """Print each scenario file's resolved content; one line and status 2 at the first
     problem."""
-    from .studies.scenario_files import ScenarioError, describe, load_scenario
-
     resolved = []
     for path in files:
         try:
@@ -319,8 +315,6 @@ def list_table(name: str) -> pd.DataFrame:
 
 def scenario_list(folder: Path) -> pd.DataFrame:
     """The scenario files in ``folder``: name, measures on, description (or the problem)."""
-    from .studies.scenario_files import ScenarioError, load_scenario
-
     rows = []
     for path in sorted(folder.glob("*.toml")):
         try:
