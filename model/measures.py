@@ -71,6 +71,9 @@ class MeasureBook:
             names = sector_ids if listed == "all" else listed.split(";")
             self.sector_ok[k, [sector_ids.index(s) for s in names]] = True
 
+        # pull[k, s]: how much measure k draws entrants of sector s to a zone where it is live
+        self.pull = self.attraction[:, None] * self.sector_ok
+
         # The policy: where, from when and how strongly each measure applies.
         self.enabled_in = np.zeros((K, Z), dtype=bool)
         self.start = np.zeros(K, dtype=int)

@@ -317,8 +317,7 @@ class ZoneModel(mesa.Model):
         counts = counts[:, :, None]
         sector_wide = eligible.sum(axis=0) / np.maximum(counts.sum(axis=0), 1)
         share = np.where(counts > 0, eligible / np.maximum(counts, 1), sector_wide)
-        pull = self.measures.attraction[:, None] * self.measures.sector_ok  # K x S
-        return np.einsum("kz,ks,zsk->zs", self.live, pull, share)
+        return np.einsum("kz,ks,zsk->zs", self.live, self.measures.pull, share)
 
     def _location_utilities(self, policy_index: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """Utility of each zone for each sector's entrants and movers (Z x S), given the firms
