@@ -76,6 +76,29 @@ class Policy:
         base = self.measures.get(measure_id) or Policy.plan_2024().measures[measure_id]
         return Policy({**self.measures, measure_id: replace(base, **changes)})
 
+    def as_dict(self) -> dict[str, dict]:
+        """The measures that are on, as plain data: id -> zones (sorted), start_month,
+        intensity. :meth:`from_dict` reads it back."""
+        return {
+            mid: {"zones": sorted(s.zones), "start_month": s.start_month, "intensity": s.intensity}
+            for mid, s in sorted(self.measures.items())
+            if s.enabled
+        }
+
+    @classmethod
+    def from_dict(cls, measures: Mapping[str, Mapping]) -> Policy:
+        """The policy that :meth:`as_dict` wrote."""
+        return cls(
+            {
+                mid: MeasureSetting(
+                    zones=frozenset(s["zones"]),
+                    start_month=int(s["start_month"]),
+                    intensity=float(s["intensity"]),
+                )
+                for mid, s in measures.items()
+            }
+        )
+
 
 @cache
 def _known_measures() -> frozenset[str]:

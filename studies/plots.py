@@ -1,5 +1,6 @@
-"""Figures of a study: uptake over time per measure, headline KPIs over time with 95% bands
-(all zones, and per zone), and an uptake heatmap measure x zone.
+"""Figures of a study: headline KPIs over time with 95% bands (all zones, and per zone), their
+differences from the baseline, uptake over time per measure, an uptake heatmap measure x zone,
+and a map of the zones coloured by a KPI difference.
 
 Figures are drawn on :class:`matplotlib.figure.Figure` objects and saved with the Agg canvas,
 without pyplot, so importing this module changes no global matplotlib state (a notebook keeps
@@ -8,7 +9,6 @@ its own backend)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..model import Policy, measure_table, zone_table
 from .storage import write_atomic
-from .summary import ALL_ZONES, TRADE, share, t975, unit, with_all_zones, zones_on
+from .summary import ALL_ZONES, TRADE, fmt, share, t975, unit, with_all_zones, zones_on
 
 DPI = 120
 START = pd.Period("2024-09", freq="M")
@@ -40,9 +40,22 @@ def _years(month) -> np.ndarray:
     return START_YEAR + np.asarray(month) / 12
 
 
-def _zone_colours(zones) -> dict[str, tuple]:
+def _colours(names) -> dict[str, tuple]:
+    """A colour per name (zone or scenario), in order, the same in every figure."""
     cmap = colormaps["tab10"]
-    return {z: cmap(i) for i, z in enumerate(zones)}
+    return {name: cmap(i) for i, name in enumerate(names)}
+
+
+def _mean_with_band(ax, values, colour, label: str, lw: float = 1.5) -> None:
+    """Plot the mean of ``values`` (a groupby by month, one value per replication) over
+    time, with the 95% CI of the mean (t-interval) as a band when there are replications
+    to make one."""
+    mean, sd, n = values.mean(), values.std(), values.count()
+    x = _years(mean.index)
+    ax.plot(x, mean, color=colour, label=label, lw=lw)
+    if n.max() > 1:
+        half = sd / np.sqrt(n) * (n - 1).map(t975)
+        ax.fill_between(x, mean - half, mean + half, color=colour, alpha=0.2, lw=0)
 
 
 def _zones_on(policy: Policy | None, uptake: pd.DataFrame) -> dict[str, frozenset[str]]:
@@ -64,7 +77,7 @@ def uptake_over_time(
     titles = measure_table()["title"]
     measures = [m for m in titles.index if m in on]
     zones = list(zone_table().index)
-    colours = _zone_colours(zones)
+    colours = _colours(zones)
     n_rep = data["replication"].nunique()
     counts = data.groupby(["measure", "zone", "month"])[["adopted", "eligible"]].mean()
     mean = share(counts["adopted"], counts["eligible"])
@@ -112,16 +125,11 @@ def headline_kpis(kpis: pd.DataFrame, path: Path) -> Path:
     n_rep = kpis["replication"].nunique()
     fig = _figure((15, 8))
     axes = fig.subplots(2, 3, sharex=True)
-    colours = colormaps["tab10"]
+    colours = _colours(dict.fromkeys(kpis["scenario"]))
     for ax, (kpi, label) in zip(axes.flat, HEADLINE.items(), strict=True):
-        for i, scenario in enumerate(scenarios):
-            g = total[total["scenario"] == scenario].groupby("month")[kpi]
-            mean, sd, n = g.mean(), g.std(), g.count()
-            half = sd / np.sqrt(n) * (n - 1).map(t975)
-            x = _years(mean.index)
-            ax.plot(x, mean, color=colours(i), label=scenario)
-            if n_rep > 1:
-                ax.fill_between(x, mean - half, mean + half, color=colours(i), alpha=0.2, lw=0)
+        for scenario in scenarios:
+            values = total[total["scenario"] == scenario].groupby("month")[kpi]
+            _mean_with_band(ax, values, colours[scenario], scenario)
         ax.set_title(f"{label}, all zones")
         ax.set_ylabel(f"{kpi} ({unit(kpi)})")
         ax.grid(alpha=0.3)
@@ -150,19 +158,14 @@ def kpis_by_zone(kpis: pd.DataFrame, path: Path) -> Path:
     n_rep = kpis["replication"].nunique()
     fig = _figure((3.2 * len(zones), 2.4 * len(ZONE_PANELS)))
     axes = fig.subplots(len(ZONE_PANELS), len(zones), sharex=True, squeeze=False)
-    colours = colormaps["tab10"]
+    colours = _colours(dict.fromkeys(kpis["scenario"]))
     for row, (kpi, label) in enumerate(ZONE_PANELS.items()):
         for col, zone in enumerate(zones):
             ax = axes[row, col]
             in_zone = kpis[kpis["zone"] == zone]
-            for i, scenario in enumerate(scenarios):
-                g = in_zone[in_zone["scenario"] == scenario].groupby("month")[kpi]
-                mean, sd, n = g.mean(), g.std(), g.count()
-                x = _years(mean.index)
-                ax.plot(x, mean, color=colours(i), label=scenario, lw=1.2)
-                if n_rep > 1:
-                    half = sd / np.sqrt(n) * (n - 1).map(t975)
-                    ax.fill_between(x, mean - half, mean + half, color=colours(i), alpha=0.2, lw=0)
+            for scenario in scenarios:
+                values = in_zone[in_zone["scenario"] == scenario].groupby("month")[kpi]
+                _mean_with_band(ax, values, colours[scenario], scenario, lw=1.2)
             ax.grid(alpha=0.3)
             ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
             if row == 0:
@@ -226,38 +229,100 @@ def uptake_heatmap(
     return _save(fig, path)
 
 
-def write_figures(out_dir: Path, policies: Mapping[str, Policy] | None = None) -> list[Path]:
-    """Read the study's combined tables in ``out_dir`` and write its figures to
-    ``out_dir/figures``: the headline KPIs of every scenario, and the uptake figures of the
-    first scenario with any measure on. ``policies`` (scenario -> Policy) tells which zones
-    each measure is on in; without it, the zones where any firm adopted it. Returns the paths
-    written."""
-    out_dir = Path(out_dir)
-    kpis = pd.read_parquet(out_dir / "zone_kpis.parquet")
-    uptake = pd.read_parquet(out_dir / "uptake.parquet")
-    fig_dir = out_dir / "figures"
-    fig_dir.mkdir(parents=True, exist_ok=True)
-    paths = [
-        headline_kpis(kpis, fig_dir / "headline_kpis.png"),
-        kpis_by_zone(kpis, fig_dir / "kpis_by_zone.png"),
-    ]
-    if (first := _first_with_measures(uptake, policies)) is not None:
-        policy = (policies or {}).get(first)
-        paths += [
-            uptake_over_time(uptake, first, fig_dir / f"uptake_over_time_{first}.png", policy),
-            uptake_heatmap(uptake, first, fig_dir / f"uptake_heatmap_{first}.png", policy),
-        ]
-    return paths
+def headline_differences(kpis: pd.DataFrame, baseline: str, path: Path) -> Path:
+    """Headline KPIs for all zones combined over time, as the difference of each scenario
+    from ``baseline``: mean over replications of the paired difference (same replication,
+    same seed) with its 95% CI as a band."""
+    total = with_all_zones(kpis)
+    total = total[total["zone"] == ALL_ZONES]
+    scenarios = [s for s in dict.fromkeys(kpis["scenario"]) if s != baseline]
+    n_rep = kpis["replication"].nunique()
+    fig = _figure((15, 8))
+    axes = fig.subplots(2, 3, sharex=True)
+    colours = _colours(dict.fromkeys(kpis["scenario"]))
+    for ax, (kpi, label) in zip(axes.flat, HEADLINE.items(), strict=True):
+        wide = total.pivot_table(
+            index=["month", "replication"], columns="scenario", values=kpi, aggfunc="first"
+        )
+        for scenario in scenarios:
+            paired = (wide[scenario] - wide[baseline]).groupby(level="month")
+            _mean_with_band(ax, paired, colours[scenario], scenario)
+        ax.axhline(0, color=colours[baseline], lw=1, ls="--")
+        ax.set_title(f"{label}, all zones")
+        ax.set_ylabel(f"Δ {kpi} ({unit(kpi)})")
+        ax.grid(alpha=0.3)
+        ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
+    for ax in axes[-1]:
+        ax.set_xlabel("year")
+    axes.flat[0].legend(
+        handles=[
+            *(Line2D([], [], color=colours[s], label=s) for s in scenarios),
+            Line2D([], [], color=colours[baseline], ls="--", label=f"{baseline} (0)"),
+        ],
+        title="scenario",
+    )
+    band = "shaded: 95% CI paired by replication" if n_rep > 1 else "one replication, no band"
+    fig.suptitle(
+        f"Headline KPIs, all six zones: difference from {baseline}, mean of {n_rep} "
+        f"replications ({band})"
+    )
+    return _save(fig, path)
 
 
-def _first_with_measures(uptake: pd.DataFrame, policies: Mapping[str, Policy] | None) -> str | None:
-    """The first scenario of the study with any measure on (without policies: with any
-    adopter); None if there is none."""
-    for scenario in dict.fromkeys(uptake["scenario"]):
-        policy = (policies or {}).get(scenario)
-        if _zones_on(policy, uptake[uptake["scenario"] == scenario]):
-            return scenario
-    return None
+def kpi_map(summary: pd.DataFrame, kpi: str, month: int, path: Path) -> Path:
+    """The six zones at their latitude and longitude, coloured by the difference of ``kpi``
+    from the baseline at ``month``, one panel per scenario. ``summary`` is a
+    :func:`~zonesim.studies.summary.kpi_summary` table with a baseline. A zone whose 95% CI
+    excludes 0 has a solid black edge; one whose CI includes 0, a dashed grey edge."""
+    rows = summary[
+        (summary["kpi"] == kpi) & (summary["month"] == month) & (summary["zone"] != ALL_ZONES)
+    ].dropna(subset=["diff"])
+    scenarios = list(dict.fromkeys(rows["scenario"]))
+    if not scenarios:
+        raise ValueError(f"no difference of {kpi} at month {month} to map (no baseline?)")
+    zones = zone_table()
+    reach = np.nanmax(np.abs(rows["diff"].to_numpy())) or 1.0
+    cmap = colormaps["RdBu"]
+    fig = _figure((5.2 * len(scenarios) + 1.2, 5.4))
+    axes = fig.subplots(1, len(scenarios), squeeze=False, sharex=True, sharey=True)[0]
+    for ax, scenario in zip(axes, scenarios, strict=True):
+        data = rows[rows["scenario"] == scenario].set_index("zone")
+        data = data.join(zones[["lat", "lon", "name_en"]], how="inner")
+        sure = (data["diff_ci_low"] > 0) | (data["diff_ci_high"] < 0)
+        points = ax.scatter(
+            data["lon"], data["lat"], c=data["diff"], cmap=cmap, vmin=-reach, vmax=reach,
+            s=420, edgecolors=np.where(sure, "black", "grey"), linewidths=1.8, zorder=3,
+        )  # fmt: skip
+        points.set_linestyles(["solid" if s else "dashed" for s in sure])
+        middle = zones["lon"].mean()
+        for r in data.to_dict("records"):
+            ci = (
+                f"\n[{fmt(r['diff_ci_low'])}, {fmt(r['diff_ci_high'])}]"
+                if not math.isnan(r["diff_ci_low"])
+                else ""
+            )
+            west = r["lon"] < middle  # labels point away from the middle, so none overlap
+            ax.annotate(
+                f"{r['name_en']}\nΔ {fmt(r['diff'])}{ci}", (r["lon"], r["lat"]),
+                xytext=(-14 if west else 14, 0), textcoords="offset points", fontsize=8,
+                va="center", ha="right" if west else "left",
+            )  # fmt: skip
+        ax.set_title(scenario)
+        ax.set_xlabel("longitude (°E)")
+        ax.grid(alpha=0.3)
+        # one degree of longitude is cos(latitude) degrees of latitude on the ground
+        ax.set_aspect(1 / math.cos(math.radians(zones["lat"].mean())))
+        ax.margins(0.25)
+    axes[0].set_ylabel("latitude (°N)")
+    fig.colorbar(points, ax=axes.tolist(), label=f"Δ {kpi} ({unit(kpi)})", shrink=0.8)
+    n_rep = int(rows["replications"].max())
+    fig.suptitle(
+        f"{kpi} at month {month} ({START + month}): difference from the baseline by zone, mean "
+        f"of {n_rep} replications\n[95% CI paired by replication]; solid edge: CI excludes 0, "
+        "dashed: includes 0. Positions about ±1 km, no base map.",
+        fontsize=10,
+    )
+    return _save(fig, path)
 
 
 def _thousands(value: float, _pos=None) -> str:

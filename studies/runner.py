@@ -70,15 +70,28 @@ def plan_runs(
     study has complete pairs. A scenario is a Policy, or a (Policy, parameter overrides)
     pair."""
     seeds = spawn_seeds(root_seed, replications)
-    settings = {
-        name: scenario if isinstance(scenario, tuple) else (scenario, {})
-        for name, scenario in scenarios.items()
-    }
     return [
         RunSpec(name, r, seeds[r], policy, months, dict(params))
         for r in range(replications)
-        for name, (policy, params) in settings.items()
+        for name, (policy, params) in _settings(scenarios).items()
     ]
+
+
+def _settings(scenarios: Mapping) -> dict[str, tuple[Policy, Mapping[str, float]]]:
+    """Each scenario as a (Policy, parameter overrides) pair."""
+    return {
+        name: scenario if isinstance(scenario, tuple) else (scenario, {})
+        for name, scenario in scenarios.items()
+    }
+
+
+def describe_scenarios(scenarios: Mapping) -> dict[str, dict]:
+    """The manifest's record of each scenario: the measures on and the parameter overrides
+    (what ``zonesim compare`` reads back to know where each measure is on)."""
+    return {
+        name: {"measures": policy.as_dict(), "parameters": dict(sorted(params.items()))}
+        for name, (policy, params) in _settings(scenarios).items()
+    }
 
 
 def execute(spec: RunSpec) -> dict[str, pd.DataFrame]:
@@ -138,7 +151,8 @@ def run_study(
     records it; a run that raises is recorded with its traceback and the others go on. With
     ``resume``, runs whose tables are already on disk are not run again. Then the finished
     runs are combined into ``out_dir/zone_kpis.parquet`` and ``out_dir/uptake.parquet``.
-    ``manifest`` adds entries to the manifest (e.g. the resolved scenarios).
+    ``manifest`` adds entries to the manifest; its ``scenarios`` entry, if any, replaces
+    the default record of each scenario (the measures on and the parameter overrides).
     """
     if not scenarios:
         raise ValueError("a study needs at least one scenario")
@@ -149,7 +163,8 @@ def run_study(
     runs_dir.mkdir(parents=True, exist_ok=True)
 
     specs = plan_runs(scenarios, replications, months, root_seed)
-    book = Manifest(out_dir / "manifest.json", specs, root_seed, manifest or {})
+    extra = {"scenarios": describe_scenarios(scenarios), **(manifest or {})}
+    book = Manifest(out_dir / "manifest.json", specs, root_seed, extra)
     todo = [spec for spec in specs if not (resume and is_done(spec, runs_dir))]
     book.skip([spec for spec in specs if spec not in todo])
     report = _Progress(len(todo)) if progress else None

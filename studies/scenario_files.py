@@ -80,15 +80,7 @@ class ResolvedScenario:
                 "replications": self.replications,
                 "seed": self.seed,
             },
-            "measures": {
-                mid: {
-                    "zones": sorted(s.zones),
-                    "start_month": s.start_month,
-                    "intensity": s.intensity,
-                }
-                for mid, s in sorted(self.policy.measures.items())
-                if s.enabled
-            },
+            "measures": self.policy.as_dict(),
             "parameters": dict(sorted(self.params.items())),
         }
 

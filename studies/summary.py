@@ -1,7 +1,8 @@
 """Summary tables of a study: each main KPI per scenario and zone at a few months, its
 difference from the baseline with a 95% CI paired by replication, and uptake at the horizon.
 
-Input: the combined tables that :func:`zonesim.studies.runner.run_study` writes.
+Input: the combined tables that :func:`zonesim.studies.runner.run_study` writes; the files
+are written by :mod:`zonesim.studies.compare`.
 Columns of every output: results/README.md.
 """
 
@@ -9,14 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 
 from ..model import UPTAKE, ZONE_KPIS, Policy, measure_table
-from .storage import write_text_atomic
 
 ALL_ZONES = "all zones"
 TRADE = "trade_rmb_m"
@@ -33,7 +32,8 @@ MAIN_KPIS = {
     "rent_rmb_m2_day": "mean over zones",
     "clearance_days": "mean over firms",
 }
-REPORT_MONTHS = (12, 36, 60)
+REPORT_MONTHS = (12, 36, 60)  # years 1, 3 and 5; the horizon is added
+DEFAULT_MAP_KPI = "revenue_rmb_m"  # the KPI difference `zonesim compare` maps by default
 UPTAKE_KPIS = ("eligible", "adopted", "uptake_share")
 
 # Two-sided 95% t quantiles t(0.975, df) for df = 1..30, as printed in the NIST/SEMATECH
@@ -301,28 +301,3 @@ def uptake_markdown(summary: pd.DataFrame) -> str:
             rows.append(row)
         parts += [markdown_table(["measure", "title", *zones], rows), ""]
     return "\n".join(parts)
-
-
-# ---------------------------------------------------------------------- files
-def write_summaries(
-    out_dir: Path,
-    policies: Mapping[str, Policy] | None = None,
-    baseline: str | None = "baseline",
-) -> list[Path]:
-    """Read the study's combined tables in ``out_dir`` and write the KPI and uptake
-    summaries as CSV and Markdown next to them. ``policies`` (scenario -> Policy) tells
-    where each measure is on. Returns the paths written."""
-    out_dir = Path(out_dir)
-    kpis = pd.read_parquet(out_dir / "zone_kpis.parquet")
-    uptake = pd.read_parquet(out_dir / "uptake.parquet")
-    if baseline not in set(kpis["scenario"]):
-        baseline = None
-    ks = kpi_summary(kpis, baseline)
-    us = uptake_summary(uptake, policies)
-    files = {
-        "kpi_summary.csv": ks.to_csv(index=False),
-        "kpi_summary.md": kpi_markdown(ks, baseline),
-        "uptake_summary.csv": us.to_csv(index=False),
-        "uptake_summary.md": uptake_markdown(us),
-    }
-    return [write_text_atomic(text, out_dir / name) for name, text in files.items()]

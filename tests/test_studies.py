@@ -1,4 +1,5 @@
-"""End to end: the main job, `zonesim run`, on small settings (2 replications, 12 months)."""
+"""End to end: the main job, `zonesim run` then `zonesim compare`, on small settings
+(2 replications, 12 months)."""
 
 from __future__ import annotations
 
@@ -17,24 +18,26 @@ TABLES = ("zone_kpis.parquet", "uptake.parquet")
 SUMMARIES = ("kpi_summary.csv", "kpi_summary.md", "uptake_summary.csv", "uptake_summary.md")
 FIGURES = (
     "headline_kpis.png",
+    "headline_differences.png",
     "kpis_by_zone.png",
     "uptake_over_time_plan_2024.png",
     "uptake_heatmap_plan_2024.png",
+    "map_revenue_rmb_m.png",
 )
 
 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory) -> tuple[int, Path]:
-    """Exit status and output folder of one small study."""
+    """Exit statuses of run and compare, and the output folder, of one small study."""
     out = tmp_path_factory.mktemp("study") / "out"
     argv = ["run", *SCENARIOS, "-r", str(REPLICATIONS), "--months", str(MONTHS)]
     status = main([*argv, "--out", str(out), "-q"])
-    return status, out
+    return (status, main(["compare", str(out)])), out
 
 
 def test_main_job_exits_0_and_writes_every_file(study):
     status, out = study
-    assert status == 0
+    assert status == (0, 0)
     for name in (*TABLES, *SUMMARIES, *(f"figures/{f}" for f in FIGURES)):
         path = out / name
         assert path.is_file() and path.stat().st_size > 0, f"missing or empty: {name}"
@@ -100,3 +103,43 @@ def test_bad_scenario_exits_2_and_writes_nothing(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "no_such_scenario" in err and len(err.strip().splitlines()) == 1
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_compare_prints_the_headline_differences(study, capsys):
+    _, out = study
+    assert main(["compare", str(out), "--map-kpi", "firms"]) == 0
+    printed = capsys.readouterr().out
+    assert f"plan_2024 minus baseline, all zones, month {MONTHS}" in printed
+    assert (out / "figures" / "map_firms.png").is_file()
+
+
+def _listing(folder: Path) -> dict[str, int]:
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*")}
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["--baseline", "plan_2O24"], "--baseline 'plan_2O24' is not a scenario of the study"),
+        (["--map-month", str(MONTHS + 1)], "--map-month 13: the study runs from month 0 to 12"),
+        (["--map-kpi", "profit"], "argument --map-kpi: invalid choice: 'profit'"),
+    ],
+)
+def test_compare_with_bad_options_exits_2_and_writes_nothing(study, capsys, argv, says):
+    _, out = study
+    before = _listing(out)
+    assert main(["compare", str(out), *argv]) == 2
+    err = capsys.readouterr().err
+    assert says in err and len(err.strip().splitlines()) == 1, err
+    assert _listing(out) == before
+
+
+def test_compare_of_a_folder_without_a_study_exits_2(tmp_path, capsys):
+    (tmp_path / "zone_kpis.parquet").write_text("not parquet")
+    assert main(["compare", str(tmp_path / "missing")]) == 2
+    assert "no such folder" in capsys.readouterr().err
+    assert main(["compare", str(tmp_path)]) == 2
+    assert "no uptake.parquet" in capsys.readouterr().err
+    (tmp_path / "uptake.parquet").write_text("not parquet")
+    assert main(["compare", str(tmp_path)]) == 2
+    assert "zone_kpis.parquet: unreadable" in capsys.readouterr().err

@@ -1,6 +1,7 @@
 """The ``zonesim`` command.
 
-    zonesim run [SCENARIO ...] [-r N] [--months M] [--seed S] [--out DIR]
+    zonesim run [SCENARIO ...] [-r N] [--months M] [--seed S] [--out DIR] [--executor ...]
+    zonesim compare STUDY_DIR [--baseline NAME] [--map-kpi KPI] [--map-month M]
     zonesim validate FILE...
     zonesim list zones|sectors|measures|parameters|metrics|scenarios
 
@@ -29,6 +30,7 @@ from .model import (
     zone_table,
 )
 from .studies.scenario_files import SHIPPED, ScenarioError, describe, load_scenario
+from .studies.summary import ALL_ZONES, DEFAULT_MAP_KPI, MAIN_KPIS, fmt
 
 DEFAULT_STUDY = ("plan_2024", "baseline")  # shipped scenarios run when none is named
 LISTS = ("zones", "sectors", "measures", "parameters", "metrics", "scenarios")
@@ -45,16 +47,17 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="zonesim", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,validate,list}")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="{run,compare,validate,list}"
+    )
 
-    run = sub.add_parser("run", help="run a study and write its tables, summaries and figures")
+    run = sub.add_parser("run", help="run a study and write its tables and manifest")
     run.add_argument(
         "scenarios",
         nargs="*",
         metavar="SCENARIO",
         help="scenario files (scenarios/*.toml), or the names of the shipped ones (default: "
-        "plan_2024 baseline); 'baseline' is the reference for differences, and the uptake of "
-        "the first scenario with measures on is plotted",
+        "plan_2024 baseline)",
     )
     run.add_argument(
         "-r", "--replications", type=int, help="per scenario (default: the scenario files')"
@@ -89,6 +92,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress line")
 
+    compare = sub.add_parser(
+        "compare", help="summary tables and figures of a finished study, against a baseline"
+    )
+    compare.add_argument("study", type=Path, metavar="STUDY_DIR", help="the folder of `run --out`")
+    compare.add_argument(
+        "--baseline",
+        metavar="NAME",
+        help="the scenario differences are taken from (default: 'baseline' if the study has it)",
+    )
+    compare.add_argument(
+        "--map-kpi",
+        choices=list(MAIN_KPIS),
+        default=DEFAULT_MAP_KPI,
+        metavar="KPI",
+        help=f"the KPI whose difference colours the map: {', '.join(MAIN_KPIS)} "
+        "(default: %(default)s)",
+    )
+    compare.add_argument(
+        "--map-month", type=int, metavar="M", help="the month of the map (default: the horizon)"
+    )
+
     validate = sub.add_parser(
         "validate", help="check scenario files and print what each resolves to"
     )
@@ -114,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "validate":
             return validate(args.files)
+        if args.command == "compare":
+            return compare(args)
         return run(args)
     except BrokenPipeError:  # e.g. `zonesim list parameters | head`
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stays open until exit
@@ -217,12 +243,8 @@ def _common(scenarios, key: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    # Imported here so that `zonesim list` and bad input stay fast.
-    from .studies.plots import write_figures
-    from .studies.runner import run_study
-    from .studies.summary import write_summaries
+    from .studies.runner import run_study  # here, so that `zonesim list` and bad input stay fast
 
-    policies = {s.name: s.policy for s in args.resolved}
     settings = {s.name: (s.policy, s.params) for s in args.resolved}
     described = {s.name: {**s.as_dict(), "sha256": s.digest()} for s in args.resolved}
     start = time.perf_counter()
@@ -239,16 +261,13 @@ def run(args: argparse.Namespace) -> int:
             manifest={"scenarios": described},
         )
     out = result.out_dir
-    total = len(policies) * args.replications
+    total = len(settings) * args.replications
     print(
-        f"{len(policies)} scenario(s) x {args.replications} replication(s) x {args.months} "
+        f"{len(settings)} scenario(s) x {args.replications} replication(s) x {args.months} "
         f"months in {time.perf_counter() - start:.1f} s. Results in {out}/:"
     )
     if len(result.failed) < total:
-        tables = write_summaries(out, policies)
-        figures = write_figures(out, policies)
-        for path in [out / "zone_kpis.parquet", out / "uptake.parquet", *tables, *figures]:
-            print(f"  {path}")
+        print(f"  {out / 'zone_kpis.parquet'}\n  {out / 'uptake.parquet'}")
     print(f"  {out / 'runs'}/  (one file per run and table)")
     print(f"  {out / 'manifest.json'}")
     if result.failed:
@@ -259,6 +278,32 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    print(f"Next: zonesim compare {out}")
+    return 0
+
+
+def compare(args: argparse.Namespace) -> int:
+    """Summaries and figures of a finished study; exit 2 when it cannot be compared."""
+    from .studies.compare import StudyError, compare_study
+
+    try:
+        summary, paths = compare_study(args.study, args.baseline, args.map_kpi, args.map_month)
+    except StudyError as err:
+        print(f"zonesim: error: {err}", file=sys.stderr)
+        return 2
+    horizon = int(summary["month"].max())
+    headline = summary[(summary["zone"] == ALL_ZONES) & (summary["month"] == horizon)]
+    headline = headline.dropna(subset=["diff"])
+    for scenario, rows in headline.groupby("scenario", sort=False):
+        print(f"{scenario} minus baseline, all zones, month {horizon} (95% CI):")
+        for r in rows.itertuples():
+            print(
+                f"  {r.kpi:<16} {fmt(r.diff):>12} [{fmt(r.diff_ci_low)}, "
+                f"{fmt(r.diff_ci_high)}] {r.unit}"
+            )
+    print(f"Wrote {len(paths)} files:")
+    for path in paths:
+        print(f"  {path}")
     return 0
 
 

@@ -1,0 +1,214 @@
+"""Compare the scenarios of a finished study (``zonesim compare``): summary tables and figures,
+read from the folder that ``zonesim run`` (or :func:`~zonesim.studies.runner.run_study`) wrote.
+
+Written next to the study's tables (every column and figure: results/README.md)::
+
+    kpi_summary.csv, .md        each main KPI per scenario and zone at years 1, 3, 5 and the
+                                horizon: mean, difference from the baseline, paired 95% CI
+    uptake_summary.csv, .md     eligible, adopted and uptake share per measure and zone
+    figures/headline_kpis.png           all zones over time, 95% bands, per scenario
+    figures/headline_differences.png    the same as differences from the baseline
+    figures/kpis_by_zone.png            small multiples: KPI x zone
+    figures/uptake_over_time_<scenario>.png, figures/uptake_heatmap_<scenario>.png
+    figures/map_<kpi>.png               the six zones on a map, coloured by a KPI difference
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from ..model import Policy
+from . import plots
+from .storage import write_text_atomic
+from .summary import (
+    DEFAULT_MAP_KPI,
+    MAIN_KPIS,
+    kpi_markdown,
+    kpi_summary,
+    report_months,
+    uptake_markdown,
+    uptake_summary,
+    zones_on,
+)
+
+DEFAULT_BASELINE = "baseline"
+UPTAKE_COLUMNS = ["scenario", "replication", "measure", "zone", "month", "eligible", "adopted"]
+
+
+class StudyError(ValueError):
+    """A study folder that cannot be compared as asked: ``<folder or file>: <what>``."""
+
+
+@dataclass(frozen=True)
+class Study:
+    """A finished study, as found in its folder.
+
+    Attributes
+    ----------
+    folder : Path
+    scenarios : tuple of str, in the order the study ran them
+    horizon : int, the last month (months since 2024-09)
+    policies : scenario -> Policy, from the manifest (empty when it does not say; figures
+        then take a measure to be on where any firm adopted it)
+    """
+
+    folder: Path
+    scenarios: tuple[str, ...]
+    horizon: int
+    policies: Mapping[str, Policy] = field(default_factory=dict)
+
+    @property
+    def kpis_path(self) -> Path:
+        return self.folder / "zone_kpis.parquet"
+
+    @property
+    def uptake_path(self) -> Path:
+        return self.folder / "uptake.parquet"
+
+    def kpis(self) -> pd.DataFrame:
+        return pd.read_parquet(self.kpis_path)
+
+    def uptake(self, *, month: int | None = None, scenario: str | None = None) -> pd.DataFrame:
+        """The uptake rows the summaries and figures use, read for one month or one scenario
+        only (a study's uptake table is its largest: 15,246 rows per run)."""
+        filters = [("month", "==", month)] if month is not None else []
+        filters += [("scenario", "==", scenario)] if scenario is not None else []
+        return pd.read_parquet(self.uptake_path, columns=UPTAKE_COLUMNS, filters=filters or None)
+
+
+def open_study(folder: Path | str) -> Study:
+    """The study in ``folder``; StudyError if it holds no finished study."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise StudyError(f"{folder}: no such folder (run `zonesim run --out {folder}` first)")
+    for name in ("zone_kpis.parquet", "uptake.parquet"):
+        if not (folder / name).is_file():
+            raise StudyError(f"{folder}: no {name}; not a finished study of `zonesim run`")
+    try:
+        columns = pq.read_table(folder / "zone_kpis.parquet", columns=["scenario", "month"])
+    except Exception as err:  # pyarrow raises several kinds for a damaged file
+        raise StudyError(f"{folder / 'zone_kpis.parquet'}: unreadable ({err})") from None
+    frame = columns.to_pandas()
+    if frame.empty:
+        raise StudyError(f"{folder / 'zone_kpis.parquet'}: no rows")
+    scenarios = tuple(dict.fromkeys(frame["scenario"]))
+    return Study(folder, scenarios, int(frame["month"].max()), _policies(folder, scenarios))
+
+
+def _policies(folder: Path, scenarios: tuple[str, ...]) -> dict[str, Policy]:
+    """Each scenario's Policy as the manifest records it; {} without a manifest."""
+    path = folder / "manifest.json"
+    if not path.is_file():
+        return {}
+    try:
+        recorded = json.loads(path.read_text(encoding="utf-8")).get("scenarios", {})
+    except (OSError, ValueError, AttributeError) as err:
+        raise StudyError(f"{path}: unreadable ({err})") from None
+    policies = {}
+    for name in scenarios:
+        if name not in recorded:
+            return {}  # an older or foreign manifest: fall back to where firms adopted
+        try:
+            policies[name] = Policy.from_dict(recorded[name]["measures"])
+        except (KeyError, TypeError, ValueError) as err:
+            raise StudyError(f"{path}: scenarios.{name}.measures: unreadable ({err})") from None
+    return policies
+
+
+def choose_baseline(study: Study, baseline: str | None) -> str | None:
+    """The scenario differences are taken from: ``baseline`` (StudyError if the study lacks
+    it), or when None, the scenario named "baseline" if there is one."""
+    if baseline is None:
+        return DEFAULT_BASELINE if DEFAULT_BASELINE in study.scenarios else None
+    if baseline not in study.scenarios:
+        raise StudyError(
+            f"{study.folder}: --baseline '{baseline}' is not a scenario of the study "
+            f"({', '.join(study.scenarios)})"
+        )
+    return baseline
+
+
+def compare_study(
+    folder: Path | str,
+    baseline: str | None = None,
+    map_kpi: str = DEFAULT_MAP_KPI,
+    map_month: int | None = None,
+) -> tuple[pd.DataFrame, list[Path]]:
+    """Write the study's summary tables and figures next to its tables.
+
+    Parameters
+    ----------
+    folder : the study's folder (``zonesim run --out``)
+    baseline : the scenario differences are taken from; None: "baseline" if the study has
+        one, else no differences (and no map)
+    map_kpi : the KPI whose difference colours the map; one of summary.MAIN_KPIS
+    map_month : the month of the map (months since 2024-09; default: the horizon)
+
+    Returns the KPI summary and the paths written. Raises StudyError, before writing
+    anything, when the folder, the baseline or the map settings do not fit the study.
+    """
+    study = open_study(folder)
+    baseline = choose_baseline(study, baseline)
+    map_month = study.horizon if map_month is None else map_month
+    if map_kpi not in MAIN_KPIS:
+        raise StudyError(f"--map-kpi '{map_kpi}': not one of {', '.join(MAIN_KPIS)}")
+    if not 0 <= map_month <= study.horizon:
+        raise StudyError(f"--map-month {map_month}: the study runs from month 0 to {study.horizon}")
+
+    kpis = study.kpis()
+    months = sorted({*report_months(study.horizon), map_month})
+    summary = kpi_summary(kpis, baseline, months)
+    policies = study.policies or None
+    uptake = uptake_summary(study.uptake(month=study.horizon), policies)
+    tables = {
+        # the CSV keeps the standard months; a map month off them is in the figure only
+        "kpi_summary.csv": summary[summary["month"].isin(report_months(study.horizon))],
+        "uptake_summary.csv": uptake,
+    }
+    paths = [write_text_atomic(t.to_csv(index=False), study.folder / n) for n, t in tables.items()]
+    paths.append(
+        write_text_atomic(
+            kpi_markdown(tables["kpi_summary.csv"], baseline), study.folder / "kpi_summary.md"
+        )
+    )
+    paths.append(write_text_atomic(uptake_markdown(uptake), study.folder / "uptake_summary.md"))
+    paths += _figures(study, kpis, summary, baseline, map_kpi, map_month)
+    return tables["kpi_summary.csv"], paths
+
+
+def _figures(
+    study: Study,
+    kpis: pd.DataFrame,
+    summary: pd.DataFrame,
+    baseline: str | None,
+    map_kpi: str,
+    map_month: int,
+) -> list[Path]:
+    out = study.folder / "figures"
+    out.mkdir(exist_ok=True)
+    paths = [plots.headline_kpis(kpis, out / "headline_kpis.png")]
+    if baseline is not None and len(study.scenarios) > 1:
+        paths.append(plots.headline_differences(kpis, baseline, out / "headline_differences.png"))
+    paths.append(plots.kpis_by_zone(kpis, out / "kpis_by_zone.png"))
+    for scenario in study.scenarios:
+        policy = study.policies.get(scenario)
+        if policy is not None and not zones_on(policy):
+            continue  # no measure on: nothing to show
+        uptake = study.uptake(scenario=scenario)
+        if policy is None and not (uptake["adopted"] > 0).any():
+            continue
+        paths += [
+            plots.uptake_over_time(
+                uptake, scenario, out / f"uptake_over_time_{scenario}.png", policy
+            ),
+            plots.uptake_heatmap(uptake, scenario, out / f"uptake_heatmap_{scenario}.png", policy),
+        ]
+    if baseline is not None and len(study.scenarios) > 1:
+        paths.append(plots.kpi_map(summary, map_kpi, map_month, out / f"map_{map_kpi}.png"))
+    return paths

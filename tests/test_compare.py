@@ -1,0 +1,101 @@
+"""The comparison's statistics on tables made up for the test, where the answer is known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from zonesim.model import ZONE_KPIS, zone_table
+from zonesim.studies.runner import run_study
+from zonesim.studies.summary import ALL_ZONES, kpi_summary, report_months, t975
+
+from zonesim import Policy
+
+ZONES = list(zone_table().index)
+
+
+def made_up_kpis(scenarios: dict[str, float], replications: int, months: int, seed: int = 0):
+    """A zone_kpis table: every KPI is replication noise (shared by all scenarios, as common
+    random numbers give) plus a per-scenario shift plus a little scenario-specific noise."""
+    rng = np.random.default_rng(seed)
+    keys = pd.MultiIndex.from_product(
+        [range(replications), range(months + 1), ZONES], names=["replication", "month", "zone"]
+    )
+    shared = rng.normal(1000, 300, size=(len(keys), len(ZONE_KPIS)))
+    frames = []
+    for scenario, shift in scenarios.items():
+        own = rng.normal(0, 1, size=shared.shape)
+        frame = pd.DataFrame(shared + shift + own, index=keys, columns=list(ZONE_KPIS))
+        frames.append(frame.reset_index().assign(scenario=scenario, seed=0))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_difference_and_ci_are_the_paired_t_interval():
+    kpis = made_up_kpis({"baseline": 0.0, "plan": 50.0}, replications=7, months=12)
+    summary = kpi_summary(kpis, "baseline")
+    row = summary.query(
+        "kpi == 'firms' and zone == 'jinqiao' and month == 12 and scenario == 'plan'"
+    )
+    at = kpis[(kpis["zone"] == "jinqiao") & (kpis["month"] == 12)]
+    wide = at.pivot(index="replication", columns="scenario", values="firms")
+    d = (wide["plan"] - wide["baseline"]).to_numpy()
+    half = t975(len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    assert row["diff"].item() == pytest.approx(d.mean())
+    assert row["diff_ci_low"].item() == pytest.approx(d.mean() - half)
+    assert row["diff_ci_high"].item() == pytest.approx(d.mean() + half)
+    assert row["mean"].item() == pytest.approx(wide["plan"].mean())
+    assert row["baseline_mean"].item() == pytest.approx(wide["baseline"].mean())
+
+
+def test_pairing_by_replication_removes_the_shared_noise():
+    # replication noise (sd 300) dwarfs the shift (50); paired differences keep only the
+    # scenario's own noise (sd 1.4), so the CI is narrow and holds the shift
+    kpis = made_up_kpis({"baseline": 0.0, "plan": 50.0}, replications=10, months=12, seed=3)
+    summary = kpi_summary(kpis, "baseline")
+    plan = summary[(summary["scenario"] == "plan") & (summary["zone"] != ALL_ZONES)]
+    plan = plan[plan["kpi"].isin(["firms", "employment", "revenue_rmb_m", "floor_stock_m2"])]
+    assert ((plan["diff_ci_high"] - plan["diff_ci_low"]) < 5).all()
+    inside = (plan["diff_ci_low"] < 50) & (plan["diff_ci_high"] > 50)
+    assert inside.mean() > 0.8  # 95% intervals: most of them hold the true shift
+    # and a baseline compared with itself is no difference at all
+    assert summary.loc[summary["scenario"] == "baseline", "diff"].isna().all()
+
+
+def test_all_zones_sums_the_zones_and_recomputes_vacancy():
+    kpis = made_up_kpis({"baseline": 0.0}, replications=2, months=12)
+    summary = kpi_summary(kpis, None).set_index(["kpi", "zone", "month"])
+    at = kpis[kpis["month"] == 12].groupby("replication")
+    firms = at["firms"].sum().mean()
+    vacancy = (1 - at["occupied_m2"].sum() / at["floor_stock_m2"].sum()).mean()
+    assert summary.loc[("firms", ALL_ZONES, 12), "mean"] == pytest.approx(firms)
+    assert summary.loc[("vacancy", ALL_ZONES, 12), "mean"] == pytest.approx(vacancy)
+
+
+@pytest.mark.parametrize(
+    "horizon, months", [(120, [12, 36, 60, 120]), (40, [12, 36, 40]), (12, [12]), (6, [6])]
+)
+def test_reports_are_at_years_1_3_5_and_the_horizon(horizon, months):
+    assert report_months(horizon) == months
+
+
+def test_policies_survive_the_manifest(tmp_path):
+    plan = Policy.plan_2024()
+    assert Policy.from_dict(plan.as_dict()) == plan
+    changed = plan.with_measure("6", zones=frozenset({"qingpu"}), start_month=3, intensity=2.5)
+    assert Policy.from_dict(changed.as_dict()) == changed
+    # and a study run from Python records them for `zonesim compare` to read back
+    from zonesim.studies.compare import open_study
+
+    run_study({"plan": changed, "baseline": Policy.baseline()}, 1, 1, 0, tmp_path, False)
+    assert open_study(tmp_path).policies == {"plan": changed, "baseline": Policy.baseline()}
+
+
+def test_a_study_without_a_baseline_gets_means_but_no_differences(tmp_path):
+    from zonesim.studies.compare import compare_study
+
+    run_study({"plan": Policy.plan_2024()}, 2, 2, 0, tmp_path, False)
+    summary, paths = compare_study(tmp_path)
+    names = {p.name for p in paths}
+    assert "headline_kpis.png" in names and "kpi_summary.md" in names
+    assert not names & {"headline_differences.png", "map_revenue_rmb_m.png"}
+    assert summary["diff"].isna().all() and summary["mean"].notna().all()
