@@ -16,6 +16,7 @@ Layout of ``out_dir`` (schema: results/README.md)::
 from __future__ import annotations
 
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -25,7 +26,6 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +33,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from ..model import Policy, ZoneModel
-from .storage import write_atomic, write_parquet_atomic, write_text_atomic
+from .storage import write_parquet_atomic, write_text_atomic
 
 TABLES = ("zone_kpis", "uptake")
 
@@ -149,8 +149,9 @@ def run_study(
     another); a run gives the same tables on every executor. Each run's two tables are
     written to ``out_dir/runs/`` the moment it finishes, and ``out_dir/manifest.json``
     records it; a run that raises is recorded with its traceback and the others go on. With
-    ``resume``, runs whose tables are already on disk are not run again. Then the finished
-    runs are combined into ``out_dir/zone_kpis.parquet`` and ``out_dir/uptake.parquet``.
+    ``resume``, runs whose tables are already on disk are not run again. The finished runs
+    are combined, in the study's order, into ``out_dir/zone_kpis.parquet`` and
+    ``out_dir/uptake.parquet`` (see :class:`CombinedTables`).
     ``manifest`` adds entries to the manifest; its ``scenarios`` entry, if any, replaces
     the default record of each scenario (the measures on and the parameter overrides).
     """
@@ -165,38 +166,64 @@ def run_study(
     specs = plan_runs(scenarios, replications, months, root_seed)
     extra = {"scenarios": describe_scenarios(scenarios), **(manifest or {})}
     book = Manifest(out_dir / "manifest.json", specs, root_seed, extra)
-    todo = [spec for spec in specs if not (resume and is_done(spec, runs_dir))]
-    book.skip([spec for spec in specs if spec not in todo])
-    report = _Progress(len(todo)) if progress else None
-    for spec, record in _results(todo, runs_dir, executor):
-        book.record(record)
-        if report:
-            report(spec)
+    earlier = [spec for spec in specs if resume and is_done(spec, runs_dir)]
+    todo = [spec for spec in specs if spec not in earlier]
+    book.skip(earlier)
+    report = Progress(len(todo)) if progress else None
+    with CombinedTables(out_dir, specs) as combined:
+        combined.finished(earlier)
+        for spec, record in _results(todo, runs_dir, executor):
+            book.record(record)
+            combined.finished([spec])
+            if report:
+                report(spec, record["seconds"])
     if report:
         report.close()
     book.close()
-
-    done = [spec for spec in specs if is_done(spec, runs_dir)]
-    for table in TABLES:
-        if done:
-            paths = [run_path(runs_dir, spec, table) for spec in done]
-            write_atomic(out_dir / f"{table}.parquet", partial(_concatenate, paths))
     return StudyResult(out_dir, book.failed())
 
 
-def _concatenate(paths: list[Path], out: Path) -> None:
-    """The Parquet files ``paths`` one after another in ``out``, one run in memory at a time
-    (so memory stays flat however many runs a study has)."""
-    writer = None
-    try:
-        for path in paths:
-            table = pq.read_table(path)
-            if writer is None:
-                writer = pq.ParquetWriter(out, table.schema)
-            writer.write_table(table)
-    finally:
-        if writer is not None:
+class CombinedTables:
+    """``out_dir/zone_kpis.parquet`` and ``out_dir/uptake.parquet``: every finished run, in
+    the study's order (the same on every executor), written while the study runs.
+
+    A run is appended as soon as it and every run before it have finished, one run in memory
+    at a time, so memory stays flat however many runs a study has, and little is left to do
+    when the last run ends. The files get their final names (atomically) on a clean exit;
+    after an error they are not written. A study whose runs all failed writes none.
+    """
+
+    def __init__(self, out_dir: Path, specs: list[RunSpec]):
+        self.out_dir, self.runs_dir = out_dir, out_dir / "runs"
+        self.order, self.next, self.done = specs, 0, set()
+        self.writers: dict[str, tuple[Path, pq.ParquetWriter]] = {}
+
+    def __enter__(self) -> CombinedTables:
+        return self
+
+    def finished(self, specs: list[RunSpec]) -> None:
+        """Note runs that have finished (done or failed); append those now in order."""
+        self.done.update(spec.name for spec in specs)
+        while self.next < len(self.order) and self.order[self.next].name in self.done:
+            spec = self.order[self.next]
+            self.next += 1
+            if is_done(spec, self.runs_dir):  # a failed run has no tables
+                for table in TABLES:
+                    self._append(table, pq.read_table(run_path(self.runs_dir, spec, table)))
+
+    def _append(self, table: str, data) -> None:
+        if table not in self.writers:
+            tmp = self.out_dir / f".{table}.parquet.{os.getpid()}.tmp"
+            self.writers[table] = (tmp, pq.ParquetWriter(tmp, data.schema))
+        self.writers[table][1].write_table(data)
+
+    def __exit__(self, kind, error, trace) -> None:
+        for table, (tmp, writer) in self.writers.items():
             writer.close()
+            if kind is None:
+                os.replace(tmp, self.out_dir / f"{table}.parquet")
+            else:
+                tmp.unlink(missing_ok=True)
 
 
 def _results(specs: list[RunSpec], runs_dir: Path, executor: Executor | None):
@@ -300,23 +327,33 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class _Progress:
-    """One line on stderr: runs done / total, elapsed and estimated time left."""
+class Progress:
+    """One line on stderr: runs done / total, elapsed and estimated time left.
+
+    Time left = runs left x the time per run so far, where "so far" starts when the first
+    run started, not when the study did: it leaves out the start-up of a pool's workers,
+    which would otherwise make the early estimates many times too long. On a pool of n
+    workers, runs finish about n at a time, so the estimate settles once n have finished.
+    """
 
     def __init__(self, total: int, stream=None, clock: Callable[[], float] = time.perf_counter):
         self.total, self.done = total, 0
         self.stream = stream or sys.stderr
         self.clock = clock
         self.start = clock()
+        self.began: float | None = None  # when the first run started
         self.inline = self.stream.isatty()
 
-    def __call__(self, spec: RunSpec) -> None:
+    def __call__(self, spec: RunSpec, seconds: float) -> None:
+        """Note that ``spec`` finished after running ``seconds``, and print the line."""
         self.done += 1
-        elapsed = self.clock() - self.start
-        left = elapsed / self.done * (self.total - self.done)
+        now = self.clock()
+        if self.began is None:
+            self.began = max(self.start, now - seconds)
+        left = (now - self.began) / self.done * (self.total - self.done)
         line = (
             f"run {self.done}/{self.total} ({spec.scenario}, replication {spec.replication}) "
-            f"elapsed {_duration(elapsed)}, about {_duration(left)} left"
+            f"elapsed {_duration(now - self.start)}, about {_duration(left)} left"
         )
         if self.inline:
             self.stream.write(f"\r\x1b[K{line}")

@@ -248,7 +248,7 @@ def run(args: argparse.Namespace) -> int:
     settings = {s.name: (s.policy, s.params) for s in args.resolved}
     described = {s.name: {**s.as_dict(), "sha256": s.digest()} for s in args.resolved}
     start = time.perf_counter()
-    with _executor(args.executor, args.workers, args.scheduler) as executor:
+    with executor_for(args.executor, args.workers, args.scheduler) as executor:
         result = run_study(
             settings,
             args.replications,
@@ -307,7 +307,7 @@ def compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _executor(kind: str, workers: int | None, scheduler: str | None = None):
+def executor_for(kind: str, workers: int | None, scheduler: str | None = None):
     """The executor runs go to: None (here, one after another), a process pool, or Dask."""
     if kind == "serial":
         return nullcontext(None)
