@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..model import Policy
@@ -33,6 +35,7 @@ from .summary import (
     kpi_summary,
     report_months,
     uptake_markdown,
+    uptake_means,
     uptake_summary,
     zones_on,
 )
@@ -74,12 +77,23 @@ class Study:
     def kpis(self) -> pd.DataFrame:
         return pd.read_parquet(self.kpis_path)
 
-    def uptake(self, *, month: int | None = None, scenario: str | None = None) -> pd.DataFrame:
-        """The uptake rows the summaries and figures use, read for one month or one scenario
-        only (a study's uptake table is its largest: 15,246 rows per run)."""
-        filters = [("month", "==", month)] if month is not None else []
-        filters += [("scenario", "==", scenario)] if scenario is not None else []
-        return pd.read_parquet(self.uptake_path, columns=UPTAKE_COLUMNS, filters=filters or None)
+    def uptake(self, month: int) -> pd.DataFrame:
+        """The uptake rows of every run at ``month``."""
+        return pa.Table.from_batches(list(self._uptake_batches("month", month))).to_pandas()
+
+    def uptake_means(self, scenario: str) -> pd.DataFrame:
+        """:func:`~zonesim.studies.summary.uptake_means` of one scenario."""
+        return uptake_means(b.to_pandas() for b in self._uptake_batches("scenario", scenario))
+
+    def _uptake_batches(self, column: str, value):
+        """The uptake table's rows where ``column`` is ``value``, batch by batch.
+
+        A study's uptake table is its largest (15,246 rows per run), and every run holds
+        every month and scenario, so the file is filtered as it is read: memory holds the
+        rows kept, not the table (a filtered ``read_parquet`` peaks at twice as much)."""
+        uptake = pq.ParquetFile(self.uptake_path)
+        for batch in uptake.iter_batches(columns=UPTAKE_COLUMNS):
+            yield batch.filter(pc.equal(batch[column], value))
 
 
 def open_study(folder: Path | str) -> Study:
@@ -165,7 +179,7 @@ def compare_study(
     months = sorted({*report_months(study.horizon), map_month})
     summary = kpi_summary(kpis, baseline, months)
     policies = study.policies or None
-    uptake = uptake_summary(study.uptake(month=study.horizon), policies)
+    uptake = uptake_summary(study.uptake(study.horizon), policies)
     tables = {
         # the CSV keeps the standard months; a map month off them is in the figure only
         "kpi_summary.csv": summary[summary["month"].isin(report_months(study.horizon))],
@@ -200,14 +214,14 @@ def _figures(
         policy = study.policies.get(scenario)
         if policy is not None and not zones_on(policy):
             continue  # no measure on: nothing to show
-        uptake = study.uptake(scenario=scenario)
-        if policy is None and not (uptake["adopted"] > 0).any():
+        means = study.uptake_means(scenario)
+        if policy is None and not (means["adopted"] > 0).any():
             continue
         paths += [
             plots.uptake_over_time(
-                uptake, scenario, out / f"uptake_over_time_{scenario}.png", policy
+                means, scenario, out / f"uptake_over_time_{scenario}.png", policy
             ),
-            plots.uptake_heatmap(uptake, scenario, out / f"uptake_heatmap_{scenario}.png", policy),
+            plots.uptake_heatmap(means, scenario, out / f"uptake_heatmap_{scenario}.png", policy),
         ]
     if baseline is not None and len(study.scenarios) > 1:
         paths.append(plots.kpi_map(summary, map_kpi, map_month, out / f"map_{map_kpi}.png"))

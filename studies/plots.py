@@ -58,28 +58,28 @@ def _mean_with_band(ax, values, colour, label: str, lw: float = 1.5) -> None:
         ax.fill_between(x, mean - half, mean + half, color=colour, alpha=0.2, lw=0)
 
 
-def _zones_on(policy: Policy | None, uptake: pd.DataFrame) -> dict[str, frozenset[str]]:
+def _zones_on(policy: Policy | None, means: pd.DataFrame) -> dict[str, frozenset[str]]:
     """Zones where each measure is on: from the policy, else where any firm adopted it."""
     if policy is not None:
         return zones_on(policy)
-    used = uptake[uptake["adopted"] > 0].groupby("measure")["zone"].unique()
+    used = means[means["adopted"] > 0].groupby("measure")["zone"].unique()
     return {m: frozenset(z) for m, z in used.items()}
 
 
 def uptake_over_time(
-    uptake: pd.DataFrame, scenario: str, path: Path, policy: Policy | None = None
+    means: pd.DataFrame, scenario: str, path: Path, policy: Policy | None = None
 ) -> Path:
     """Small multiples, one panel per measure that is on somewhere: uptake share over time,
     one line per zone where the measure is on (mean adopted / mean eligible over
-    replications; a gap where no firm is eligible)."""
-    data = uptake[uptake["scenario"] == scenario]
-    on = _zones_on(policy, data)
+    replications; a gap where no firm is eligible). ``means`` is the scenario's
+    :func:`~zonesim.studies.summary.uptake_means`."""
+    on = _zones_on(policy, means)
     titles = measure_table()["title"]
     measures = [m for m in titles.index if m in on]
     zones = list(zone_table().index)
     colours = _colours(zones)
-    n_rep = data["replication"].nunique()
-    counts = data.groupby(["measure", "zone", "month"])[["adopted", "eligible"]].mean()
+    n_rep = int(means["replications"].max())
+    counts = means.set_index(["measure", "zone", "month"]).sort_index()
     mean = share(counts["adopted"], counts["eligible"])
 
     cols = 4
@@ -182,24 +182,25 @@ def kpis_by_zone(kpis: pd.DataFrame, path: Path) -> Path:
 
 
 def uptake_heatmap(
-    uptake: pd.DataFrame, scenario: str, path: Path, policy: Policy | None = None
+    means: pd.DataFrame, scenario: str, path: Path, policy: Policy | None = None
 ) -> Path:
     """Uptake share at the horizon, measure x zone (mean adopted / mean eligible over
-    replications); cells where the measure is off are blank."""
-    data = uptake[uptake["scenario"] == scenario]
-    horizon = int(data["month"].max())
-    means = data[data["month"] == horizon].groupby(["measure", "zone"])
-    adopted = means["adopted"].mean().unstack("zone")
-    eligible = means["eligible"].mean().unstack("zone")
+    replications); cells where the measure is off are blank. ``means`` is the scenario's
+    :func:`~zonesim.studies.summary.uptake_means`."""
+    horizon = int(means["month"].max())
+    at = means[means["month"] == horizon].set_index(["measure", "zone"])
+    adopted = at["adopted"].unstack("zone")
+    eligible = at["eligible"].unstack("zone")
     titles = measure_table()["title"]
     measures = [m for m in titles.index if m in eligible.index]
     zones = [z for z in zone_table().index if z in eligible.columns]
     eligible = eligible.loc[measures, zones]
     shares = share(adopted.loc[measures, zones], eligible)
     none_eligible = eligible.to_numpy() == 0
-    on = _zones_on(policy, data)
+    on = _zones_on(policy, means)
     mask = np.array([[z not in on.get(m, ()) for z in zones] for m in measures])
     values = np.ma.masked_array(shares.to_numpy(), mask | none_eligible)
+    n_rep = int(means["replications"].max())
 
     fig = _figure((9, 0.38 * len(measures) + 2))
     ax = fig.subplots()
@@ -222,7 +223,7 @@ def uptake_heatmap(
     year = START + horizon
     ax.set_title(
         f"Uptake share at month {horizon} ({year}), {scenario}\n"
-        f"mean adopted / mean eligible of {data['replication'].nunique()} replications\n"
+        f"mean adopted / mean eligible of {n_rep} replications\n"
         "grey: measure off in the zone; no elig.: no eligible firm in any replication",
         fontsize=10,
     )

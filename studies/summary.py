@@ -9,7 +9,7 @@ Columns of every output: results/README.md.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from statistics import NormalDist
 
 import numpy as np
@@ -164,6 +164,26 @@ def share(adopted, eligible):
     counts, not a mean of per-run shares, so that they agree with the counts reported next
     to them."""
     return adopted / eligible.where(eligible > 0)
+
+
+def uptake_means(uptake: pd.DataFrame | Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """Mean eligible and adopted firms over replications, per measure, zone and month, and
+    the number of replications (column ``replications``).
+
+    ``uptake`` holds the uptake rows of one scenario, whole or as an iterable of chunks:
+    chunks are summed one by one, so a large study's table never has to be in memory."""
+    keys = ["measure", "zone", "month"]
+    chunks = [uptake] if isinstance(uptake, pd.DataFrame) else uptake
+    parts = []
+    for chunk in chunks:
+        groups = chunk.groupby(keys, observed=True)
+        part = groups[["eligible", "adopted"]].sum().astype(float)
+        part["replications"] = groups.size()
+        parts.append(part)
+    total = pd.concat(parts).groupby(level=keys, observed=True).sum()
+    for count in ("eligible", "adopted"):
+        total[count] /= total["replications"]
+    return total.reset_index()
 
 
 def zones_on(policy: Policy) -> dict[str, frozenset[str]]:

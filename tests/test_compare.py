@@ -99,3 +99,20 @@ def test_a_study_without_a_baseline_gets_means_but_no_differences(tmp_path):
     assert "headline_kpis.png" in names and "kpi_summary.md" in names
     assert not names & {"headline_differences.png", "map_revenue_rmb_m.png"}
     assert summary["diff"].isna().all() and summary["mean"].notna().all()
+
+
+def test_uptake_means_read_in_batches_equal_those_of_the_whole_table(tmp_path):
+    from zonesim.studies.compare import open_study
+    from zonesim.studies.summary import uptake_means
+
+    run_study({"plan": Policy.plan_2024(), "baseline": Policy.baseline()}, 3, 4, 0, tmp_path, False)
+    uptake = pd.read_parquet(tmp_path / "uptake.parquet")
+    plan = uptake[uptake["scenario"] == "plan"]
+    whole = uptake_means(plan)
+    chunks = uptake_means(plan.iloc[i : i + 1000] for i in range(0, len(plan), 1000))
+    read = open_study(tmp_path).uptake_means("plan").astype({"measure": str, "zone": str})
+    by_hand = plan.groupby(["measure", "zone", "month"])[["eligible", "adopted"]].mean()
+    assert (whole["replications"] == 3).all() and whole["adopted"].sum() > 0
+    np.testing.assert_allclose(whole[["eligible", "adopted"]], by_hand, rtol=1e-12)
+    pd.testing.assert_frame_equal(chunks, whole)
+    pd.testing.assert_frame_equal(read, whole, check_dtype=False)

@@ -6,9 +6,9 @@ import io
 import re
 
 import pytest
+from zonesim.studies.runner import Progress, plan_runs
 
 from zonesim import Policy
-from zonesim.studies.runner import Progress, plan_runs
 
 STARTUP = 2.0  # s before the first run starts (a pool's workers importing zonesim)
 RUN = 1.0  # s a run
