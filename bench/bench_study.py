@@ -7,8 +7,10 @@
       process pool (the default, one worker per core). The pool is created inside the timing,
       so the start-up of its workers (spawned processes that import zonesim, about 2 s) is
       counted; the interpreter's own start, the same for both, is not. Each run writes to a
-      fresh folder. Wall time, best of ``repeat``; serial and pool alternate, so that both
-      meet the same spells of load. The speed-up is serial / process.
+      fresh folder. Wall time, best of ``repeat``. Serial and pool alternate, in rounds, so
+      that the two of a round meet the same load; the speed-up is the median over rounds of
+      serial / process of the round (on this shared machine a single run's time varies by
+      +-20 %, so the ratio of two minima taken in different spells can be far off).
 (ii)  memory: a study of ``runs`` runs (the same 2 scenarios x runs / 2 replications) on the
       process pool, and one of 20 runs: the peak resident set size (RSS) of the largest
       process (the command or one of its workers); equal peaks show that memory does not grow
@@ -24,6 +26,7 @@ import argparse
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -80,7 +83,7 @@ def run_command(folder: Path, replications: int, executor: str) -> tuple[float, 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=2, help="timings of (i), best of N")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of (i)")
     parser.add_argument("--replications", type=int, default=30, help="per scenario in (i)")
     parser.add_argument("--runs", type=int, default=200, help="runs of the study in (ii)")
     args = parser.parse_args(argv)
@@ -95,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
                 seconds = time_study(Path(tmp) / f"{executor}{i}", args.replications, executor)
                 times[executor].append(seconds)
                 print(f"    {executor:<8} {seconds:6.1f} s  ({seconds / runs:.2f} s a run)")
+            print(f"    round {i + 1}: speed-up {times['serial'][i] / times['process'][i]:.2f}")
         serial, process = min(times["serial"]), min(times["process"])
+        speedup = statistics.median(a / b for a, b in zip(*times.values(), strict=True))
 
         half = args.runs // len(SCENARIOS)
         print(f"(ii) peak RSS of a {args.runs}-run and a 20-run study, process pool")
@@ -114,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"study_{args.runs}_peak_rss_mb: {big_rss:.0f}")
     print(f"study_serial_seconds: {serial:.1f}")
     print(f"study_process_seconds: {process:.1f}")
-    print(f"process_speedup: {serial / process:.2f}")
+    print(f"process_speedup: {speedup:.2f}")
     return 0
 
 
