@@ -180,20 +180,16 @@ def compare_study(
     summary = kpi_summary(kpis, baseline, months)
     policies = study.policies or None
     uptake = uptake_summary(study.uptake(study.horizon), policies)
-    tables = {
-        # the CSV keeps the standard months; a map month off them is in the figure only
-        "kpi_summary.csv": summary[summary["month"].isin(report_months(study.horizon))],
-        "uptake_summary.csv": uptake,
+    reported = summary[summary["month"].isin(report_months(study.horizon))]  # map month aside
+    texts = {
+        "kpi_summary.csv": reported.to_csv(index=False),
+        "kpi_summary.md": kpi_markdown(reported, baseline),
+        "uptake_summary.csv": uptake.to_csv(index=False),
+        "uptake_summary.md": uptake_markdown(uptake),
     }
-    paths = [write_text_atomic(t.to_csv(index=False), study.folder / n) for n, t in tables.items()]
-    paths.append(
-        write_text_atomic(
-            kpi_markdown(tables["kpi_summary.csv"], baseline), study.folder / "kpi_summary.md"
-        )
-    )
-    paths.append(write_text_atomic(uptake_markdown(uptake), study.folder / "uptake_summary.md"))
+    paths = [write_text_atomic(text, study.folder / name) for name, text in texts.items()]
     paths += _figures(study, kpis, summary, baseline, map_kpi, map_month)
-    return tables["kpi_summary.csv"], paths
+    return reported, paths
 
 
 def _figures(
