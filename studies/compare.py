@@ -204,7 +204,7 @@ def _figures(
     out.mkdir(exist_ok=True)
     paths = [plots.headline_kpis(kpis, out / "headline_kpis.png")]
     if baseline is not None and len(study.scenarios) > 1:
-        paths.append(plots.headline_differences(kpis, baseline, out / "headline_differences.png"))
+        paths.append(plots.headline_kpis(kpis, out / "headline_differences.png", baseline))
     paths.append(plots.kpis_by_zone(kpis, out / "kpis_by_zone.png"))
     for scenario in study.scenarios:
         policy = study.policies.get(scenario)

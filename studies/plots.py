@@ -116,29 +116,48 @@ def uptake_over_time(
     return _save(fig, path)
 
 
-def headline_kpis(kpis: pd.DataFrame, path: Path) -> Path:
-    """Headline KPIs for all zones combined over time: mean over replications with the 95%
-    CI of the mean as a band, one colour per scenario."""
+def headline_kpis(kpis: pd.DataFrame, path: Path, baseline: str | None = None) -> Path:
+    """Headline KPIs for all zones combined over time, one colour per scenario: the mean over
+    replications with the 95% CI of the mean as a band; with ``baseline``, each other
+    scenario's difference from it instead, paired by replication (same seed), with the 95%
+    CI of the mean difference."""
     total = with_all_zones(kpis)
     total = total[total["zone"] == ALL_ZONES]
-    scenarios = list(dict.fromkeys(kpis["scenario"]))
+    names = list(dict.fromkeys(kpis["scenario"]))
+    colours = _colours(names)
+    shown = [name for name in names if name != baseline]
     n_rep = kpis["replication"].nunique()
     fig = _figure((15, 8))
     axes = fig.subplots(2, 3, sharex=True)
-    colours = _colours(dict.fromkeys(kpis["scenario"]))
     for ax, (kpi, label) in zip(axes.flat, HEADLINE.items(), strict=True):
-        for scenario in scenarios:
-            values = total[total["scenario"] == scenario].groupby("month")[kpi]
+        if baseline is None:
+            series = {s: total[total["scenario"] == s].groupby("month")[kpi] for s in shown}
+        else:
+            wide = total.pivot_table(
+                index=["month", "replication"], columns="scenario", values=kpi, aggfunc="first"
+            )
+            series = {s: (wide[s] - wide[baseline]).groupby(level="month") for s in shown}
+            ax.axhline(0, color=colours[baseline], lw=1, ls="--")
+        for scenario, values in series.items():
             _mean_with_band(ax, values, colours[scenario], scenario)
         ax.set_title(f"{label}, all zones")
-        ax.set_ylabel(f"{kpi} ({unit(kpi)})")
+        ax.set_ylabel(f"{'' if baseline is None else 'Δ '}{kpi} ({unit(kpi)})")
         ax.grid(alpha=0.3)
         ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
     for ax in axes[-1]:
         ax.set_xlabel("year")
-    axes.flat[0].legend(title="scenario")
-    band = "shaded: 95% CI of the mean" if n_rep > 1 else "one replication, no band"
-    fig.suptitle(f"Headline KPIs, all six zones: mean of {n_rep} replications ({band})")
+    handles = [Line2D([], [], color=colours[s], label=s) for s in shown]
+    if baseline is not None:
+        handles.append(Line2D([], [], color=colours[baseline], ls="--", label=f"{baseline} (0)"))
+    axes.flat[0].legend(handles=handles, title="scenario")
+    if n_rep == 1:
+        band = "one replication, no band"
+    elif baseline is None:
+        band = "shaded: 95% CI of the mean"
+    else:
+        band = "shaded: 95% CI paired by replication"
+    what = "" if baseline is None else f"difference from {baseline}, "
+    fig.suptitle(f"Headline KPIs, all six zones: {what}mean of {n_rep} replications ({band})")
     return _save(fig, path)
 
 
@@ -226,46 +245,6 @@ def uptake_heatmap(
         f"mean adopted / mean eligible of {n_rep} replications\n"
         "grey: measure off in the zone; no elig.: no eligible firm in any replication",
         fontsize=10,
-    )
-    return _save(fig, path)
-
-
-def headline_differences(kpis: pd.DataFrame, baseline: str, path: Path) -> Path:
-    """Headline KPIs for all zones combined over time, as the difference of each scenario
-    from ``baseline``: mean over replications of the paired difference (same replication,
-    same seed) with its 95% CI as a band."""
-    total = with_all_zones(kpis)
-    total = total[total["zone"] == ALL_ZONES]
-    scenarios = [s for s in dict.fromkeys(kpis["scenario"]) if s != baseline]
-    n_rep = kpis["replication"].nunique()
-    fig = _figure((15, 8))
-    axes = fig.subplots(2, 3, sharex=True)
-    colours = _colours(dict.fromkeys(kpis["scenario"]))
-    for ax, (kpi, label) in zip(axes.flat, HEADLINE.items(), strict=True):
-        wide = total.pivot_table(
-            index=["month", "replication"], columns="scenario", values=kpi, aggfunc="first"
-        )
-        for scenario in scenarios:
-            paired = (wide[scenario] - wide[baseline]).groupby(level="month")
-            _mean_with_band(ax, paired, colours[scenario], scenario)
-        ax.axhline(0, color=colours[baseline], lw=1, ls="--")
-        ax.set_title(f"{label}, all zones")
-        ax.set_ylabel(f"Δ {kpi} ({unit(kpi)})")
-        ax.grid(alpha=0.3)
-        ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
-    for ax in axes[-1]:
-        ax.set_xlabel("year")
-    axes.flat[0].legend(
-        handles=[
-            *(Line2D([], [], color=colours[s], label=s) for s in scenarios),
-            Line2D([], [], color=colours[baseline], ls="--", label=f"{baseline} (0)"),
-        ],
-        title="scenario",
-    )
-    band = "shaded: 95% CI paired by replication" if n_rep > 1 else "one replication, no band"
-    fig.suptitle(
-        f"Headline KPIs, all six zones: difference from {baseline}, mean of {n_rep} "
-        f"replications ({band})"
     )
     return _save(fig, path)
 

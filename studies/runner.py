@@ -190,13 +190,17 @@ class CombinedTables:
     A run is appended as soon as it and every run before it have finished, one run in memory
     at a time, so memory stays flat however many runs a study has, and little is left to do
     when the last run ends. The files get their final names (atomically) on a clean exit;
-    after an error they are not written. A study whose runs all failed writes none.
+    after an error they are not written. A study whose runs all failed writes none. Those
+    of an earlier study in the folder are removed first, so that combined tables are never
+    those of another study (a study that is killed leaves none; ``resume`` rebuilds them).
     """
 
     def __init__(self, out_dir: Path, specs: list[RunSpec]):
         self.out_dir, self.runs_dir = out_dir, out_dir / "runs"
         self.order, self.next, self.done = specs, 0, set()
         self.writers: dict[str, tuple[Path, pq.ParquetWriter]] = {}
+        for table in TABLES:
+            (out_dir / f"{table}.parquet").unlink(missing_ok=True)
 
     def __enter__(self) -> CombinedTables:
         return self

@@ -118,3 +118,13 @@ def test_a_study_killed_midway_resumes_to_the_same_tables(tmp_path):
     assert "done (earlier)" in statuses and "done" in statuses
     for name, frame in tables(whole).items():
         pd.testing.assert_frame_equal(frame, tables(cut)[name])
+
+
+def test_combined_tables_of_an_earlier_study_do_not_outlive_a_study_without_results(tmp_path):
+    run_study({"plan_2024": Policy.plan_2024()}, 1, MONTHS, 11, tmp_path, progress=False)
+    assert (tmp_path / "zone_kpis.parquet").is_file()
+    broken = {"broken": (Policy.baseline(), {"no.such": 1.0})}
+    result = run_study(broken, 1, MONTHS, 11, tmp_path, progress=False)
+    assert set(result.failed) == {"broken__r000"}
+    assert not (tmp_path / "zone_kpis.parquet").exists()
+    assert not (tmp_path / "uptake.parquet").exists()
