@@ -1,6 +1,6 @@
 """Speed and memory of studies: the `zonesim run` command as a planner uses it.
 
-    .venv/bin/python bench/bench_study.py [--repeat 2] [--replications 30] [--runs 200]
+    .venv/bin/python bench/bench_study.py [--repeat 3] [--replications 30] [--runs 200]
 
 (i)   a study of 2 scenarios (plan_2024, baseline) x 30 replications x 120 months, run by
       the study runner as `zonesim run` runs it, with ``--executor serial`` and with the

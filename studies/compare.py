@@ -42,6 +42,7 @@ from .summary import (
 
 DEFAULT_BASELINE = "baseline"
 UPTAKE_COLUMNS = ["scenario", "replication", "measure", "zone", "month", "eligible", "adopted"]
+COMPARISON_FILES = ("kpi_summary.csv", "kpi_summary.md", "uptake_summary.csv", "uptake_summary.md")
 
 
 class StudyError(ValueError):
@@ -104,15 +105,23 @@ def open_study(folder: Path | str) -> Study:
     for name in ("zone_kpis.parquet", "uptake.parquet"):
         if not (folder / name).is_file():
             raise StudyError(f"{folder}: no {name}; not a finished study of `zonesim run`")
-    try:
-        columns = pq.read_table(folder / "zone_kpis.parquet", columns=["scenario", "month"])
-    except Exception as err:  # pyarrow raises several kinds for a damaged file
-        raise StudyError(f"{folder / 'zone_kpis.parquet'}: unreadable ({err})") from None
-    frame = columns.to_pandas()
+    kpis = folder / "zone_kpis.parquet"
+    frame = _parquet(kpis, lambda p: pq.read_table(p, columns=["scenario", "month"])).to_pandas()
     if frame.empty:
-        raise StudyError(f"{folder / 'zone_kpis.parquet'}: no rows")
+        raise StudyError(f"{kpis}: no rows")
+    uptake = folder / "uptake.parquet"
+    if missing := set(UPTAKE_COLUMNS) - set(_parquet(uptake, pq.read_schema).names):
+        raise StudyError(f"{uptake}: no column {sorted(missing)[0]}")
     scenarios = tuple(dict.fromkeys(frame["scenario"]))
     return Study(folder, scenarios, int(frame["month"].max()), _policies(folder, scenarios))
+
+
+def _parquet(path: Path, read):
+    """``read(path)``, or StudyError naming the file."""
+    try:
+        return read(path)
+    except Exception as err:  # pyarrow raises several kinds for a damaged file
+        raise StudyError(f"{path}: unreadable ({err})") from None
 
 
 def _policies(folder: Path, scenarios: tuple[str, ...]) -> dict[str, Policy]:
@@ -148,13 +157,32 @@ def choose_baseline(study: Study, baseline: str | None) -> str | None:
     return baseline
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """What :func:`compare_study` did.
+
+    Attributes
+    ----------
+    baseline : the scenario differences are taken from, or None
+    summary : the KPI summary (kpi_summary.csv)
+    paths : the files written
+    notes : what was left out and why, for people
+    """
+
+    baseline: str | None
+    summary: pd.DataFrame
+    paths: list[Path]
+    notes: list[str]
+
+
 def compare_study(
     folder: Path | str,
     baseline: str | None = None,
     map_kpi: str = DEFAULT_MAP_KPI,
     map_month: int | None = None,
-) -> tuple[pd.DataFrame, list[Path]]:
-    """Write the study's summary tables and figures next to its tables.
+) -> Comparison:
+    """Write the study's summary tables and figures next to its tables, in place of those
+    of an earlier comparison.
 
     Parameters
     ----------
@@ -164,8 +192,8 @@ def compare_study(
     map_kpi : the KPI whose difference colours the map; one of summary.MAIN_KPIS
     map_month : the month of the map (months since 2024-09; default: the horizon)
 
-    Returns the KPI summary and the paths written. Raises StudyError, before writing
-    anything, when the folder, the baseline or the map settings do not fit the study.
+    Raises StudyError, before writing anything, when the folder, the baseline or the map
+    settings do not fit the study.
     """
     study = open_study(folder)
     baseline = choose_baseline(study, baseline)
@@ -178,8 +206,7 @@ def compare_study(
     kpis = study.kpis()
     months = sorted({*report_months(study.horizon), map_month})
     summary = kpi_summary(kpis, baseline, months)
-    policies = study.policies or None
-    uptake = uptake_summary(study.uptake(study.horizon), policies)
+    uptake = uptake_summary(study.uptake(study.horizon), study.policies or None)
     reported = summary[summary["month"].isin(report_months(study.horizon))]  # map month aside
     texts = {
         "kpi_summary.csv": reported.to_csv(index=False),
@@ -187,9 +214,39 @@ def compare_study(
         "uptake_summary.csv": uptake.to_csv(index=False),
         "uptake_summary.md": uptake_markdown(uptake),
     }
+    remove_comparison(study.folder)
     paths = [write_text_atomic(text, study.folder / name) for name, text in texts.items()]
-    paths += _figures(study, kpis, summary, baseline, map_kpi, map_month)
-    return reported, paths
+    notes = _notes(study, summary, baseline, map_month)
+    map_of = None if notes else (map_kpi, map_month)
+    paths += _figures(study, kpis, summary, baseline, map_of)
+    return Comparison(baseline, reported, paths, notes)
+
+
+def remove_comparison(folder: Path) -> None:
+    """Remove the files an earlier comparison wrote into a study's folder (they would not
+    match new tables, or other options)."""
+    for name in COMPARISON_FILES:
+        (folder / name).unlink(missing_ok=True)
+    for figure in (folder / "figures").glob("*.png"):
+        figure.unlink()
+
+
+def _notes(study: Study, summary: pd.DataFrame, baseline: str | None, map_month: int) -> list[str]:
+    """Why there are no differences or no map, if so."""
+    if baseline is None:
+        return [
+            f"no scenario named {DEFAULT_BASELINE}: means only, no differences and no map "
+            "(--baseline NAME to take differences from another scenario)"
+        ]
+    if len(study.scenarios) == 1:
+        return ["the study has the baseline only: no differences and no map"]
+    at = summary[summary["month"] == map_month]
+    if not (at["pairs"] > 0).any():
+        return [
+            f"no replication where both the baseline and another scenario finished by month "
+            f"{map_month}: no differences and no map"
+        ]
+    return []
 
 
 def _figures(
@@ -197,13 +254,14 @@ def _figures(
     kpis: pd.DataFrame,
     summary: pd.DataFrame,
     baseline: str | None,
-    map_kpi: str,
-    map_month: int,
+    map_of: tuple[str, int] | None,
 ) -> list[Path]:
+    """The figures; with ``map_of`` (KPI, month), also the differences from ``baseline`` and
+    the map."""
     out = study.folder / "figures"
     out.mkdir(exist_ok=True)
     paths = [plots.headline_kpis(kpis, out / "headline_kpis.png")]
-    if baseline is not None and len(study.scenarios) > 1:
+    if map_of:
         paths.append(plots.headline_kpis(kpis, out / "headline_differences.png", baseline))
     paths.append(plots.kpis_by_zone(kpis, out / "kpis_by_zone.png"))
     for scenario in study.scenarios:
@@ -219,6 +277,7 @@ def _figures(
             ),
             plots.uptake_heatmap(means, scenario, out / f"uptake_heatmap_{scenario}.png", policy),
         ]
-    if baseline is not None and len(study.scenarios) > 1:
-        paths.append(plots.kpi_map(summary, map_kpi, map_month, out / f"map_{map_kpi}.png"))
+    if map_of:
+        kpi, month = map_of
+        paths.append(plots.kpi_map(summary, kpi, month, out / f"map_{kpi}.png"))
     return paths

@@ -253,7 +253,8 @@ def kpi_map(summary: pd.DataFrame, kpi: str, month: int, path: Path) -> Path:
     """The six zones at their latitude and longitude, coloured by the difference of ``kpi``
     from the baseline at ``month``, one panel per scenario. ``summary`` is a
     :func:`~zonesim.studies.summary.kpi_summary` table with a baseline. A zone whose 95% CI
-    excludes 0 has a solid black edge; one whose CI includes 0, a dashed grey edge."""
+    excludes 0 has a solid black edge; one whose CI includes 0, a dashed grey edge; one
+    without a CI (fewer than two pairs), no edge."""
     rows = summary[
         (summary["kpi"] == kpi) & (summary["month"] == month) & (summary["zone"] != ALL_ZONES)
     ].dropna(subset=["diff"])
@@ -269,9 +270,11 @@ def kpi_map(summary: pd.DataFrame, kpi: str, month: int, path: Path) -> Path:
         data = rows[rows["scenario"] == scenario].set_index("zone")
         data = data.join(zones[["lat", "lon", "name_en"]], how="inner")
         sure = (data["diff_ci_low"] > 0) | (data["diff_ci_high"] < 0)
+        known = data["diff_ci_low"].notna()
         points = ax.scatter(
             data["lon"], data["lat"], c=data["diff"], cmap=cmap, vmin=-reach, vmax=reach,
-            s=420, edgecolors=np.where(sure, "black", "grey"), linewidths=1.8, zorder=3,
+            s=420, edgecolors=np.where(sure, "black", "grey"), linewidths=1.8 * known,
+            zorder=3,
         )  # fmt: skip
         points.set_linestyles(["solid" if s else "dashed" for s in sure])
         middle = zones["lon"].mean()
@@ -295,11 +298,15 @@ def kpi_map(summary: pd.DataFrame, kpi: str, month: int, path: Path) -> Path:
         ax.margins(0.25)
     axes[0].set_ylabel("latitude (°N)")
     fig.colorbar(points, ax=axes.tolist(), label=f"Δ {kpi} ({unit(kpi)})", shrink=0.8)
-    n_rep = int(rows["replications"].max())
+    pairs = int(rows["pairs"].max())
+    ci = (
+        "[95% CI paired by replication]; solid edge: CI excludes 0, dashed: includes 0"
+        if rows["diff_ci_low"].notna().any()
+        else "no CI with one replication"
+    )
     fig.suptitle(
         f"{kpi} at month {month} ({START + month}): difference from the baseline by zone, mean "
-        f"of {n_rep} replications\n[95% CI paired by replication]; solid edge: CI excludes 0, "
-        "dashed: includes 0. Positions about ±1 km, no base map.",
+        f"of {pairs} paired replications\n{ci}. Positions about ±1 km, no base map.",
         fontsize=10,
     )
     return _save(fig, path)

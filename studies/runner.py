@@ -223,11 +223,12 @@ class CombinedTables:
 
     def __exit__(self, kind, error, trace) -> None:
         for table, (tmp, writer) in self.writers.items():
-            writer.close()
-            if kind is None:
-                os.replace(tmp, self.out_dir / f"{table}.parquet")
-            else:
-                tmp.unlink(missing_ok=True)
+            try:
+                writer.close()
+                if kind is None:
+                    os.replace(tmp, self.out_dir / f"{table}.parquet")
+            finally:
+                tmp.unlink(missing_ok=True)  # gone already when renamed
 
 
 def _results(specs: list[RunSpec], runs_dir: Path, executor: Executor | None):

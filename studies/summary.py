@@ -105,8 +105,9 @@ def kpi_summary(
     replications, and the difference from ``baseline`` with its 95% CI.
 
     The CI is a t-interval on the per-replication differences (scenario minus baseline with
-    the same replication, hence the same seed). NaN for the baseline itself, when there is no
-    baseline, or with a single replication.
+    the same replication, hence the same seed); ``pairs`` counts them, and ``baseline_mean``
+    is over the same replications. Differences are NaN for the baseline itself and when
+    there is no baseline; the CI also with fewer than two pairs.
     """
     horizon = int(kpis["month"].max())
     months = report_months(horizon) if months is None else list(months)
@@ -130,7 +131,11 @@ def kpi_summary(
             diff = (wide[scenario] - wide[baseline]).groupby(level=keys)
             d = diff.agg(["mean", "std", "count"])
             half = d["std"] / np.sqrt(d["count"]) * d["count"].sub(1).map(t975)
-            base_mean = wide[baseline].groupby(level=keys).mean()
+            # over the pairs only, so that diff = mean of the pairs - baseline_mean even when
+            # a failed run leaves a replication unpaired
+            paired = wide[scenario].notna()
+            base_mean = wide[baseline].where(paired).groupby(level=keys).mean()
+            stats["pairs"] = d["count"]
             stats["baseline_mean"] = base_mean
             stats["diff"] = d["mean"]
             stats["diff_ci_low"] = d["mean"] - half
@@ -141,6 +146,7 @@ def kpi_summary(
     for col in ("baseline_mean", "diff", "diff_ci_low", "diff_ci_high", "diff_pct"):
         if col not in out:
             out[col] = np.nan
+    out["pairs"] = out["pairs"].fillna(0).astype("int64") if "pairs" in out else 0
     out["unit"] = out["kpi"].map(unit)
     out["all_zones_rule"] = np.where(out["zone"] == ALL_ZONES, out["kpi"].map(MAIN_KPIS), "")
     out["kpi"] = pd.Categorical(out["kpi"], list(MAIN_KPIS), ordered=True)
@@ -151,7 +157,7 @@ def kpi_summary(
     )
     columns = [
         "kpi", "unit", "zone", "all_zones_rule", "month", "scenario", "replications", "mean",
-        "baseline_mean", "diff", "diff_ci_low", "diff_ci_high", "diff_pct",
+        "pairs", "baseline_mean", "diff", "diff_ci_low", "diff_ci_high", "diff_pct",
     ]  # fmt: skip
     return out[columns].reset_index(drop=True)
 

@@ -61,14 +61,36 @@ def test_pairing_by_replication_removes_the_shared_noise():
     assert summary.loc[summary["scenario"] == "baseline", "diff"].isna().all()
 
 
-def test_all_zones_sums_the_zones_and_recomputes_vacancy():
+def test_all_zones_follows_each_kpis_rule():
     kpis = made_up_kpis({"baseline": 0.0}, replications=2, months=12)
     summary = kpi_summary(kpis, None).set_index(["kpi", "zone", "month"])
-    at = kpis[kpis["month"] == 12].groupby("replication")
-    firms = at["firms"].sum().mean()
-    vacancy = (1 - at["occupied_m2"].sum() / at["floor_stock_m2"].sum()).mean()
-    assert summary.loc[("firms", ALL_ZONES, 12), "mean"] == pytest.approx(firms)
-    assert summary.loc[("vacancy", ALL_ZONES, 12), "mean"] == pytest.approx(vacancy)
+    at = kpis[kpis["month"] == 12]
+    runs = at.groupby("replication")
+    expected = {
+        "firms": runs["firms"].sum().mean(),  # sum over zones
+        "vacancy": (1 - runs["occupied_m2"].sum() / runs["floor_stock_m2"].sum()).mean(),
+        "rent_rmb_m2_day": runs["rent_rmb_m2_day"].mean().mean(),  # mean over zones
+        "clearance_days": (  # mean over firms: zone means weighted by firms
+            at.assign(days=at["clearance_days"] * at["firms"]).groupby("replication")["days"].sum()
+            / runs["firms"].sum()
+        ).mean(),
+    }
+    for kpi, value in expected.items():
+        assert summary.loc[(kpi, ALL_ZONES, 12), "mean"] == pytest.approx(value), kpi
+
+
+def test_a_replication_without_its_pair_is_left_out_of_the_differences():
+    kpis = made_up_kpis({"baseline": 0.0, "plan": 50.0}, replications=5, months=12)
+    kpis = kpis[~((kpis["scenario"] == "plan") & (kpis["replication"] == 0))]  # a failed run
+    summary = kpi_summary(kpis, "baseline")
+    row = summary.query(
+        "kpi == 'firms' and zone == 'qingpu' and month == 12 and scenario == 'plan'"
+    )
+    at = kpis[(kpis["zone"] == "qingpu") & (kpis["month"] == 12)]
+    wide = at.pivot(index="replication", columns="scenario", values="firms")
+    assert row["replications"].item() == 4 and row["pairs"].item() == 4
+    assert row["baseline_mean"].item() == pytest.approx(wide["baseline"].iloc[1:].mean())
+    assert row["diff"].item() == pytest.approx(row["mean"].item() - row["baseline_mean"].item())
 
 
 @pytest.mark.parametrize(
@@ -94,8 +116,9 @@ def test_a_study_without_a_baseline_gets_means_but_no_differences(tmp_path):
     from zonesim.studies.compare import compare_study
 
     run_study({"plan": Policy.plan_2024()}, 2, 2, 0, tmp_path, False)
-    summary, paths = compare_study(tmp_path)
-    names = {p.name for p in paths}
+    done = compare_study(tmp_path)
+    summary, names = done.summary, {p.name for p in done.paths}
+    assert done.baseline is None and "means only" in done.notes[0]
     assert "headline_kpis.png" in names and "kpi_summary.md" in names
     assert not names & {"headline_differences.png", "map_revenue_rmb_m.png"}
     assert summary["diff"].isna().all() and summary["mean"].notna().all()
@@ -116,3 +139,17 @@ def test_uptake_means_read_in_batches_equal_those_of_the_whole_table(tmp_path):
     np.testing.assert_allclose(whole[["eligible", "adopted"]], by_hand, rtol=1e-12)
     pd.testing.assert_frame_equal(chunks, whole)
     pd.testing.assert_frame_equal(read, whole, check_dtype=False)
+
+
+def test_a_study_without_paired_runs_is_compared_without_differences(tmp_path):
+    from zonesim.studies.compare import compare_study
+
+    run_study({"plan": Policy.plan_2024(), "baseline": Policy.baseline()}, 2, 2, 0, tmp_path, False)
+    for table in ("zone_kpis", "uptake"):  # as if plan r0 and baseline r1 had failed
+        frame = pd.read_parquet(tmp_path / f"{table}.parquet")
+        unpaired = frame["replication"] == frame["scenario"].map({"plan": 0, "baseline": 1})
+        frame[~unpaired].to_parquet(tmp_path / f"{table}.parquet", index=False)
+    done = compare_study(tmp_path)
+    assert done.baseline == "baseline" and "no replication where both" in done.notes[0]
+    assert not {"map_revenue_rmb_m.png", "headline_differences.png"} & {p.name for p in done.paths}
+    assert done.summary["diff"].isna().all() and (done.summary["pairs"] == 0).all()

@@ -113,6 +113,13 @@ def test_compare_prints_the_headline_differences(study, capsys):
     assert (out / "figures" / "map_firms.png").is_file()
 
 
+def test_compare_names_the_baseline_it_was_given(study, capsys):
+    _, out = study
+    assert main(["compare", str(out), "--baseline", "plan_2024"]) == 0
+    assert f"baseline minus plan_2024, all zones, month {MONTHS}" in capsys.readouterr().out
+    main(["compare", str(out)])  # as the other tests expect it
+
+
 def _listing(folder: Path) -> dict[str, int]:
     return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*")}
 
@@ -143,3 +150,17 @@ def test_compare_of_a_folder_without_a_study_exits_2(tmp_path, capsys):
     (tmp_path / "uptake.parquet").write_text("not parquet")
     assert main(["compare", str(tmp_path)]) == 2
     assert "zone_kpis.parquet: unreadable" in capsys.readouterr().err
+    pd.DataFrame({"scenario": ["a"], "month": [1]}).to_parquet(tmp_path / "zone_kpis.parquet")
+    assert main(["compare", str(tmp_path)]) == 2
+    assert "uptake.parquet: unreadable" in capsys.readouterr().err
+
+
+def test_a_new_run_removes_the_comparison_of_the_tables_it_replaces(tmp_path):
+    out = tmp_path / "out"
+    (out / "figures").mkdir(parents=True)
+    for old in ("kpi_summary.csv", "uptake_summary.md", "figures/map_firms.png"):
+        (out / old).write_text("from an earlier study")
+    assert main(["run", "baseline", "-r", "1", "--months", "1", "--out", str(out), "-q"]) == 0
+    assert not (out / "kpi_summary.csv").exists() and not (out / "uptake_summary.md").exists()
+    assert not any((out / "figures").iterdir())
+    assert (out / "zone_kpis.parquet").is_file()

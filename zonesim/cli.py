@@ -243,7 +243,12 @@ def _common(scenarios, key: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .studies.runner import run_study  # here, so that `zonesim list` and bad input stay fast
+    # here, so that `zonesim list` and bad input stay fast
+    from .studies.compare import remove_comparison
+    from .studies.runner import run_study
+
+    if args.out.is_dir():
+        remove_comparison(args.out)  # it would describe other tables
 
     settings = {s.name: (s.policy, s.params) for s in args.resolved}
     described = {s.name: {**s.as_dict(), "sha256": s.digest()} for s in args.resolved}
@@ -287,22 +292,24 @@ def compare(args: argparse.Namespace) -> int:
     from .studies.compare import StudyError, compare_study
 
     try:
-        summary, paths = compare_study(args.study, args.baseline, args.map_kpi, args.map_month)
+        done = compare_study(args.study, args.baseline, args.map_kpi, args.map_month)
     except StudyError as err:
         print(f"zonesim: error: {err}", file=sys.stderr)
         return 2
+    summary = done.summary
     horizon = int(summary["month"].max())
     headline = summary[(summary["zone"] == ALL_ZONES) & (summary["month"] == horizon)]
-    headline = headline.dropna(subset=["diff"])
-    for scenario, rows in headline.groupby("scenario", sort=False):
-        print(f"{scenario} minus baseline, all zones, month {horizon} (95% CI):")
+    for scenario, rows in headline.dropna(subset=["diff"]).groupby("scenario", sort=False):
+        print(f"{scenario} minus {done.baseline}, all zones, month {horizon} (95% CI):")
         for r in rows.itertuples():
             print(
                 f"  {r.kpi:<16} {fmt(r.diff):>12} [{fmt(r.diff_ci_low)}, "
                 f"{fmt(r.diff_ci_high)}] {r.unit}"
             )
-    print(f"Wrote {len(paths)} files:")
-    for path in paths:
+    for note in done.notes:
+        print(f"Note: {note}")
+    print(f"Wrote {len(done.paths)} files:")
+    for path in done.paths:
         print(f"  {path}")
     return 0
 
