@@ -264,7 +264,7 @@ def kpi_map(summary: pd.DataFrame, kpi: str, month: int, path: Path) -> Path:
     zones = zone_table()
     reach = np.nanmax(np.abs(rows["diff"].to_numpy())) or 1.0
     cmap = colormaps["RdBu"]
-    fig = _figure((5.2 * len(scenarios) + 1.2, 5.4))
+    fig = _figure((max(5.2 * len(scenarios) + 1.2, 8.0), 5.8))
     axes = fig.subplots(1, len(scenarios), squeeze=False, sharex=True, sharey=True)[0]
     for ax, scenario in zip(axes, scenarios, strict=True):
         data = rows[rows["scenario"] == scenario].set_index("zone")
@@ -300,13 +300,13 @@ def kpi_map(summary: pd.DataFrame, kpi: str, month: int, path: Path) -> Path:
     fig.colorbar(points, ax=axes.tolist(), label=f"Δ {kpi} ({unit(kpi)})", shrink=0.8)
     pairs = int(rows["pairs"].max())
     ci = (
-        "[95% CI paired by replication]; solid edge: CI excludes 0, dashed: includes 0"
+        "[95% CI]; solid edge: CI excludes 0, dashed: includes 0"
         if rows["diff_ci_low"].notna().any()
-        else "no CI with one replication"
+        else "(no CI with one replication)"
     )
     fig.suptitle(
-        f"{kpi} at month {month} ({START + month}): difference from the baseline by zone, mean "
-        f"of {pairs} paired replications\n{ci}. Positions about ±1 km, no base map.",
+        f"{kpi} at month {month} ({START + month}): difference from the baseline by zone,\n"
+        f"mean of {pairs} paired replications {ci}.\nPositions about ±1 km, no base map.",
         fontsize=10,
     )
     return _save(fig, path)
