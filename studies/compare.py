@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -260,10 +261,10 @@ def _figures(
     the map."""
     out = study.folder / "figures"
     out.mkdir(exist_ok=True)
-    paths = [plots.headline_kpis(kpis, out / "headline_kpis.png")]
+    figures = {"headline_kpis.png": partial(plots.headline_kpis, kpis)}
     if map_of:
-        paths.append(plots.headline_kpis(kpis, out / "headline_differences.png", baseline))
-    paths.append(plots.kpis_by_zone(kpis, out / "kpis_by_zone.png"))
+        figures["headline_differences.png"] = partial(plots.headline_kpis, kpis, baseline)
+    figures["kpis_by_zone.png"] = partial(plots.kpis_by_zone, kpis)
     for scenario in study.scenarios:
         policy = study.policies.get(scenario)
         if policy is not None and not zones_on(policy):
@@ -271,13 +272,14 @@ def _figures(
         means = study.uptake_means(scenario)
         if policy is None and not (means["adopted"] > 0).any():
             continue
-        paths += [
-            plots.uptake_over_time(
-                means, scenario, out / f"uptake_over_time_{scenario}.png", policy
-            ),
-            plots.uptake_heatmap(means, scenario, out / f"uptake_heatmap_{scenario}.png", policy),
-        ]
+        figures[f"uptake_over_time_{scenario}.png"] = partial(
+            plots.uptake_over_time, means, scenario, policy
+        )
+        figures[f"uptake_heatmap_{scenario}.png"] = partial(
+            plots.uptake_heatmap, means, scenario, policy
+        )
     if map_of:
         kpi, month = map_of
-        paths.append(plots.kpi_map(summary, kpi, month, out / f"map_{kpi}.png"))
-    return paths
+        figures[f"map_{kpi}.png"] = partial(plots.kpi_map, summary, kpi, month)
+    # drawn one at a time, so that one figure's memory is freed before the next
+    return [plots.save(draw(), out / name) for name, draw in figures.items()]

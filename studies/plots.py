@@ -2,9 +2,10 @@
 differences from the baseline, uptake over time per measure, an uptake heatmap measure x zone,
 and a map of the zones coloured by a KPI difference.
 
-Figures are drawn on :class:`matplotlib.figure.Figure` objects and saved with the Agg canvas,
-without pyplot, so importing this module changes no global matplotlib state (a notebook keeps
-its own backend)."""
+Each function takes a study's tables (or their summaries) and returns a
+:class:`matplotlib.figure.Figure`: ``zonesim compare`` saves it with :func:`save`, a notebook
+shows it, a dashboard embeds it. Figures are drawn without pyplot (on the Agg canvas), so
+importing this module changes no global matplotlib state (a notebook keeps its own backend)."""
 
 from __future__ import annotations
 
@@ -66,9 +67,7 @@ def _zones_on(policy: Policy | None, means: pd.DataFrame) -> dict[str, frozenset
     return {m: frozenset(z) for m, z in used.items()}
 
 
-def uptake_over_time(
-    means: pd.DataFrame, scenario: str, path: Path, policy: Policy | None = None
-) -> Path:
+def uptake_over_time(means: pd.DataFrame, scenario: str, policy: Policy | None = None) -> Figure:
     """Small multiples, one panel per measure that is on somewhere: uptake share over time,
     one line per zone where the measure is on (mean adopted / mean eligible over
     replications; a gap where no firm is eligible). ``means`` is the scenario's
@@ -113,10 +112,10 @@ def uptake_over_time(
         f"Uptake share (adopted / eligible firms) by measure and zone, {scenario}: "
         f"means of {n_rep} replications; only zones where the measure is on"
     )
-    return _save(fig, path)
+    return fig
 
 
-def headline_kpis(kpis: pd.DataFrame, path: Path, baseline: str | None = None) -> Path:
+def headline_kpis(kpis: pd.DataFrame, baseline: str | None = None) -> Figure:
     """Headline KPIs for all zones combined over time, one colour per scenario: the mean over
     replications with the 95% CI of the mean as a band; with ``baseline``, each other
     scenario's difference from it instead, paired by replication (same seed), with the 95%
@@ -158,7 +157,7 @@ def headline_kpis(kpis: pd.DataFrame, path: Path, baseline: str | None = None) -
         band = "shaded: 95% CI paired by replication"
     what = "" if baseline is None else f"difference from {baseline}, "
     fig.suptitle(f"Headline KPIs, all six zones: {what}mean of {n_rep} replications ({band})")
-    return _save(fig, path)
+    return fig
 
 
 ZONE_PANELS = {
@@ -169,7 +168,7 @@ ZONE_PANELS = {
 }
 
 
-def kpis_by_zone(kpis: pd.DataFrame, path: Path) -> Path:
+def kpis_by_zone(kpis: pd.DataFrame) -> Figure:
     """Main KPIs per zone over time: a row per KPI, a column per zone, one line per
     scenario (mean over replications, 95% CI of the mean as a band)."""
     scenarios = list(dict.fromkeys(kpis["scenario"]))
@@ -197,12 +196,10 @@ def kpis_by_zone(kpis: pd.DataFrame, path: Path) -> Path:
     axes[0, 0].legend(title="scenario", fontsize="small")
     band = "shaded: 95% CI of the mean" if n_rep > 1 else "one replication, no band"
     fig.suptitle(f"Main KPIs by zone: mean of {n_rep} replications ({band})")
-    return _save(fig, path)
+    return fig
 
 
-def uptake_heatmap(
-    means: pd.DataFrame, scenario: str, path: Path, policy: Policy | None = None
-) -> Path:
+def uptake_heatmap(means: pd.DataFrame, scenario: str, policy: Policy | None = None) -> Figure:
     """Uptake share at the horizon, measure x zone (mean adopted / mean eligible over
     replications); cells where the measure is off are blank. ``means`` is the scenario's
     :func:`~zonesim.studies.summary.uptake_means`."""
@@ -246,10 +243,10 @@ def uptake_heatmap(
         "grey: measure off in the zone; no elig.: no eligible firm in any replication",
         fontsize=10,
     )
-    return _save(fig, path)
+    return fig
 
 
-def kpi_map(summary: pd.DataFrame, kpi: str, month: int, path: Path) -> Path:
+def kpi_map(summary: pd.DataFrame, kpi: str, month: int) -> Figure:
     """The six zones at their latitude and longitude, coloured by the difference of ``kpi``
     from the baseline at ``month``, one panel per scenario. ``summary`` is a
     :func:`~zonesim.studies.summary.kpi_summary` table with a baseline. A zone whose 95% CI
@@ -309,7 +306,7 @@ def kpi_map(summary: pd.DataFrame, kpi: str, month: int, path: Path) -> Path:
         f"mean of {pairs} paired replications {ci}.\nPositions about ±1 km, no base map.",
         fontsize=10,
     )
-    return _save(fig, path)
+    return fig
 
 
 def _thousands(value: float, _pos=None) -> str:
@@ -322,5 +319,6 @@ def _figure(size: tuple[float, float]) -> Figure:
     return fig
 
 
-def _save(fig: Figure, path: Path) -> Path:
+def save(fig: Figure, path: Path) -> Path:
+    """Write ``fig`` as a PNG at ``path`` (atomically: complete or absent)."""
     return write_atomic(Path(path), lambda tmp: fig.savefig(tmp, dpi=DPI, format="png"))
