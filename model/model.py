@@ -132,7 +132,7 @@ class ZoneModel(mesa.Model):
         """Which measures apply in which zone this month; the FAR cap follows measure 10b."""
         self.live = self.measures.live(self.month)
         far_on = self.live[self._far]
-        self.far_cap = np.where(far_on, self.prm[f"m{FAR_MEASURE}.far_cap"], self.space.far_now)
+        self.far_cap = np.where(far_on, self.space.far_upgraded, self.space.far_now)
 
     def assess_measures(self) -> None:
         """What each measure would bring each firm (benefit, costs, effects), judged on the

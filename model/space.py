@@ -21,6 +21,7 @@ class ZoneSpace:
         self.land_km2 = land
         self.plot_m2 = land * 1e6 * prm["space.net_plot_share"]
         self.far_now = prm.vector("zone.{}.far_now", zone_ids)
+        self.far_upgraded = prm.vector("zone.{}.far_cap", zone_ids)  # where 10b applies
         self.ground_stock = self.plot_m2 * self.far_now
         self.upper_stock = np.zeros(len(zone_ids))
         self.rent = prm.vector("zone.{}.rent", zone_ids)

@@ -74,7 +74,8 @@ def _far_table(column: str, grid, seed: int | None = None, **fixed) -> pd.DataFr
     """KPI at the horizon, zones x FAR cap: one seed's, or summed over SEEDS."""
     table = {}
     for far in grid:
-        runs = _horizon("m10b.far_cap", far, **fixed)
+        caps = {f"zone.{zone}.far_cap": far for zone in ALL_ZONES}  # the same cap everywhere
+        runs = _runs(tuple(sorted({**fixed, **caps}.items())))
         kpis = [runs[SEEDS.index(seed)][0]] if seed is not None else [k for k, _ in runs]
         table[far] = sum(k[column] for k in kpis)
     return pd.DataFrame(table)
