@@ -4,11 +4,12 @@ Pure simulation: no file writing, no plotting, no process pools.
 """
 
 from .model import ZoneModel
-from .reporters import UPTAKE, ZONE_KPIS
+from .reporters import SECTOR_KPIS, UPTAKE, ZONE_KPIS
 from .scenario import MeasureSetting, Policy, ZoneScenario
 from .tables import measure_table, parameter_table, sector_mix, sector_table, zone_table
 
 __all__ = [
+    "SECTOR_KPIS",
     "UPTAKE",
     "ZONE_KPIS",
     "MeasureSetting",

@@ -27,7 +27,7 @@ from .mechanisms import (
 )
 from .parameters import Parameters
 from .randomness import Dice
-from .reporters import UPTAKE, ZONE_KPIS, Recorder
+from .reporters import SECTOR_KPIS, UPTAKE, ZONE_KPIS, Recorder
 from .scenario import Policy, ZoneScenario
 from .space import ZoneSpace
 from .tables import sector_mix, sector_table, zone_table
@@ -99,13 +99,14 @@ class ZoneModel(mesa.Model):
         self._calibrate_entry(scenario.firm_scale)
 
         self.waiting_floor = np.zeros(len(self.zone_ids))
-        self.recorder = Recorder(self.months, self.zone_ids, self.measure_ids)
+        self.recorder = Recorder(self.months, self.zone_ids, self.sector_ids, self.measure_ids)
         self._flows = self._no_flows()
         self.live = self.measures.live(0)
         self.assess_measures()
         self._adopted = behaviour.pairs(self.firms.adopted)
         self.record_uptake()
         self.record_zones()
+        self.record_sectors()
 
     # ------------------------------------------------------------------ the monthly step
     def step(self) -> None:
@@ -124,6 +125,7 @@ class ZoneModel(mesa.Model):
         self.exit_enter_and_relocate()
         self.assess_measures()
         self.record_zones()
+        self.record_sectors()
         if self.month >= self.months:
             self.running = False
 
@@ -531,10 +533,34 @@ class ZoneModel(mesa.Model):
         )
         self._flows = self._no_flows()
 
+    def record_sectors(self) -> None:
+        """Per zone and sector: firms, employment, revenue, trade, floor space, adopters."""
+        f = self.firms
+
+        def by_cell(values=None):
+            return np.bincount(f.cell, weights=values, minlength=f.n_cells).astype(float)
+
+        self.recorder.record_sectors(
+            self.month,
+            {
+                "firms": by_cell(),
+                "employment": by_cell(f.employees),
+                "revenue_rmb_m": by_cell(f.revenue),
+                "imports_rmb_m": by_cell(f.imports),
+                "exports_rmb_m": by_cell(f.exports),
+                "floor_m2": by_cell(f.floor),
+                "adopters": by_cell(f.adopted.any(axis=1).astype(float)),
+            },
+        )
+
     # ------------------------------------------------------------------ results
     def zone_kpis(self) -> pd.DataFrame:
         """One row per zone and month: the KPIs in ``ZONE_KPIS`` (units in the README)."""
         return self.recorder.zone_frame()
+
+    def sector_kpis(self) -> pd.DataFrame:
+        """One row per zone, sector and month: the KPIs in ``SECTOR_KPIS``."""
+        return self.recorder.sector_frame()
 
     def uptake(self) -> pd.DataFrame:
         """One row per measure, zone and month: eligible, aware, adopted, uptake share, benefit."""
@@ -551,4 +577,4 @@ class ZoneModel(mesa.Model):
         return self
 
 
-__all__ = ["ZoneModel", "ZONE_KPIS", "UPTAKE"]
+__all__ = ["ZoneModel", "ZONE_KPIS", "SECTOR_KPIS", "UPTAKE"]

@@ -1,4 +1,5 @@
-"""Monthly records: KPIs per zone, and uptake per measure and zone, as tidy DataFrames."""
+"""Monthly records: KPIs per zone, KPIs per zone and sector, and uptake per measure and zone,
+as tidy DataFrames."""
 
 from __future__ import annotations
 
@@ -28,6 +29,17 @@ ZONE_KPIS = {
     "space_constrained_firms": ("firms", "firms whose growth was held back by lack of space"),
 }
 
+SECTOR_KPIS = {
+    # column: (unit, description), per zone and sector
+    "firms": ("firms", "firms of the sector in the zone at the end of the month"),
+    "employment": ("persons", "employees of those firms"),
+    "revenue_rmb_m": ("RMB million/yr", "their annual revenue (annual rate)"),
+    "imports_rmb_m": ("RMB million/yr", "their annual imports (annual rate)"),
+    "exports_rmb_m": ("RMB million/yr", "their annual exports (annual rate)"),
+    "floor_m2": ("m2", "floor space they occupy"),
+    "adopters": ("firms", "those using at least one of the plan's measures"),
+}
+
 UPTAKE = {
     "eligible": ("firms", "firms meeting the measure's eligibility rule"),
     "aware": ("firms", "eligible firms aware of the measure"),
@@ -40,16 +52,25 @@ UPTAKE = {
 class Recorder:
     """Preallocated arrays filled once a month; DataFrames built on demand."""
 
-    def __init__(self, months: int, zone_ids: list[str], measure_ids: list[str]):
-        self.zone_ids, self.measure_ids = zone_ids, measure_ids
-        z, k = len(zone_ids), len(measure_ids)
+    def __init__(
+        self, months: int, zone_ids: list[str], sector_ids: list[str], measure_ids: list[str]
+    ):
+        self.zone_ids, self.sector_ids, self.measure_ids = zone_ids, sector_ids, measure_ids
+        z, s, k = len(zone_ids), len(sector_ids), len(measure_ids)
         self.zone = np.full((months + 1, z, len(ZONE_KPIS)), np.nan)
+        self.sector = np.full((months + 1, z, s, len(SECTOR_KPIS)), np.nan)
         self.uptake = np.full((months + 1, k, z, len(UPTAKE)), np.nan)
         self.last = -1
 
     def record_zones(self, month: int, values: dict[str, np.ndarray]) -> None:
         self.zone[month] = np.stack([values[c] for c in ZONE_KPIS], axis=1)
         self.last = month
+
+    def record_sectors(self, month: int, values: dict[str, np.ndarray]) -> None:
+        """values[c] has one value per (zone, sector) cell, zone-major (cell = zone x S +
+        sector)."""
+        shape = self.sector.shape[1:3]
+        self.sector[month] = np.stack([values[c].reshape(shape) for c in SECTOR_KPIS], axis=2)
 
     def record_uptake(self, month: int, values: dict[str, np.ndarray]) -> None:
         """values[c] has shape (K, Z)."""
@@ -69,6 +90,18 @@ class Recorder:
         frame.insert(0, "month", np.repeat(months, z))
         counts = [c for c, (unit, _) in ZONE_KPIS.items() if unit.startswith("firms")]
         return frame.astype({c: "int64" for c in counts})
+
+    def sector_frame(self) -> pd.DataFrame:
+        months = self._months()
+        z, s = len(self.zone_ids), len(self.sector_ids)
+        frame = pd.DataFrame(
+            self.sector[: len(months)].reshape(-1, len(SECTOR_KPIS)), columns=list(SECTOR_KPIS)
+        )
+        frame.insert(0, "sector", np.tile(self.sector_ids, len(months) * z))
+        frame.insert(0, "zone", np.tile(np.repeat(self.zone_ids, s), len(months)))
+        frame.insert(0, "date", (START + np.repeat(months, z * s)).astype(str))
+        frame.insert(0, "month", np.repeat(months, z * s))
+        return frame.astype({"firms": "int64", "adopters": "int64"})
 
     def uptake_frame(self) -> pd.DataFrame:
         months = self._months()

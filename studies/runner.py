@@ -7,8 +7,10 @@ with :class:`numpy.random.SeedSequence`.
 Layout of ``out_dir`` (schema: results/README.md)::
 
     runs/<scenario>__r<replication>.zone_kpis.parquet   one file per run and table
+    runs/<scenario>__r<replication>.sector_kpis.parquet
     runs/<scenario>__r<replication>.uptake.parquet
     zone_kpis.parquet                                   all finished runs, combined
+    sector_kpis.parquet
     uptake.parquet
     manifest.json                                       code, environment, design, each run
 """
@@ -35,7 +37,7 @@ import pyarrow.parquet as pq
 from ..model import Policy, ZoneModel
 from .storage import write_parquet_atomic, write_text_atomic
 
-TABLES = ("zone_kpis", "uptake")
+TABLES = ("zone_kpis", "sector_kpis", "uptake")
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,11 @@ def execute(spec: RunSpec) -> dict[str, pd.DataFrame]:
     model = ZoneModel(
         rng=spec.seed, policy=spec.policy, params=dict(spec.params), months=spec.months
     ).run()
-    frames = {"zone_kpis": model.zone_kpis(), "uptake": model.uptake()}
+    frames = {
+        "zone_kpis": model.zone_kpis(),
+        "sector_kpis": model.sector_kpis(),
+        "uptake": model.uptake(),
+    }
     for frame in frames.values():
         frame.insert(0, "seed", np.int64(spec.seed))
         frame.insert(0, "replication", np.int64(spec.replication))

@@ -119,3 +119,19 @@ def test_firms_know_only_of_measures_live_in_their_zone(run):
     model, _, _ = run
     assert model.aware_of_off_measures == 0
     assert model.firms.aware.any() == model.live.any()  # not vacuous where measures are live
+
+
+def test_sector_table_adds_up_to_the_zone_table(run):
+    model, _, _ = run
+    sectors, kpis = model.sector_kpis(), model.zone_kpis().set_index(["month", "zone"])
+    assert len(sectors) == (MONTHS + 1) * 6 * len(model.sector_ids)
+    assert not sectors.isna().any().any()
+    summed = sectors.groupby(["month", "zone"]).sum(numeric_only=True).loc[kpis.index]
+    for column in ("firms", "employment", "revenue_rmb_m", "imports_rmb_m", "exports_rmb_m"):
+        np.testing.assert_allclose(summed[column], kpis[column], rtol=FLOAT_TOL, err_msg=column)
+    assert (sectors["adopters"] <= sectors["firms"]).all()
+    assert (sectors["floor_m2"] >= 0).all()
+    if not model.policy.measures:  # the baseline: nobody uses a measure of the plan
+        assert (sectors["adopters"] == 0).all()
+    else:
+        assert sectors.loc[sectors["month"] == MONTHS, "adopters"].sum() > 0

@@ -14,7 +14,7 @@ from zonesim.cli import main
 SCENARIOS = ("plan_2024", "baseline")
 REPLICATIONS = 2
 MONTHS = 12
-TABLES = ("zone_kpis.parquet", "uptake.parquet")
+TABLES = ("zone_kpis.parquet", "sector_kpis.parquet", "uptake.parquet")
 SUMMARIES = ("kpi_summary.csv", "kpi_summary.md", "uptake_summary.csv", "uptake_summary.md")
 FIGURES = (
     "headline_kpis.png",

@@ -13,7 +13,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
-from zonesim.studies.runner import run_study
+from zonesim.studies.runner import TABLES, run_study
 
 from zonesim import Policy
 
@@ -23,7 +23,7 @@ SCENARIOS = {"plan_2024": Policy.plan_2024(), "baseline": Policy.baseline()}
 
 def tables(out) -> dict[str, pd.DataFrame]:
     """The combined tables as written: rows in the study's order, whichever executor ran."""
-    return {t: pd.read_parquet(out / f"{t}.parquet") for t in ("zone_kpis", "uptake")}
+    return {t: pd.read_parquet(out / f"{t}.parquet") for t in TABLES}
 
 
 def test_serial_and_process_pool_give_identical_tables(tmp_path):

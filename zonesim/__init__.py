@@ -12,6 +12,7 @@ Quick start::
 """
 
 from .model import (
+    SECTOR_KPIS,
     UPTAKE,
     ZONE_KPIS,
     MeasureSetting,
@@ -31,6 +32,7 @@ measures = measure_table
 parameters = parameter_table
 
 __all__ = [
+    "SECTOR_KPIS",
     "UPTAKE",
     "ZONE_KPIS",
     "MeasureSetting",

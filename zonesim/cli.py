@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from .model import (
+    SECTOR_KPIS,
     UPTAKE,
     ZONE_KPIS,
     measure_table,
@@ -354,7 +355,11 @@ def list_table(name: str) -> pd.DataFrame:
     if name == "metrics":
         rows = [
             (table, col, u, desc)
-            for table, spec in (("zone_kpis", ZONE_KPIS), ("uptake", UPTAKE))
+            for table, spec in (
+                ("zone_kpis", ZONE_KPIS),
+                ("sector_kpis", SECTOR_KPIS),
+                ("uptake", UPTAKE),
+            )
             for col, (u, desc) in spec.items()
         ]
         return pd.DataFrame(rows, columns=["table", "metric", "unit", "description"]).set_index(
