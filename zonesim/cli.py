@@ -246,7 +246,7 @@ def _common(scenarios, key: str) -> int:
 def run(args: argparse.Namespace) -> int:
     # here, so that `zonesim list` and bad input stay fast
     from .studies.compare import remove_comparison
-    from .studies.runner import run_study
+    from .studies.runner import TABLES, run_study
 
     if args.out.is_dir():
         remove_comparison(args.out)  # it would describe other tables
@@ -273,7 +273,8 @@ def run(args: argparse.Namespace) -> int:
         f"months in {time.perf_counter() - start:.1f} s. Results in {out}/:"
     )
     if len(result.failed) < total:
-        print(f"  {out / 'zone_kpis.parquet'}\n  {out / 'uptake.parquet'}")
+        for table in TABLES:
+            print(f"  {out / f'{table}.parquet'}")
     print(f"  {out / 'runs'}/  (one file per run and table)")
     print(f"  {out / 'manifest.json'}")
     if result.failed:
