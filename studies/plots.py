@@ -309,6 +309,21 @@ def kpi_map(summary: pd.DataFrame, kpi: str, month: int) -> Figure:
     return fig
 
 
+_COLUMNS = 3  # panels in a row of a small-multiples figure
+
+
+def _panels(n: int, size: tuple[float, float]) -> tuple[Figure, np.ndarray]:
+    """A figure of ``n`` panels of ``size`` (inches) in rows of _COLUMNS; spare ones hidden.
+    Returns the figure and the n axes, flat."""
+    cols = min(n, _COLUMNS)
+    rows = math.ceil(n / cols)
+    fig = _figure((size[0] * cols, size[1] * rows + 0.6))
+    axes = fig.subplots(rows, cols, squeeze=False).flatten()
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes[:n]
+
+
 def _thousands(value: float, _pos=None) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}"
 
@@ -322,3 +337,61 @@ def _figure(size: tuple[float, float]) -> Figure:
 def save(fig: Figure, path: Path) -> Path:
     """Write ``fig`` as a PNG at ``path`` (atomically: complete or absent)."""
     return write_atomic(Path(path), lambda tmp: fig.savefig(tmp, dpi=DPI, format="png"))
+
+
+def morris_indices(table: pd.DataFrame, top: int = 8) -> Figure:
+    """Morris screening, a panel per KPI: mu* (mean absolute elementary effect) against sigma
+    (their spread: interaction or non-linearity), each parameter a point, the ``top`` by mu*
+    labelled. ``table`` is :func:`~zonesim.studies.sensitivity.indices` of a Morris design."""
+    kpis = list(dict.fromkeys(table["kpi"]))
+    fig, axes = _panels(len(kpis), (4.6, 4.2))
+    for ax, kpi in zip(axes, kpis, strict=False):
+        wide = table[table["kpi"] == kpi].pivot(index="parameter", columns="index", values="value")
+        ax.scatter(wide["mu_star"], wide["sigma"], s=18, color="tab:blue")
+        visible = wide["mu_star"] > 0.02 * wide["mu_star"].max()  # no labels piled at 0
+        for name, r in wide[visible].nlargest(top, "mu_star").iterrows():
+            ax.annotate(name, (r["mu_star"], r["sigma"]), fontsize=7, xytext=(3, 3),
+                        textcoords="offset points")  # fmt: skip
+        reach = max(wide["mu_star"].max(), wide["sigma"].max(), 0) * 1.05 or 1.0
+        ax.plot([0, reach], [0, reach], color="grey", lw=0.8, ls=":")  # sigma = mu*
+        ax.set_xlim(0, reach)
+        ax.set_ylim(0, reach)
+        ax.set_title(f"{kpi} ({unit(kpi)})", fontsize=9)
+        ax.set_xlabel("μ* (per full range of the parameter)")
+        ax.grid(alpha=0.3)
+    for ax in axes[::_COLUMNS]:
+        ax.set_ylabel("σ of the elementary effects")
+    fig.suptitle(
+        "Morris screening at the horizon, all zones: far right matters; high up, through "
+        "interactions or non-linearly (dotted: σ = μ*)",
+        fontsize=10,
+    )
+    return fig
+
+
+def sobol_indices(table: pd.DataFrame, top: int = 12) -> Figure:
+    """Sobol indices, a panel per KPI: first-order S1 and total-order ST of the ``top``
+    parameters by ST, ranked, with their 95% intervals. ``table`` is
+    :func:`~zonesim.studies.sensitivity.indices` of a Sobol design."""
+    kpis = list(dict.fromkeys(table["kpi"]))
+    fig, axes = _panels(len(kpis), (4.6, 0.3 * top + 1.6))
+    for ax, kpi in zip(axes, kpis, strict=False):
+        rows = table[table["kpi"] == kpi]
+        value = rows.pivot(index="parameter", columns="index", values="value")
+        conf = rows.pivot(index="parameter", columns="index", values="conf")
+        order = value["ST"].nlargest(top).index[::-1]
+        y = np.arange(len(order))
+        for shift, index, colour in ((0.2, "ST", "tab:orange"), (-0.2, "S1", "tab:blue")):
+            ax.barh(y + shift, value.loc[order, index], height=0.4, color=colour, label=index,
+                    xerr=conf.loc[order, index], error_kw={"lw": 0.8})  # fmt: skip
+        ax.set_yticks(y, order, fontsize=7)
+        ax.set_title(f"{kpi} ({unit(kpi)})", fontsize=9)
+        ax.set_xlabel("share of the KPI's variance")
+        ax.grid(alpha=0.3, axis="x")
+    axes[0].legend(title="index", fontsize=8)
+    fig.suptitle(
+        "Sobol indices at the horizon, all zones: S1 the parameter alone, ST with its "
+        "interactions; bars ranked by ST, whiskers the 95% intervals",
+        fontsize=10,
+    )
+    return fig

@@ -1,0 +1,229 @@
+"""Global sensitivity analysis over the parameter table's ranges: Morris elementary effects or
+Sobol indices (SALib), on main KPIs of all six zones at the horizon.
+
+The experiment design is a set of parameter points; each point is a scenario of a study (the
+base scenario with the point's values), so it runs through the study runner with its
+executors, progress line, manifest and resume. Every point uses the same seeds (common random
+numbers), so an effect is the parameter's, not noise.
+
+    plan = design("morris", names, samples=10, seed=1)       # points x parameters
+    run_study(point_scenarios(plan, policy, params), ...)     # one study run per point
+    table = indices(plan, outcomes(kpis, plan, kpi_names))    # tidy: kpi x parameter x index
+
+:func:`run_sensitivity` does all three and writes the files (``zonesim sensitivity``).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from SALib.analyze import morris as morris_analyze
+from SALib.analyze import sobol as sobol_analyze
+from SALib.sample import morris as morris_sample
+from SALib.sample import sobol as sobol_sample
+
+from ..model import Policy, parameter_table
+from . import plots
+from .runner import run_study
+from .storage import write_text_atomic
+from .summary import ALL_ZONES, MAIN_KPIS, with_all_zones
+
+METHODS = ("morris", "sobol")
+MORRIS_LEVELS = 4  # grid levels per parameter: SALib's default, Morris (1991)'s p = 4
+DEFAULT_KPIS = ("firms", "revenue_rmb_m", "trade_rmb_m", "floor_stock_m2", "rent_rmb_m2_day")
+POINT = "p{:05d}"  # scenario name of a design point
+
+
+@dataclass(frozen=True)
+class Design:
+    """The points at which the model runs.
+
+    Attributes
+    ----------
+    method : "morris" or "sobol"
+    names : the parameters varied, in the columns' order
+    bounds : (low, high) of each, from the parameter table
+    points : array (n points x n parameters) of values in their units
+    seed : the seed the points were drawn with (SALib's own sampling)
+    """
+
+    method: str
+    names: tuple[str, ...]
+    bounds: tuple[tuple[float, float], ...]
+    points: np.ndarray
+    seed: int
+
+    def problem(self) -> dict:
+        """SALib's problem definition."""
+        return {"num_vars": len(self.names), "names": list(self.names), "bounds": self.bounds}
+
+    def point_names(self) -> list[str]:
+        return [POINT.format(i) for i in range(len(self.points))]
+
+
+def choose_parameters(names: Sequence[str] | None = None, grade: str | None = None) -> list[str]:
+    """The parameters to vary: ``names`` (checked against the table), or every row of
+    ``grade`` ("P", "D" or "G"); only rows whose range is not a single value. ValueError for
+    an unknown name (with the nearest known one) or a fixed range."""
+    table = parameter_table()
+    if names:
+        for name in names:
+            if name not in table.index:
+                near = difflib.get_close_matches(name, table.index, n=1)
+                hint = f"; did you mean '{near[0]}'?" if near else ""
+                raise ValueError(f"unknown parameter '{name}'{hint}")
+            if table.at[name, "low"] >= table.at[name, "high"]:
+                raise ValueError(f"parameter '{name}' has a fixed range; it cannot vary")
+        return list(dict.fromkeys(names))
+    if grade not in ("P", "D", "G"):
+        raise ValueError(f"grade must be P, D or G, got {grade!r}")
+    rows = table[(table["grade"] == grade) & (table["low"] < table["high"])]
+    return list(rows.index)
+
+
+def design(method: str, names: Sequence[str], samples: int, seed: int) -> Design:
+    """Draw the points: Morris, ``samples`` trajectories of len(names) + 1 points each; Sobol
+    (Saltelli's scheme, first and total order), ``samples`` x (len(names) + 2) points, with
+    ``samples`` a power of 2."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if len(names) < 2:
+        raise ValueError("a sensitivity analysis needs at least two parameters")
+    table = parameter_table()
+    bounds = tuple((float(table.at[n, "low"]), float(table.at[n, "high"])) for n in names)
+    problem = {"num_vars": len(names), "names": list(names), "bounds": bounds}
+    if method == "morris":
+        points = morris_sample.sample(problem, N=samples, num_levels=MORRIS_LEVELS, seed=seed)
+    else:
+        if samples < 2 or samples & (samples - 1):
+            raise ValueError(f"Sobol samples must be a power of 2, got {samples}")
+        points = sobol_sample.sample(problem, N=samples, calc_second_order=False, seed=seed)
+    return Design(method, tuple(names), bounds, points, seed)
+
+
+def point_scenarios(
+    plan: Design, policy: Policy, params: Mapping[str, float] | None = None
+) -> dict[str, tuple[Policy, dict[str, float]]]:
+    """One study scenario per point: ``policy`` with ``params`` and the point's values."""
+    base = dict(params or {})
+    return {
+        name: (policy, {**base, **dict(zip(plan.names, map(float, point), strict=True))})
+        for name, point in zip(plan.point_names(), plan.points, strict=True)
+    }
+
+
+def outcomes(kpis: pd.DataFrame, plan: Design, kpi_names: Sequence[str]) -> pd.DataFrame:
+    """Each point's KPIs for all six zones at the horizon, the mean over its replications:
+    one row per point, in the design's order; one column per KPI."""
+    horizon = kpis[kpis["month"] == kpis["month"].max()]
+    total = with_all_zones(horizon)
+    total = total[total["zone"] == ALL_ZONES]
+    means = total.groupby("scenario")[list(kpi_names)].mean()
+    missing = set(plan.point_names()) - set(means.index)
+    if missing:
+        raise ValueError(f"{len(missing)} design points have no results (failed runs?)")
+    return means.loc[plan.point_names()]
+
+
+def indices(plan: Design, results: pd.DataFrame) -> pd.DataFrame:
+    """The sensitivity indices of each KPI (a column of ``results``) to each parameter.
+
+    Tidy: kpi, parameter, index, value, conf (the half-width of its 95% interval from
+    SALib's bootstrap; empty for indices without one). Morris: mu_star (mean absolute
+    elementary effect, in the KPI's unit per the parameter's full range), mu, sigma. Sobol:
+    S1 (first order) and ST (total order), shares of the KPI's variance."""
+    rows = []
+    for kpi in results.columns:
+        y = results[kpi].to_numpy(dtype=float)
+        rows.append(_indices_of(plan, y).assign(kpi=kpi))
+    table = pd.concat(rows, ignore_index=True)
+    return table[["kpi", "parameter", "index", "value", "conf"]]
+
+
+def _indices_of(plan: Design, y: np.ndarray) -> pd.DataFrame:
+    problem = plan.problem()
+    if plan.method == "morris":
+        found = morris_analyze.analyze(
+            problem, plan.points, y, num_levels=MORRIS_LEVELS, seed=plan.seed
+        )
+        spec = {"mu_star": "mu_star_conf", "mu": None, "sigma": None}
+    else:
+        found = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=plan.seed)
+        spec = {"S1": "S1_conf", "ST": "ST_conf"}
+    rows = [
+        {
+            "parameter": name,
+            "index": index,
+            "value": float(found[index][i]),
+            "conf": float(found[conf][i]) if conf else np.nan,
+        }
+        for index, conf in spec.items()
+        for i, name in enumerate(plan.names)
+    ]
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class SensitivityResult:
+    """What :func:`run_sensitivity` wrote: the indices (None when runs failed), the paths,
+    and the runs that failed (name -> traceback)."""
+
+    indices: pd.DataFrame | None
+    paths: list[Path]
+    failed: Mapping[str, str]
+
+
+def run_sensitivity(
+    plan: Design,
+    policy: Policy,
+    params: Mapping[str, float],
+    kpi_names: Sequence[str],
+    months: int,
+    replications: int,
+    seed: int,
+    out_dir: Path,
+    executor: Executor | None = None,
+    progress: bool = True,
+    resume: bool = False,
+    manifest: Mapping | None = None,
+) -> SensitivityResult:
+    """Run every point of ``plan`` (``replications`` times, the same seeds at every point)
+    on the base ``policy`` and ``params``, and write to ``out_dir``: design.csv (the
+    points), indices.csv (:func:`indices`), figures/sensitivity_<method>.png, and the study's
+    own tables and manifest."""
+    if unknown := [k for k in kpi_names if k not in MAIN_KPIS]:
+        raise ValueError(f"unknown KPI '{unknown[0]}'; one of {', '.join(MAIN_KPIS)}")
+    out_dir = Path(out_dir)
+    record = {"sensitivity": describe(plan, kpi_names), **(manifest or {})}
+    study = run_study(
+        point_scenarios(plan, policy, params), replications, months, seed, out_dir,
+        progress=progress, executor=executor, resume=resume, manifest=record,
+    )  # fmt: skip
+    points = pd.DataFrame(plan.points, columns=list(plan.names), index=plan.point_names())
+    paths = [write_text_atomic(points.rename_axis("point").to_csv(), out_dir / "design.csv")]
+    if study.failed:
+        return SensitivityResult(None, paths, study.failed)
+    kpis = pd.read_parquet(out_dir / "zone_kpis.parquet")
+    table = indices(plan, outcomes(kpis, plan, kpi_names))
+    paths.append(write_text_atomic(table.to_csv(index=False), out_dir / "indices.csv"))
+    draw = plots.morris_indices if plan.method == "morris" else plots.sobol_indices
+    (out_dir / "figures").mkdir(exist_ok=True)
+    paths.append(plots.save(draw(table), out_dir / "figures" / f"sensitivity_{plan.method}.png"))
+    return SensitivityResult(table, paths, {})
+
+
+def describe(plan: Design, kpi_names: Sequence[str]) -> dict:
+    """The design as plain data, for the manifest."""
+    return {
+        "method": plan.method,
+        "parameters": {name: list(b) for name, b in zip(plan.names, plan.bounds, strict=True)},
+        "points": len(plan.points),
+        "design_seed": plan.seed,
+        "kpis": list(kpi_names),
+    }
