@@ -95,6 +95,8 @@ def design(method: str, names: Sequence[str], samples: int, seed: int) -> Design
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     if len(names) < 2:
         raise ValueError("a sensitivity analysis needs at least two parameters")
+    if samples < 2:  # one trajectory or sample gives no spread, hence no sigma or interval
+        raise ValueError(f"samples must be >= 2, got {samples}")
     table = parameter_table()
     bounds = tuple((float(table.at[n, "low"]), float(table.at[n, "high"])) for n in names)
     problem = {"num_vars": len(names), "names": list(names), "bounds": bounds}

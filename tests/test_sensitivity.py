@@ -74,3 +74,30 @@ def test_a_parameter_of_a_measure_that_is_off_has_no_effect(tmp_path):
     assert mu.loc[("revenue_rmb_m", "exit.annual_rate"), "value"] > 0
     names = {p.name for p in done.paths}
     assert {"design.csv", "indices.csv", "sensitivity_morris.png"} <= names
+
+
+def test_the_command_writes_indices_and_refuses_bad_input(tmp_path, capsys):
+    from zonesim.cli import main
+
+    out = tmp_path / "sens"
+    argv = ["sensitivity", "baseline", "--params", "m2a.recovery_with,exit.annual_rate",
+            "--samples", "2", "--months", "6", "--out", str(out), "-q",
+            "--executor", "serial"]  # fmt: skip
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "firms: exit.annual_rate" in printed
+    table = pd.read_csv(out / "indices.csv")
+    assert set(table["parameter"]) == {"m2a.recovery_with", "exit.annual_rate"}
+    assert main([*argv, "--resume"]) == 0  # the same analysis: nothing left to run
+    bad = {
+        "--kpis": ("profit", "--kpis: unknown KPI 'profit'"),
+        "--params": ("m2a.recovery_wth", "did you mean 'm2a.recovery_with'"),
+        "--samples": ("0", "samples"),
+        "--seed": ("99", "--resume: "),  # with --resume: another analysis in that folder
+    }
+    for flag, (value, says) in bad.items():
+        i = argv.index(flag) if flag in argv else None
+        changed = [*argv[:i], flag, value, *argv[i + 2 :]] if i else [*argv, flag, value]
+        assert main([*changed, "--resume"]) == 2, flag
+        err = capsys.readouterr().err
+        assert says in err and len(err.strip().splitlines()) == 1, err

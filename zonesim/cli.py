@@ -2,8 +2,10 @@
 
     zonesim run [SCENARIO ...] [-r N] [--months M] [--seed S] [--out DIR] [--executor ...]
     zonesim compare STUDY_DIR [--baseline NAME] [--map-kpi KPI] [--map-month M]
+    zonesim sensitivity SCENARIO [--method morris|sobol] (--params NAMES | --grade G) ...
     zonesim validate FILE...
     zonesim list zones|sectors|measures|parameters|metrics|scenarios
+    zonesim dashboard [--port N]
 
 Bad input ends with one line on stderr and exit status 2, before anything is written.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -21,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import sensitivity_command
 from .model import (
     SECTOR_KPIS,
     UPTAKE,
@@ -49,7 +53,9 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="zonesim", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(
-        dest="command", required=True, metavar="{run,compare,validate,list}"
+        dest="command",
+        required=True,
+        metavar="{run,compare,sensitivity,validate,list,dashboard}",
     )
 
     run = sub.add_parser("run", help="run a study and write its tables and manifest")
@@ -73,25 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("results/plan_vs_baseline"),
         help="output folder (default: %(default)s)",
     )
-    run.add_argument(
-        "--executor",
-        choices=("process", "serial", "dask"),
-        default="process",
-        help="where runs go: a local process pool (default), one after another here, or "
-        "Dask distributed (--scheduler, or a local cluster)",
-    )
-    run.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor dask)",
-    )
-    run.add_argument("--workers", type=int, help="processes in the pool (default: one per core)")
-    run.add_argument(
-        "--resume",
-        action="store_true",
-        help="keep the runs already finished in --out and run only the others",
-    )
-    run.add_argument("-q", "--quiet", action="store_true", help="no progress line")
+    add_execution_options(run)
 
     compare = sub.add_parser(
         "compare", help="summary tables and figures of a finished study, against a baseline"
@@ -121,7 +109,49 @@ def build_parser() -> argparse.ArgumentParser:
 
     lister = sub.add_parser("list", help="print a data table")
     lister.add_argument("table", choices=LISTS)
+
+    sensitivity_command.add_parser(sub)
+
+    dashboard = sub.add_parser(
+        "dashboard", help="start the dashboard (a Solara app) and serve it until Ctrl-C"
+    )
+    dashboard.add_argument(
+        "--port", type=int, help="port on localhost, 0 for any free one (default: Solara's, 8765)"
+    )
     return parser
+
+
+def add_execution_options(parser: argparse.ArgumentParser) -> None:
+    """--executor, --scheduler, --workers, --resume and --quiet: how a study's runs go."""
+    parser.add_argument(
+        "--executor",
+        choices=("process", "serial", "dask"),
+        default="process",
+        help="where runs go: a local process pool (default), one after another here, or "
+        "Dask distributed (--scheduler, or a local cluster)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor dask)",
+    )
+    parser.add_argument("--workers", type=int, help="processes in the pool (default: one per core)")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the runs already finished in --out and run only the others",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress line")
+
+
+def check_execution_options(args: argparse.Namespace) -> None:
+    """UsageError for --out, --scheduler and --workers that cannot work."""
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {args.out} exists and is not a folder")
+    if args.scheduler and args.executor != "dask":
+        raise UsageError("--scheduler needs --executor dask")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be >= 1, got {args.workers}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command == "run":
             _check_run(args)
+        if args.command == "sensitivity":
+            sensitivity_command.check(args)
     except UsageError as err:
         print(f"zonesim: error: {err}", file=sys.stderr)
         return 2
@@ -141,6 +173,10 @@ def main(argv: list[str] | None = None) -> int:
             return validate(args.files)
         if args.command == "compare":
             return compare(args)
+        if args.command == "dashboard":
+            return dashboard(args.port)
+        if args.command == "sensitivity":
+            return sensitivity_command.run(args)
         return run(args)
     except BrokenPipeError:  # e.g. `zonesim list parameters | head`
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stays open until exit
@@ -151,7 +187,7 @@ def _check_run(args: argparse.Namespace) -> None:
     """Load the scenarios and settle the simulation settings, or raise UsageError."""
     names = list(dict.fromkeys(args.scenarios or DEFAULT_STUDY))
     try:
-        args.resolved = [load_scenario(_scenario_path(name)) for name in names]
+        args.resolved = [load_scenario(scenario_path(name)) for name in names]
     except ScenarioError as err:
         raise UsageError(str(err)) from None
     if len({s.name for s in args.resolved}) < len(args.resolved):
@@ -172,12 +208,7 @@ def _check_run(args: argparse.Namespace) -> None:
                 f"{scenario.path}: measures.{late[0]}.start_month is past the horizon "
                 f"(--months {args.months})"
             )
-    if args.out.exists() and not args.out.is_dir():
-        raise UsageError(f"--out {args.out} exists and is not a folder")
-    if args.scheduler and args.executor != "dask":
-        raise UsageError("--scheduler needs --executor dask")
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers must be >= 1, got {args.workers}")
+    check_execution_options(args)
     if args.resume:
         _check_resume(args)
 
@@ -222,7 +253,7 @@ def _check_resume(args: argparse.Namespace) -> None:
         raise UsageError(f"--resume: {args.out} was run with --months {before.get('months')}")
 
 
-def _scenario_path(name: str) -> Path:
+def scenario_path(name: str) -> Path:
     """A scenario argument: a file path, or the name of a shipped scenario."""
     path = Path(name)
     if path.suffix == ".toml" or path.exists():
@@ -314,6 +345,20 @@ def compare(args: argparse.Namespace) -> int:
     for path in done.paths:
         print(f"  {path}")
     return 0
+
+
+def dashboard(port: int | None) -> int:
+    """Serve the dashboard (zonesim.views.app) with ``solara run``, on ``port`` if given;
+    returns its exit status (0 after Ctrl-C, 2 for a port out of range)."""
+    if port is not None and not 0 <= port <= 65535:
+        print(f"zonesim: error: --port must be 0-65535, got {port}", file=sys.stderr)
+        return 2
+    command = [sys.executable, "-m", "solara", "run", "zonesim.views.app"]
+    command += [] if port is None else ["--port", str(port)]
+    try:
+        return subprocess.call(command)
+    except KeyboardInterrupt:
+        return 0
 
 
 def executor_for(kind: str, workers: int | None, scheduler: str | None = None):
