@@ -4,8 +4,9 @@ and a map of the zones coloured by a KPI difference.
 
 Each function takes a study's tables (or their summaries) and returns a
 :class:`matplotlib.figure.Figure`: ``zonesim compare`` saves it with :func:`save`, a notebook
-shows it (after ``%matplotlib inline``), a dashboard embeds it. Figures are drawn without pyplot (on the Agg canvas), so
-importing this module changes no global matplotlib state (a notebook keeps its own backend)."""
+shows it (after ``%matplotlib inline``), the dashboard embeds it. Figures are drawn without
+pyplot (on the Agg canvas), so importing this module changes no global matplotlib state (a
+notebook keeps its own backend)."""
 
 from __future__ import annotations
 

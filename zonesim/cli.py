@@ -355,8 +355,9 @@ def dashboard(port: int | None) -> int:
         return 2
     command = [sys.executable, "-m", "solara", "run", "zonesim.views.app"]
     command += [] if port is None else ["--port", str(port)]
+    env = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false", **os.environ}  # no usage data sent
     try:
-        return subprocess.call(command)
+        return subprocess.call(command, env=env)
     except KeyboardInterrupt:
         return 0
 

@@ -1,0 +1,194 @@
+"""The live page's plots: what a running model has recorded so far, drawn month by month.
+
+Each ``*_series`` function turns the model's tidy tables (``model.uptake()``,
+``model.zone_kpis()``) into a wide frame, months down and lines across; each ``*_figure``
+draws a model's series as a :class:`matplotlib.figure.Figure` (no pyplot, as in
+studies.plots); each component shows one figure and redraws it when the model steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import solara
+from matplotlib import colormaps
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+from mesa.visualization.utils import update_counter
+
+from ..model import ZoneModel, measure_table, parameter_table
+from ..model.calendar import START
+from ..studies.summary import TRADE, share, unit, zones_on
+from .levers import (
+    CASH_POOL_THRESHOLD,
+    FAR_CAP,
+    FAR_MEASURE,
+    RETURN_CENTRE,
+    SEED_LEVER,
+    DashboardModel,
+)
+
+FIGSIZE = (7.5, 3.4)  # inches, one live figure of two panels
+# fixed margins (share of the figure): an automatic layout would double the drawing time
+MARGINS = {"left": 0.11, "right": 0.82, "bottom": 0.15, "top": 0.9, "wspace": 0.5}
+MONTH_LABEL = f"month (0 = {START})"
+FIGURE_CSS = ".zonesim-figures img {max-width: 100%; height: auto;}"
+
+
+# ---------------------------------------------------------------------- series
+def uptake_series(model: ZoneModel) -> pd.DataFrame:
+    """Uptake share (adopted / eligible firms, all zones summed) per month (rows) and measure
+    (columns), for the measures the model's policy turns on somewhere; NaN while none is
+    eligible."""
+    uptake = model.uptake()
+    on = zones_on(model.policy)
+    uptake = uptake[uptake["measure"].isin(on)]
+    sums = uptake.groupby(["month", "measure"], sort=False)[["adopted", "eligible"]].sum()
+    wide = share(sums["adopted"], sums["eligible"]).unstack("measure")
+    return wide[[m for m in measure_table().index if m in wide.columns]]
+
+
+def zone_series(model: ZoneModel, kpi: str) -> pd.DataFrame:
+    """One zone KPI per month (rows) and zone (columns, in the model's zone order); ``kpi``
+    is a column of ``model.zone_kpis()`` or TRADE (imports plus exports, RMB million/yr)."""
+    kpis = model.zone_kpis()
+    if kpi == TRADE:
+        kpis = kpis.assign(**{TRADE: kpis["imports_rmb_m"] + kpis["exports_rmb_m"]})
+    return kpis.pivot(index="month", columns="zone", values=kpi)[model.zone_ids]
+
+
+# ---------------------------------------------------------------------- figures
+def _figure(panels: int) -> tuple[Figure, list]:
+    """A figure of ``panels`` panels side by side, room for a legend at the right."""
+    fig = Figure(figsize=FIGSIZE)
+    fig.subplots_adjust(**MARGINS)
+    FigureCanvasAgg(fig)
+    return fig, list(fig.subplots(1, panels, squeeze=False)[0])
+
+
+def _lines(ax, wide: pd.DataFrame, title: str, ylabel: str) -> None:
+    """A line per column of ``wide`` over its month index, coloured in column order."""
+    cmap = colormaps["tab10" if wide.shape[1] <= 10 else "tab20"]
+    for i, column in enumerate(wide.columns):
+        ax.plot(wide.index, wide[column], color=cmap(i), label=column, lw=1.3)
+    ax.set_title(title, fontsize=9)
+    ax.set_xlabel(MONTH_LABEL, fontsize=8)
+    ax.set_ylabel(ylabel, fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(alpha=0.3)
+
+
+def _thousands(value: float, _pos=None) -> str:
+    """Axis numbers with thousands separators (no offset or 1e6 above the axis)."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}"
+
+
+def uptake_figure(model: ZoneModel) -> Figure:
+    """Uptake share per measure, all zones, over the months run so far."""
+    fig, (ax,) = _figure(1)
+    _lines(
+        ax,
+        uptake_series(model),
+        f"uptake share per measure, all zones, month {model.month}",
+        "adopted / eligible",
+    )
+    ax.set_ylim(0, 1)
+    ax.legend(title="measure", fontsize=6, ncol=2, loc="center left", bbox_to_anchor=(1, 0.5))
+    return fig
+
+
+def zone_figure(model: ZoneModel, kpis: dict[str, str]) -> Figure:
+    """A panel per zone KPI (column -> title), a line per zone, over the months run so far."""
+    fig, axes = _figure(len(kpis))
+    for ax, (kpi, title) in zip(axes, kpis.items(), strict=True):
+        _lines(ax, zone_series(model, kpi), f"{title}, month {model.month}", unit(kpi))
+    axes[-1].legend(title="zone", fontsize=7, loc="center left", bbox_to_anchor=(1, 0.5))
+    return fig
+
+
+SPACE = {"floor_stock_m2": "floor stock", "rent_rmb_m2_day": "rent"}
+FIRMS_AND_TRADE = {"firms": "firms", TRADE: "trade (imports + exports)"}
+
+
+def space_figure(model: ZoneModel) -> Figure:
+    """Floor stock and rent per zone over the months run so far."""
+    return zone_figure(model, SPACE)
+
+
+def firms_trade_figure(model: ZoneModel) -> Figure:
+    """Firms and trade (imports plus exports) per zone over the months run so far."""
+    return zone_figure(model, FIRMS_AND_TRADE)
+
+
+# ---------------------------------------------------------------------- components
+@solara.component
+def FigureColumn(children: list | None = None):
+    """A column whose figures shrink to the width of the page."""
+    solara.Style(FIGURE_CSS)
+    return solara.Column(children=children or [], classes=["zonesim-figures"])
+
+
+def unit_of(parameter: str) -> str:
+    """A parameter's unit, from the parameter table."""
+    return str(parameter_table().at[parameter, "unit"])
+
+
+@solara.component
+def LiveFigure(model: ZoneModel, draw: Callable[[ZoneModel], Figure]):
+    """``draw(model)`` as a PNG, redrawn when the model steps or is reset."""
+    update_counter.get()  # re-render when SolaraViz steps or resets the model
+    key = [model, model.month, draw]
+    fig = solara.use_memo(lambda: draw(model), key)
+    solara.FigureMatplotlib(fig, dependencies=key, format="png")
+
+
+@solara.component
+def UptakePlot(model: ZoneModel):
+    """Uptake share per measure, all zones."""
+    LiveFigure(model, uptake_figure)
+
+
+@solara.component
+def SpacePlot(model: ZoneModel):
+    """Floor stock and rent per zone."""
+    LiveFigure(model, space_figure)
+
+
+@solara.component
+def FirmsTradePlot(model: ZoneModel):
+    """Firms and trade per zone."""
+    LiveFigure(model, firms_trade_figure)
+
+
+@solara.component
+def LeverSummary(model: DashboardModel):
+    """What the running model was built with (the sidebar's levers apply on Reset)."""
+    update_counter.get()
+    prm, on = model.prm, zones_on(model.policy)
+    far_zones = ", ".join(sorted(on.get(FAR_MEASURE, ()))) or "nowhere"
+    far = ", ".join(f"{z} {prm[FAR_CAP.format(z)]:g}" for z in model.zone_ids)
+    lines = [
+        f"Month {model.month} of {model.months} (0 = {START}); seed {model.levers[SEED_LEVER]}.",
+        f"FAR cap ({FAR_MEASURE} on in {far_zones}): {far}.",
+        f"Cash pool threshold: {prm[CASH_POOL_THRESHOLD]:g} {unit_of(CASH_POOL_THRESHOLD)}.",
+        f"Return centre warehouse ({RETURN_CENTRE}) in: "
+        f"{', '.join(sorted(on.get(RETURN_CENTRE, ()))) or 'no zone'}.",
+        "Move the levers, then press Reset to run with them.",
+    ]
+    with solara.Card("Running model"), solara.Column(gap="2px"):
+        for line in lines:
+            solara.Text(line)
+
+
+@solara.component
+def LivePlots(model: DashboardModel):
+    """The live page's main column: the running model's levers, then its plots."""
+    with FigureColumn():
+        LeverSummary(model)
+        UptakePlot(model)
+        SpacePlot(model)
+        FirmsTradePlot(model)
