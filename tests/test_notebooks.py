@@ -40,6 +40,11 @@ RUNS = {
         },
         "columns": {"diff", "diff_ci_low", "diff_ci_high", "uptake_share", "adopters"},
     },
+    "03_sensitivity.ipynb": {
+        "settings": {"TRAJECTORIES": 2, "MONTHS": 6, "EXECUTOR": "serial"},
+        "figures": {"morris_indices"},
+        "columns": {"grade", "exit.annual_rate", "mu_star", "mu_star_conf", "sigma"},
+    },
 }
 CELL_TIMEOUT = 300  # seconds; the notebooks take well under a minute with the overrides
 
