@@ -16,6 +16,7 @@ numbers), so an effect is the parameter's, not noise.
 from __future__ import annotations
 
 import difflib
+import hashlib
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -66,6 +67,15 @@ class Design:
     def point_names(self) -> list[str]:
         return [POINT.format(i) for i in range(len(self.points))]
 
+    def bootstrap_seed(self) -> int:
+        """The seed of SALib's bootstrap of the intervals: drawn from ``seed``, never 0
+        (SALib takes a seed of 0 as none, and would draw from numpy's global generator)."""
+        return int(np.random.SeedSequence([self.seed, 1]).generate_state(1)[0]) | 1
+
+    def digest(self) -> str:
+        """SHA-256 of the points, so that a resumed analysis is known to be the same."""
+        return hashlib.sha256(np.ascontiguousarray(self.points, dtype=float).tobytes()).hexdigest()
+
 
 def choose_parameters(names: Sequence[str] | None = None, grade: str | None = None) -> list[str]:
     """The parameters to vary: ``names`` (checked against the table), or every row of
@@ -103,7 +113,7 @@ def design(method: str, names: Sequence[str], samples: int, seed: int) -> Design
     if method == "morris":
         points = morris_sample.sample(problem, N=samples, num_levels=MORRIS_LEVELS, seed=seed)
     else:
-        if samples < 2 or samples & (samples - 1):
+        if samples & (samples - 1):
             raise ValueError(f"Sobol samples must be a power of 2, got {samples}")
         points = sobol_sample.sample(problem, N=samples, calc_second_order=False, seed=seed)
     return Design(method, tuple(names), bounds, points, seed)
@@ -152,11 +162,13 @@ def _indices_of(plan: Design, y: np.ndarray) -> pd.DataFrame:
     problem = plan.problem()
     if plan.method == "morris":
         found = morris_analyze.analyze(
-            problem, plan.points, y, num_levels=MORRIS_LEVELS, seed=plan.seed
+            problem, plan.points, y, num_levels=MORRIS_LEVELS, seed=plan.bootstrap_seed()
         )
         spec = {"mu_star": "mu_star_conf", "mu": None, "sigma": None}
     else:
-        found = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=plan.seed)
+        found = sobol_analyze.analyze(
+            problem, y, calc_second_order=False, seed=plan.bootstrap_seed()
+        )
         spec = {"S1": "S1_conf", "ST": "ST_conf"}
     rows = [
         {
@@ -202,13 +214,16 @@ def run_sensitivity(
     if unknown := [k for k in kpi_names if k not in MAIN_KPIS]:
         raise ValueError(f"unknown KPI '{unknown[0]}'; one of {', '.join(MAIN_KPIS)}")
     out_dir = Path(out_dir)
-    record = {"sensitivity": describe(plan, kpi_names), **(manifest or {})}
+    for stale in (out_dir / "indices.csv", out_dir / "figures" / f"sensitivity_{plan.method}.png"):
+        stale.unlink(missing_ok=True)  # an earlier analysis's: gone even if runs fail now
+    out_dir.mkdir(parents=True, exist_ok=True)
+    points = pd.DataFrame(plan.points, columns=list(plan.names), index=plan.point_names())
+    paths = [write_text_atomic(points.rename_axis("point").to_csv(), out_dir / "design.csv")]
+    record = {"sensitivity": describe(plan), "kpis": list(kpi_names), **(manifest or {})}
     study = run_study(
         point_scenarios(plan, policy, params), replications, months, seed, out_dir,
         progress=progress, executor=executor, resume=resume, manifest=record,
     )  # fmt: skip
-    points = pd.DataFrame(plan.points, columns=list(plan.names), index=plan.point_names())
-    paths = [write_text_atomic(points.rename_axis("point").to_csv(), out_dir / "design.csv")]
     if study.failed:
         return SensitivityResult(None, paths, study.failed)
     kpis = pd.read_parquet(out_dir / "zone_kpis.parquet")
@@ -220,12 +235,12 @@ def run_sensitivity(
     return SensitivityResult(table, paths, {})
 
 
-def describe(plan: Design, kpi_names: Sequence[str]) -> dict:
-    """The design as plain data, for the manifest."""
+def describe(plan: Design) -> dict:
+    """The design as plain data, for the manifest (and for --resume to compare)."""
     return {
         "method": plan.method,
         "parameters": {name: list(b) for name, b in zip(plan.names, plan.bounds, strict=True)},
         "points": len(plan.points),
         "design_seed": plan.seed,
-        "kpis": list(kpi_names),
+        "points_sha256": plan.digest(),
     }

@@ -40,7 +40,14 @@ def list_studies(root: Path) -> list[str]:
     """The subfolders of ``root`` that hold a study's KPI table, by name; [] without root."""
     if not root.is_dir():
         return []
-    return sorted(str(p) for p in root.iterdir() if (p / KPI_FILE).is_file())
+    return sorted(
+        str(p) for p in root.iterdir() if (p / KPI_FILE).is_file() and not _is_sensitivity(p)
+    )
+
+
+def _is_sensitivity(folder: Path) -> bool:
+    """A folder of `zonesim sensitivity` (its design points are not scenarios to compare)."""
+    return (folder / "design.csv").is_file()
 
 
 def stamp(folder: str) -> int | None:

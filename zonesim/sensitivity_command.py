@@ -79,6 +79,14 @@ def check(args: argparse.Namespace) -> None:
     for key, value in (("months", args.months), ("replications", args.replications)):
         if value < 1:
             raise UsageError(f"--{key} must be >= 1, got {value}")
+    if args.seed < 0:
+        raise UsageError(f"--seed must be >= 0, got {args.seed}")
+    late = [m for m, s in base.policy.measures.items() if s.start_month >= args.months]
+    if late:
+        raise UsageError(
+            f"{base.path}: measures.{late[0]}.start_month is past the horizon "
+            f"(--months {args.months})"
+        )
     samples = DEFAULT_SAMPLES[args.method] if args.samples is None else args.samples
     names = [n.strip() for n in args.params.split(",")] if args.params else None
     try:
@@ -104,7 +112,7 @@ def _check_resume(args: argparse.Namespace) -> None:
     except (OSError, ValueError) as err:
         raise UsageError(f"--resume: cannot read {path} ({err})") from None
     same = (
-        before.get("sensitivity") == describe(args.plan, args.kpi_names)
+        before.get("sensitivity") == describe(args.plan)
         and before.get("base", {}).get("sha256") == args.resolved.digest()
         and before.get("root_seed") == args.seed
         and before.get("months") == args.months
