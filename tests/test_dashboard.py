@@ -23,7 +23,7 @@ from zonesim.views.levers import (
     dashboard_model,
     model_params,
 )
-from zonesim.views.live import uptake_series, zone_series
+from zonesim.views.live import LeverSummary, uptake_series, zone_series
 from zonesim.views.study import StudyPage
 
 import zonesim
@@ -110,12 +110,20 @@ def test_no_return_centre_zone_turns_2a_off():
         ({"far_cap_jinqiao": 9.0}, "zone.jinqiao.far_cap"),
         ({"cash_pool_threshold": 1.0}, CASH_POOL_THRESHOLD),
         ({"far_cap_atlantis": 2.0}, "unknown lever"),
-        ({"rng": "seven"}, "seed"),
     ],
 )
 def test_bad_levers_are_refused_by_name(levers, message):
     with pytest.raises(ValueError, match=message):
         dashboard_model(**levers, months=1)
+
+
+@pytest.mark.parametrize("seed", ["seven", "-1", "1.5"])
+def test_a_bad_seed_is_said_on_the_page_and_the_plans_seed_used(seed):
+    model = dashboard_model(rng=seed, months=1)
+    assert model.lever_problem.startswith(f"seed: {seed!r} is not a whole number")
+    assert model.levers["rng"] == dashboard_model(months=1).levers["rng"]
+    _, rc = solara.render(LeverSummary(model), handle_error=False)
+    assert model.lever_problem in str(rc.find(v.Alert).widget.children)
 
 
 def test_slider_ranges_and_starting_values_come_from_the_parameter_table():

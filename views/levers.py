@@ -115,7 +115,12 @@ class DashboardModel(ZoneModel):
     def __init__(self, *, months: int | None = None, **levers: Any):
         check_levers(levers)
         levers = {**lever_defaults(), **levers}
-        levers[SEED_LEVER] = seed_of(levers[SEED_LEVER])
+        problem = None
+        try:
+            levers[SEED_LEVER] = seed_of(levers[SEED_LEVER])
+        except ValueError as err:  # typed in the sidebar: shown on the page, not as a traceback
+            problem = f"{err}; running with the plan's seed instead"
+            levers[SEED_LEVER] = plan_scenario().seed
         super().__init__(
             rng=levers[SEED_LEVER],
             policy=policy_for(levers),
@@ -123,6 +128,7 @@ class DashboardModel(ZoneModel):
             months=plan_scenario().months if months is None else months,
         )
         self.levers = levers
+        self.lever_problem = problem  # None, or what was wrong with the levers given
 
 
 def _signature() -> inspect.Signature:

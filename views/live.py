@@ -180,6 +180,8 @@ def LeverSummary(model: DashboardModel):
         "Move the levers, then press Reset to run with them.",
     ]
     with solara.Card("Running model"), solara.Column(gap="2px"):
+        if model.lever_problem:
+            solara.Error(model.lever_problem)
         for line in lines:
             solara.Text(line)
 
