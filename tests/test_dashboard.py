@@ -20,7 +20,6 @@ from zonesim.views.levers import (
     CASH_POOL_THRESHOLD,
     FAR_CAP,
     DashboardModel,
-    dashboard_model,
     model_params,
 )
 from zonesim.views.live import LeverSummary, uptake_series, zone_series
@@ -78,7 +77,7 @@ def live():
 
 # ---------------------------------------------------------------------- levers
 def test_levers_set_the_policy_params_and_seed():
-    model = dashboard_model(
+    model = DashboardModel(
         far_cap_jinqiao=3.5,
         cash_pool_threshold=6000.0,
         return_centre_fengxian=True,
@@ -100,7 +99,7 @@ def test_levers_set_the_policy_params_and_seed():
 
 def test_no_return_centre_zone_turns_2a_off():
     off = {f"return_centre_{z}": False for z in ZONES}
-    setting = dashboard_model(**off, months=1).policy.measures["2a"]
+    setting = DashboardModel(**off, months=1).policy.measures["2a"]
     assert not setting.enabled and not setting.zones
 
 
@@ -114,14 +113,14 @@ def test_no_return_centre_zone_turns_2a_off():
 )
 def test_bad_levers_are_refused_by_name(levers, message):
     with pytest.raises(ValueError, match=message):
-        dashboard_model(**levers, months=1)
+        DashboardModel(**levers, months=1)
 
 
 @pytest.mark.parametrize("seed", ["seven", "-1", "1.5"])
 def test_a_bad_seed_is_said_on_the_page_and_the_plans_seed_used(seed):
-    model = dashboard_model(rng=seed, months=1)
+    model = DashboardModel(rng=seed, months=1)
     assert model.lever_problem.startswith(f"seed: {seed!r} is not a whole number")
-    assert model.levers["rng"] == dashboard_model(months=1).levers["rng"]
+    assert model.levers["rng"] == DashboardModel(months=1).levers["rng"]
     _, rc = solara.render(LeverSummary(model), handle_error=False)
     assert model.lever_problem in str(rc.find(v.Alert).widget.children)
 
@@ -178,7 +177,7 @@ def test_turning_levers_and_reset_rebuilds_the_model(live):
     assert "fengxian" in after.policy.measures["2a"].zones
     pd.testing.assert_frame_equal(
         after.zone_kpis(),
-        dashboard_model(
+        DashboardModel(
             rng=11,
             far_cap_jinqiao=3.4,
             cash_pool_threshold=15000.0,
@@ -201,7 +200,7 @@ def test_stepping_redraws_the_plots_from_the_new_month(live):
 
 
 def test_plotted_series_are_the_models_tables():
-    model = dashboard_model(months=8)
+    model = DashboardModel(months=8)
     for _ in range(8):
         model.step()
     kpis = model.zone_kpis().set_index(["month", "zone"])

@@ -145,11 +145,6 @@ def _signature() -> inspect.Signature:
 DashboardModel.__init__.__signature__ = _signature()
 
 
-def dashboard_model(**levers: Any) -> DashboardModel:
-    """The model for lever values, e.g. ``dashboard_model(far_cap_jinqiao=3.0, rng=7)``."""
-    return DashboardModel(**levers)
-
-
 # ---------------------------------------------------------------------- sidebar inputs
 def slider_step(low: float, high: float) -> float:
     """A slider's step: the largest power of ten giving at least SLIDER_POSITIONS stops."""
