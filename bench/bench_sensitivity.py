@@ -23,7 +23,7 @@ from pathlib import Path
 from zonesim.studies.sensitivity import DEFAULT_KPIS, design, run_sensitivity
 
 from zonesim import Policy, parameters
-from zonesim.cli import executor_for
+from zonesim.options import executor_for
 
 PARAMETERS = 20
 MONTHS = 120

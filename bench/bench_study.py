@@ -36,7 +36,7 @@ from pathlib import Path
 from zonesim.studies.runner import run_study
 from zonesim.studies.scenario_files import SHIPPED, load_scenario
 
-from zonesim.cli import executor_for
+from zonesim.options import executor_for
 
 SCENARIOS = ("plan_2024", "baseline")
 SCENARIO_FILES = [SHIPPED / f"{name}.toml" for name in SCENARIOS]

@@ -13,13 +13,10 @@ Bad input ends with one line on stderr and exit status 2, before anything is wri
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import pandas as pd
@@ -34,15 +31,18 @@ from .model import (
     sector_table,
     zone_table,
 )
+from .options import (
+    UsageError,
+    add_execution_options,
+    check_execution_options,
+    executor_for,
+    scenario_path,
+)
 from .studies.scenario_files import SHIPPED, ScenarioError, describe, load_scenario
 from .studies.summary import ALL_ZONES, DEFAULT_MAP_KPI, MAIN_KPIS, fmt
 
 DEFAULT_STUDY = ("plan_2024", "baseline")  # shipped scenarios run when none is named
 LISTS = ("zones", "sectors", "measures", "parameters", "metrics", "scenarios")
-
-
-class UsageError(Exception):
-    """Bad command-line input: reported as one line, exit status 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -121,39 +121,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_execution_options(parser: argparse.ArgumentParser) -> None:
-    """--executor, --scheduler, --workers, --resume and --quiet: how a study's runs go."""
-    parser.add_argument(
-        "--executor",
-        choices=("process", "serial", "dask"),
-        default="process",
-        help="where runs go: a local process pool (default), one after another here, or "
-        "Dask distributed (--scheduler, or a local cluster)",
-    )
-    parser.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor dask)",
-    )
-    parser.add_argument("--workers", type=int, help="processes in the pool (default: one per core)")
-    parser.add_argument(
-        "--resume",
-        action="store_true",
-        help="keep the runs already finished in --out and run only the others",
-    )
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress line")
-
-
-def check_execution_options(args: argparse.Namespace) -> None:
-    """UsageError for --out, --scheduler and --workers that cannot work."""
-    if args.out.exists() and not args.out.is_dir():
-        raise UsageError(f"--out {args.out} exists and is not a folder")
-    if args.scheduler and args.executor != "dask":
-        raise UsageError("--scheduler needs --executor dask")
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers must be >= 1, got {args.workers}")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -213,24 +180,6 @@ def _check_run(args: argparse.Namespace) -> None:
         _check_resume(args)
 
 
-@contextmanager
-def _dask_executor(workers: int | None, scheduler: str | None):
-    """A Dask distributed executor: on the scheduler at ``scheduler``, or on a local cluster
-    of ``workers`` single-threaded processes. Workers write the run files themselves, so on a
-    real cluster --out must be on storage they all share."""
-    from distributed import Client, LocalCluster
-
-    if scheduler:
-        with Client(scheduler) as client:
-            yield client.get_executor()
-        return
-    cluster = LocalCluster(
-        n_workers=workers or os.cpu_count(), threads_per_worker=1, dashboard_address=None
-    )
-    with cluster, Client(cluster) as client:
-        yield client.get_executor()
-
-
 def _check_resume(args: argparse.Namespace) -> None:
     """--resume continues the same study: same scenarios (by content), seed and horizon."""
     import json
@@ -251,18 +200,6 @@ def _check_resume(args: argparse.Namespace) -> None:
         )
     if before.get("months") != args.months:
         raise UsageError(f"--resume: {args.out} was run with --months {before.get('months')}")
-
-
-def scenario_path(name: str) -> Path:
-    """A scenario argument: a file path, or the name of a shipped scenario."""
-    path = Path(name)
-    if path.suffix == ".toml" or path.exists():
-        return path
-    shipped = SHIPPED / f"{name}.toml"
-    if shipped.is_file():
-        return shipped
-    known = ", ".join(sorted(p.stem for p in SHIPPED.glob("*.toml")))
-    raise UsageError(f"unknown scenario '{name}': not a file, nor one of {known}")
 
 
 def _common(scenarios, key: str) -> int:
@@ -360,17 +297,6 @@ def dashboard(port: int | None) -> int:
         return subprocess.call(command, env=env)
     except KeyboardInterrupt:
         return 0
-
-
-def executor_for(kind: str, workers: int | None, scheduler: str | None = None):
-    """The executor runs go to: None (here, one after another), a process pool, or Dask."""
-    if kind == "serial":
-        return nullcontext(None)
-    if kind == "dask":
-        return _dask_executor(workers, scheduler)
-    # spawn: workers start clean (forking a process that runs threads can deadlock)
-    context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=workers or os.cpu_count(), mp_context=context)
 
 
 def validate(files: list[Path]) -> int:

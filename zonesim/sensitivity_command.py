@@ -14,6 +14,13 @@ import json
 import sys
 from pathlib import Path
 
+from .options import (
+    UsageError,
+    add_execution_options,
+    check_execution_options,
+    executor_for,
+    scenario_path,
+)
 from .studies.scenario_files import ScenarioError, load_scenario
 from .studies.sensitivity import DEFAULT_KPIS, METHODS
 from .studies.summary import MAIN_KPIS
@@ -22,8 +29,6 @@ DEFAULT_SAMPLES = {"morris": 10, "sobol": 64}  # trajectories; base samples (a p
 
 
 def add_parser(sub) -> None:
-    from .cli import add_execution_options
-
     parser = sub.add_parser(
         "sensitivity",
         help="which parameters drive the KPIs: Morris or Sobol over the table's ranges",
@@ -62,7 +67,6 @@ def add_parser(sub) -> None:
 
 def check(args: argparse.Namespace) -> None:
     """Load the scenario and draw the design, or raise UsageError (nothing written)."""
-    from .cli import UsageError, check_execution_options, scenario_path
     from .studies.sensitivity import choose_parameters, design
 
     try:
@@ -101,7 +105,6 @@ def check(args: argparse.Namespace) -> None:
 
 def _check_resume(args: argparse.Namespace) -> None:
     """--resume continues the same analysis: same design, base scenario and seed."""
-    from .cli import UsageError
     from .studies.sensitivity import describe
 
     path = args.out / "manifest.json"
@@ -122,7 +125,6 @@ def _check_resume(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .cli import executor_for
     from .studies.sensitivity import run_sensitivity
 
     plan, base = args.plan, args.resolved

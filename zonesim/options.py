@@ -1,0 +1,91 @@
+"""What the study commands share: the execution options (where runs go), scenario
+arguments, and UsageError, the one-line refusal of bad input (exit status 2)."""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+
+from .studies.scenario_files import SHIPPED
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported as one line, exit status 2."""
+
+
+def add_execution_options(parser: argparse.ArgumentParser) -> None:
+    """--executor, --scheduler, --workers, --resume and --quiet: how a study's runs go."""
+    parser.add_argument(
+        "--executor",
+        choices=("process", "serial", "dask"),
+        default="process",
+        help="where runs go: a local process pool (default), one after another here, or "
+        "Dask distributed (--scheduler, or a local cluster)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor dask)",
+    )
+    parser.add_argument("--workers", type=int, help="processes in the pool (default: one per core)")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the runs already finished in --out and run only the others",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress line")
+
+
+def check_execution_options(args: argparse.Namespace) -> None:
+    """UsageError for --out, --scheduler and --workers that cannot work."""
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {args.out} exists and is not a folder")
+    if args.scheduler and args.executor != "dask":
+        raise UsageError("--scheduler needs --executor dask")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be >= 1, got {args.workers}")
+
+
+def executor_for(kind: str, workers: int | None, scheduler: str | None = None):
+    """The executor runs go to: None (here, one after another), a process pool, or Dask."""
+    if kind == "serial":
+        return nullcontext(None)
+    if kind == "dask":
+        return _dask_executor(workers, scheduler)
+    # spawn: workers start clean (forking a process that runs threads can deadlock)
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=workers or os.cpu_count(), mp_context=context)
+
+
+@contextmanager
+def _dask_executor(workers: int | None, scheduler: str | None):
+    """A Dask distributed executor: on the scheduler at ``scheduler``, or on a local cluster
+    of ``workers`` single-threaded processes. Workers write the run files themselves, so on a
+    real cluster --out must be on storage they all share."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client.get_executor()
+        return
+    cluster = LocalCluster(
+        n_workers=workers or os.cpu_count(), threads_per_worker=1, dashboard_address=None
+    )
+    with cluster, Client(cluster) as client:
+        yield client.get_executor()
+
+
+def scenario_path(name: str) -> Path:
+    """A scenario argument: a file path, or the name of a shipped scenario."""
+    path = Path(name)
+    if path.suffix == ".toml" or path.exists():
+        return path
+    shipped = SHIPPED / f"{name}.toml"
+    if shipped.is_file():
+        return shipped
+    known = ", ".join(sorted(p.stem for p in SHIPPED.glob("*.toml")))
+    raise UsageError(f"unknown scenario '{name}': not a file, nor one of {known}")
