@@ -60,7 +60,9 @@ class MeasureBook:
         def per_measure(attr: str) -> np.ndarray:
             return np.array([prm[f"m{m}.{attr}"] for m in self.ids])
 
-        self.p, self.q = per_measure("bass_p"), per_measure("bass_q")
+        # the table's p and q are per measure; the scales are fitted to uptake patterns
+        self.p = per_measure("bass_p") * prm["uptake.p_scale"]
+        self.q = per_measure("bass_q") * prm["uptake.q_scale"]
         self.alpha = per_measure("alpha")
         self.fixed_cost, self.running_cost = per_measure("fixed_cost"), per_measure("running_cost")
         self.attraction = per_measure("attraction")

@@ -84,7 +84,7 @@ def uptake_over_time(means: pd.DataFrame, scenario: str, policy: Policy | None =
 
     cols = 4
     rows = max(1, math.ceil(len(measures) / cols))
-    fig = _figure((4.2 * cols, 2.6 * rows))
+    fig = new_figure((4.2 * cols, 2.6 * rows))
     axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
     for ax, m in zip(axes.flat, measures, strict=False):
         for z in sorted(on[m], key=zones.index):
@@ -127,7 +127,7 @@ def headline_kpis(kpis: pd.DataFrame, baseline: str | None = None) -> Figure:
     colours = _colours(names)
     shown = [name for name in names if name != baseline]
     n_rep = kpis["replication"].nunique()
-    fig = _figure((15, 8))
+    fig = new_figure((15, 8))
     axes = fig.subplots(2, 3, sharex=True)
     for ax, (kpi, label) in zip(axes.flat, HEADLINE.items(), strict=True):
         if baseline is None:
@@ -175,7 +175,7 @@ def kpis_by_zone(kpis: pd.DataFrame) -> Figure:
     scenarios = list(dict.fromkeys(kpis["scenario"]))
     zones = list(zone_table().index)
     n_rep = kpis["replication"].nunique()
-    fig = _figure((3.2 * len(zones), 2.4 * len(ZONE_PANELS)))
+    fig = new_figure((3.2 * len(zones), 2.4 * len(ZONE_PANELS)))
     axes = fig.subplots(len(ZONE_PANELS), len(zones), sharex=True, squeeze=False)
     colours = _colours(dict.fromkeys(kpis["scenario"]))
     for row, (kpi, label) in enumerate(ZONE_PANELS.items()):
@@ -219,7 +219,7 @@ def uptake_heatmap(means: pd.DataFrame, scenario: str, policy: Policy | None = N
     values = np.ma.masked_array(shares.to_numpy(), mask | none_eligible)
     n_rep = int(means["replications"].max())
 
-    fig = _figure((9, 0.38 * len(measures) + 2))
+    fig = new_figure((9, 0.38 * len(measures) + 2))
     ax = fig.subplots()
     cmap = colormaps["viridis"].with_extremes(bad="#eeeeee")
     im = ax.imshow(values, cmap=cmap, vmin=0, vmax=1, aspect="auto")
@@ -262,7 +262,7 @@ def kpi_map(summary: pd.DataFrame, kpi: str, month: int) -> Figure:
     zones = zone_table()
     reach = np.nanmax(np.abs(rows["diff"].to_numpy())) or 1.0
     cmap = colormaps["RdBu"]
-    fig = _figure((max(5.2 * len(scenarios) + 1.2, 8.0), 5.8))
+    fig = new_figure((max(5.2 * len(scenarios) + 1.2, 8.0), 5.8))
     axes = fig.subplots(1, len(scenarios), squeeze=False, sharex=True, sharey=True)[0]
     for ax, scenario in zip(axes, scenarios, strict=True):
         data = rows[rows["scenario"] == scenario].set_index("zone")
@@ -313,12 +313,12 @@ def kpi_map(summary: pd.DataFrame, kpi: str, month: int) -> Figure:
 _COLUMNS = 3  # panels in a row of a small-multiples figure
 
 
-def _panels(n: int, size: tuple[float, float]) -> tuple[Figure, np.ndarray]:
+def panels(n: int, size: tuple[float, float]) -> tuple[Figure, np.ndarray]:
     """A figure of ``n`` panels of ``size`` (inches) in rows of _COLUMNS; spare ones hidden.
     Returns the figure and the n axes, flat."""
     cols = min(n, _COLUMNS)
     rows = math.ceil(n / cols)
-    fig = _figure((size[0] * cols, size[1] * rows + 0.6))
+    fig = new_figure((size[0] * cols, size[1] * rows + 0.6))
     axes = fig.subplots(rows, cols, squeeze=False).flatten()
     for ax in axes[n:]:
         ax.set_visible(False)
@@ -329,7 +329,7 @@ def _thousands(value: float, _pos=None) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}"
 
 
-def _figure(size: tuple[float, float]) -> Figure:
+def new_figure(size: tuple[float, float]) -> Figure:
     fig = Figure(figsize=size, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
@@ -345,7 +345,7 @@ def morris_indices(table: pd.DataFrame, top: int = 8) -> Figure:
     (their spread: interaction or non-linearity), each parameter a point, the ``top`` by mu*
     labelled. ``table`` is :func:`~zonesim.studies.sensitivity.indices` of a Morris design."""
     kpis = list(dict.fromkeys(table["kpi"]))
-    fig, axes = _panels(len(kpis), (4.6, 4.2))
+    fig, axes = panels(len(kpis), (4.6, 4.2))
     for ax, kpi in zip(axes, kpis, strict=False):
         wide = table[table["kpi"] == kpi].pivot(index="parameter", columns="index", values="value")
         ax.scatter(wide["mu_star"], wide["sigma"], s=18, color="tab:blue")
@@ -375,7 +375,7 @@ def sobol_indices(table: pd.DataFrame, top: int = 12) -> Figure:
     parameters by ST, ranked, with their 95% intervals. ``table`` is
     :func:`~zonesim.studies.sensitivity.indices` of a Sobol design."""
     kpis = list(dict.fromkeys(table["kpi"]))
-    fig, axes = _panels(len(kpis), (4.6, 0.3 * top + 1.6))
+    fig, axes = panels(len(kpis), (4.6, 0.3 * top + 1.6))
     for ax, kpi in zip(axes, kpis, strict=False):
         rows = table[table["kpi"] == kpi]
         value = rows.pivot(index="parameter", columns="index", values="value")

@@ -3,6 +3,8 @@
     zonesim run [SCENARIO ...] [-r N] [--months M] [--seed S] [--out DIR] [--executor ...]
     zonesim compare STUDY_DIR [--baseline NAME] [--map-kpi KPI] [--map-month M]
     zonesim sensitivity SCENARIO [--method morris|sobol] (--params NAMES | --grade G) ...
+    zonesim calibrate [SCENARIO] [--samples N] [-r R] [--accept F] [--apply] ...
+    zonesim validate-model [-r R] [--months M] [--report FILE] [--calibration DIR] ...
     zonesim validate FILE...
     zonesim list zones|sectors|measures|parameters|metrics|scenarios
     zonesim dashboard [--port N]
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import sensitivity_command
+from . import calibration_command, sensitivity_command
 from .model import (
     SECTOR_KPIS,
     UPTAKE,
@@ -35,6 +37,7 @@ from .options import (
     UsageError,
     add_execution_options,
     check_execution_options,
+    earlier_manifest,
     executor_for,
     scenario_path,
 )
@@ -55,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command",
         required=True,
-        metavar="{run,compare,sensitivity,validate,list,dashboard}",
+        metavar="{run,compare,sensitivity,calibrate,validate-model,validate,list,dashboard}",
     )
 
     run = sub.add_parser("run", help="run a study and write its tables and manifest")
@@ -111,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     lister.add_argument("table", choices=LISTS)
 
     sensitivity_command.add_parser(sub)
+    calibration_command.add_parsers(sub)
 
     dashboard = sub.add_parser(
         "dashboard", help="start the dashboard (a Solara app) and serve it until Ctrl-C"
@@ -129,6 +133,10 @@ def main(argv: list[str] | None = None) -> int:
             _check_run(args)
         if args.command == "sensitivity":
             sensitivity_command.check(args)
+        if args.command == "calibrate":
+            calibration_command.check_calibrate(args)
+        if args.command == "validate-model":
+            calibration_command.check_validate(args)
     except UsageError as err:
         print(f"zonesim: error: {err}", file=sys.stderr)
         return 2
@@ -144,6 +152,10 @@ def main(argv: list[str] | None = None) -> int:
             return dashboard(args.port)
         if args.command == "sensitivity":
             return sensitivity_command.run(args)
+        if args.command == "calibrate":
+            return calibration_command.run_calibrate(args)
+        if args.command == "validate-model":
+            return calibration_command.run_validate(args)
         return run(args)
     except BrokenPipeError:  # e.g. `zonesim list parameters | head`
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stays open until exit
@@ -182,15 +194,9 @@ def _check_run(args: argparse.Namespace) -> None:
 
 def _check_resume(args: argparse.Namespace) -> None:
     """--resume continues the same study: same scenarios (by content), seed and horizon."""
-    import json
-
-    path = args.out / "manifest.json"
-    if not path.is_file():
+    before = earlier_manifest(args.out)
+    if before is None:
         return  # nothing to resume: a fresh study
-    try:
-        before = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise UsageError(f"--resume: cannot read {path} ({err})") from None
     now = {s.name: s.digest() for s in args.resolved}
     then = {name: s.get("sha256") for name, s in before.get("scenarios", {}).items()}
     if now != then or before.get("root_seed") != args.seed:

@@ -4,8 +4,10 @@ arguments, and UsageError, the one-line refusal of bad input (exit status 2)."""
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -89,3 +91,25 @@ def scenario_path(name: str) -> Path:
         return shipped
     known = ", ".join(sorted(p.stem for p in SHIPPED.glob("*.toml")))
     raise UsageError(f"unknown scenario '{name}': not a file, nor one of {known}")
+
+
+def earlier_manifest(out: Path) -> dict | None:
+    """The manifest of the work in ``out`` that --resume would continue (None if there is
+    none); UsageError if it cannot be read."""
+    path = out / "manifest.json"
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise UsageError(f"--resume: cannot read {path} ({err})") from None
+
+
+def report_failed_runs(failed: dict, out: Path, lost: str) -> int:
+    """Say that runs failed and what is therefore missing (``lost``); exit status 1."""
+    print(
+        f"zonesim: {len(failed)} runs failed (tracebacks in {out / 'manifest.json'}); "
+        f"{lost}. Fix, then --resume.",
+        file=sys.stderr,
+    )
+    return 1

@@ -10,15 +10,15 @@ The command's parser, checks and run; the analysis itself is zonesim.studies.sen
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
 from .options import (
     UsageError,
     add_execution_options,
     check_execution_options,
+    earlier_manifest,
     executor_for,
+    report_failed_runs,
     scenario_path,
 )
 from .studies.scenario_files import ScenarioError, load_scenario
@@ -107,13 +107,9 @@ def _check_resume(args: argparse.Namespace) -> None:
     """--resume continues the same analysis: same design, base scenario and seed."""
     from .studies.sensitivity import describe
 
-    path = args.out / "manifest.json"
-    if not path.is_file():
+    before = earlier_manifest(args.out)
+    if before is None:
         return
-    try:
-        before = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise UsageError(f"--resume: cannot read {path} ({err})") from None
     same = (
         before.get("sensitivity") == describe(args.plan)
         and before.get("base", {}).get("sha256") == args.resolved.digest()
@@ -140,12 +136,7 @@ def run(args: argparse.Namespace) -> int:
             manifest={"base": {**base.as_dict(), "sha256": base.digest()}, "scenarios": {}},
         )  # fmt: skip
     if done.failed:
-        print(
-            f"zonesim: {len(done.failed)} runs failed (tracebacks in "
-            f"{args.out / 'manifest.json'}); no indices. Fix, then --resume.",
-            file=sys.stderr,
-        )
-        return 1
+        return report_failed_runs(done.failed, args.out, "no indices")
     _print_top(done.indices, plan.method)
     print(f"Wrote {len(done.paths)} files:")
     for path in done.paths:

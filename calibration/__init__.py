@@ -1,0 +1,3 @@
+"""Calibration and validation: the real-world patterns the model is held against, the fit of
+its least-known uptake parameters, and the validation report (``zonesim calibrate``,
+``zonesim validate-model``)."""

@@ -1,0 +1,243 @@
+"""The validation report, docs/VALIDATION.md: every pattern with its source, band, the
+model's value and whether the model meets it; figures; the calibration's posterior."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from ..studies.runner import environment
+from ..studies.summary import fmt, markdown_table
+from .patterns import CASH_POOL_MONTHS, UPTAKE_MONTHS, uptake_classes
+
+GROUPS = {
+    "scale": "Scale of the zones at the start",
+    "uptake": "Uptake speed",
+    "space": "Floor space and rent",
+    "demography": "Firm births and deaths",
+    "trade": "Trade and clearance time",
+}
+CALIBRATION_FIGURES = ("calibration_posterior.png", "calibration_uptake.png")
+
+
+def _value(x: float, unit: str) -> str:
+    if pd.isna(x):
+        return "–"
+    return f"{x:.1%}" if unit in ("share", "share per day", "1/yr") and abs(x) < 10 else fmt(x)
+
+
+def _yes(met: bool) -> str:
+    return "met" if met else "**missed**"
+
+
+def summary_table(table: pd.DataFrame) -> str:
+    rows = [
+        [
+            name,
+            _value(r.value, r.unit),
+            f"{_value(r.low, r.unit)} – {_value(r.high, r.unit)}",
+            _value(r.model, r.unit),
+            r.unit,
+            _yes(r.met),
+            r.grade,
+        ]
+        for name, r in table.iterrows()
+    ]
+    header = ["pattern", "observed", "band", "model", "unit", "", "grade"]
+    return markdown_table(header, rows)
+
+
+def _details(table: pd.DataFrame) -> list[str]:
+    """Each pattern's statistic, source and note, as a list (the class uptake rows share
+    their sources: see :func:`class_sources`)."""
+    out = []
+    for name, r in table[~table.index.str.contains("@")].iterrows():
+        out.append(f"- **{name}** ({_yes(r.met)}): {r.statistic}. Source: {r.source}.")
+        if r.note:
+            out.append(f"  {r.note[0].upper()}{r.note[1:]}.")
+    return out
+
+
+def class_sources() -> list[str]:
+    """The source of each class's Bass band, once per class."""
+    out = []
+    for name, c in uptake_classes().iterrows():
+        out.append(
+            f"- **{name}** (p {c.p_low:g}-{c.p_high:g}, q {c.q_low:g}-{c.q_high:g} a year; "
+            f"grade {c.grade}): {c.source}."
+        )
+    return out
+
+
+def measure_table_md(measures: pd.DataFrame) -> str:
+    wide = measures.pivot_table(
+        index=["measure", "uptake_class"], columns="months", values=["share", "met"],
+        sort=False, aggfunc="first",
+    )  # fmt: skip
+    eligible = measures.groupby("measure", sort=False)["eligible"].mean()
+    rows = []
+    for (measure, cls), r in wide.iterrows():
+        cells = [f"{r[('share', m)]:.1%}" + ("" if r[("met", m)] else " ✗") for m in UPTAKE_MONTHS]
+        rows.append([measure, cls, f"{eligible[measure]:.0f}", *cells])
+    header = ["measure", "class", "eligible firms", *(f"{m} months" for m in UPTAKE_MONTHS)]
+    return markdown_table(header, rows)
+
+
+def calibration_md(folder: Path) -> list[str]:
+    """The calibration's method, posterior and fitted rows, read from its folder."""
+    post = pd.read_csv(folder / "posterior.csv")
+    stats = pd.read_csv(folder / "statistics.csv", index_col="sample")
+    fitted = pd.read_csv(folder / "fitted_parameters.csv")
+    kept = stats[stats["accepted"]]
+    samples = len(stats.drop(index="table", errors="ignore"))
+    rows = [
+        [r.knob, str(r.rows), f"{r.prior_low:g} – {r.prior_high:g}", f"{r.table:.3g}",
+         f"{r.median:.3g}", f"{r.q05:.3g} – {r.q95:.3g}"]
+        for r in post.itertuples()
+    ]  # fmt: skip
+    distance = stats.at["table", "distance"] if "table" in stats.index else float("nan")
+    return [
+        "## Calibration of the uptake parameters",
+        "",
+        f"Method: {fitted['source'].iloc[0].split(';')[0]}.",
+        "",
+        "ABC rejection (approximate Bayesian computation): draw the knobs from uniform priors "
+        "(a Latin hypercube over the parameter table's ranges), run the model at each draw "
+        "with every measure in every zone, measure how far each class's uptake share at "
+        f"{', '.join(map(str, UPTAKE_MONTHS))} months lies outside its Bass band (in band "
+        "widths, on a log scale; 0 inside), and keep the closest draws. The fitted value of "
+        "a knob is the median of the kept draws; their 5-95% range shows how well the "
+        "patterns pin it down. 'alpha' is one logit intercept given to all 21 measures.",
+        "",
+        f"{samples} draws; {len(kept)} kept, at distances {kept['distance'].min():.2f} to "
+        f"{kept['distance'].max():.2f}; the table's values before the fit were at "
+        f"{distance:.2f}.",
+        "",
+        markdown_table(
+            ["knob", "table rows", "prior", "before", "fitted (median)", "kept 5-95%"], rows
+        ),
+        "",
+        "![posterior](validation/calibration_posterior.png)",
+        "",
+        "![uptake of the draws](validation/calibration_uptake.png)",
+        "",
+    ]
+
+
+def copy_calibration_figures(calibration: Path, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for name in CALIBRATION_FIGURES:
+        out.append(Path(shutil.copyfile(calibration / "figures" / name, folder / name)))
+    return out
+
+
+def validation_markdown(
+    found: dict, settings: dict, figures: str, calibration: Path | None = None
+) -> str:
+    table = found["patterns"]
+    env = environment()
+    commit = (env["git_commit"] or "unknown")[:12] + (
+        " (uncommitted changes)" if env["git_dirty"] else ""
+    )
+    met, total = int(table["met"].sum()), len(table)
+    followed, survived = found["entrants"]
+    parts = [
+        "# Validation report",
+        "",
+        f"Written by `zonesim validate-model` on {datetime.now(UTC):%Y-%m-%d} from commit "
+        f"{commit}. Do not edit by hand: run the command again.",
+        "",
+        f"Settings: {settings['replications']} runs of each scenario, {settings['months']} "
+        f"months, root seed {settings['seed']}. Scenarios: baseline (no measures), "
+        "plan_2024 (the plan as published), and plan_2024_all_zones (every measure in every "
+        "zone from its start month, for uptake speeds over the most eligible firms). "
+        "Observed values, bands, grades and sources come from calibration/data/targets.csv "
+        "and uptake_classes.csv; every figure there traces to shared/reference.",
+        "",
+        f"**The model meets {met} of {total} patterns.** A pattern is met when the model's "
+        "value, the mean over runs, lies in the band. Bands are wide on purpose: most "
+        "observations are for other years, other zones or the whole country.",
+        "",
+    ]
+    for group, title in GROUPS.items():
+        rows = table[table["group"] == group]
+        if rows.empty:
+            continue
+        parts += [f"## {title}", "", summary_table(rows), ""]
+        if group == "uptake":
+            parts += [
+                "The share of eligible firms that has adopted a measure some months after it "
+                "started, pooled over the measures of a class and the runs, against the band "
+                "the class's published Bass p and q give (F(t) at the low p and q up to F(t) "
+                "at the high ones, with the eligible firms as the market). The bands:",
+                "",
+                *class_sources(),
+                "",
+                f"![uptake by class]({figures}/uptake_classes.png)",
+                "",
+                "Each measure against its class's band (✗: outside). Few eligible firms make "
+                "a single measure's share noisy; the classes pool them. Measure 10b cannot be "
+                "taken up before vertical floor space is built (space.build_lag months after "
+                "the developer starts).",
+                "",
+                measure_table_md(found["measures"]),
+                "",
+                f"Cash pool: the model's adopters {CASH_POOL_MONTHS[1]} months after launch "
+                f"over those at {CASH_POOL_MONTHS[0]} months (summed over runs: "
+                f"{fmt(found['cash'].get(CASH_POOL_MONTHS[0], float('nan')))} and "
+                f"{fmt(found['cash'].get(CASH_POOL_MONTHS[1], float('nan')))}).",
+                "",
+                f"![cash pool]({figures}/cash_pool.png)",
+                "",
+            ]
+        if group == "space":
+            parts += [f"![rent and vacancy]({figures}/rent_vacancy.png)", ""]
+        if group == "demography":
+            parts += [
+                f"Entrants followed for a year: {followed}, of which {survived} survived.",
+                "",
+                f"![births and deaths]({figures}/demography.png)",
+                "",
+            ]
+        if group == "trade":
+            trade = found["trade"]
+            parts += [
+                markdown_table(
+                    ["sector", "perishable share of imports", "firms", "imports per day saved"],
+                    [
+                        [r.sector, f"{r.perishable_share:.0%}", str(r.firms), f"{r.response:.2%}"]
+                        for r in trade.itertuples()
+                    ],
+                ),  # fmt: skip
+                "",
+            ]
+        parts += [*_details(rows), ""]
+    if calibration is not None:
+        parts += calibration_md(calibration)
+    missed = table[~table["met"]]
+    parts += ["## What the model misses", ""]
+    if missed.empty:
+        parts += ["Nothing: every pattern is met.", ""]
+    else:
+        parts += [
+            f"- {name}: model {_value(r.model, r.unit)} against "
+            f"{_value(r.low, r.unit)} – {_value(r.high, r.unit)} {r.unit}."
+            + (f" {r.note[0].upper()}{r.note[1:]}." if r.note else "")
+            for name, r in missed.iterrows()
+        ]
+        parts += [""]
+    parts += [
+        "## Reproduce",
+        "",
+        "```",
+        f"zonesim validate-model -r {settings['replications']} --months {settings['months']} "
+        f"--seed {settings['seed']}"
+        + (f" --calibration {calibration}" if calibration is not None else ""),
+        "```",
+        "",
+    ]
+    return "\n".join(parts)

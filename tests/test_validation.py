@@ -1,0 +1,159 @@
+"""Validation: each statistic computed right on tables whose answer is known, the probes, the
+check against the bands, and `zonesim validate-model` end to end with its refusals."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from zonesim.calibration import patterns
+
+from zonesim import Policy, parameters
+from zonesim.cli import main
+
+DOCS = Path(__file__).parents[1] / "docs"
+
+
+def test_uptake_since_start_counts_only_zones_where_the_measure_is_on():
+    policy = Policy.baseline().with_measure("6", zones=["jinqiao"], start_month=4)
+    rows = [
+        # replication, month, measure, zone, eligible, adopted
+        (0, 3, "6", "jinqiao", 10, 0),  # before the start: dropped
+        (0, 4, "6", "jinqiao", 10, 1),
+        (0, 16, "6", "jinqiao", 10, 3),
+        (0, 16, "6", "jiading", 50, 0),  # measure off in this zone: dropped
+        (0, 16, "8", "jinqiao", 50, 0),  # measure off everywhere: dropped
+    ]
+    uptake = pd.DataFrame(
+        rows, columns=["replication", "month", "measure", "zone", "eligible", "adopted"]
+    )
+    since = patterns.uptake_since_start(uptake, policy)
+    assert since[["months", "eligible", "adopted"]].values.tolist() == [[0, 10, 1], [12, 10, 3]]
+
+
+def test_cash_pool_ratio_is_adopters_later_over_earlier():
+    since = pd.DataFrame(
+        {"measure": "6", "months": [45, 54, 45, 54], "adopted": [2, 4, 3, 5], "replication": 0}
+    )
+    assert patterns.cash_pool_ratio(since) == pytest.approx(9 / 5)
+    assert math.isnan(patterns.cash_pool_ratio(since.assign(adopted=[0, 4, 0, 5])))
+
+
+def test_rent_slope_recovers_the_rent_rule():
+    """Zones whose rent follows rent *= 1 + lambda * gap / 12 give back lambda."""
+    lam, target = 1.2, float(parameters().at["space.target_vacancy", "value"])
+    rows = []
+    rng = np.random.default_rng(0)
+    for zone in ("a", "b", "c"):
+        rent, vacancy = 1.4, target
+        for month in range(49):
+            rows.append(("s", 0, zone, month, rent, vacancy))
+            vacancy = float(np.clip(vacancy + rng.normal(0, 0.01), 0, 0.5))
+            rent *= 1 + lam * (target - vacancy) / 12
+    kpis = pd.DataFrame(
+        rows, columns=["scenario", "replication", "zone", "month", "rent_rmb_m2_day", "vacancy"]
+    )
+    years = patterns.rent_years(kpis)
+    assert len(years) == 3 * 4
+    assert patterns.rent_slope(years) == pytest.approx(lam, rel=0.05)
+
+
+def test_demography_rates_are_flows_over_mean_firms():
+    months = np.arange(0, 25)
+    kpis = pd.DataFrame(
+        {
+            "replication": 0,
+            "zone": "a",
+            "month": months,
+            "firms": 100,
+            "entries": np.where(months > 0, 1, 0),
+            "exits": np.where(months > 0, 2, 0),
+        }
+    )
+    stats = patterns.demography_statistics(kpis)
+    assert stats["demography.birth_rate"] == pytest.approx(12 / 100)
+    assert stats["demography.death_rate"] == pytest.approx(24 / 100)
+    assert stats["demography.firm_count_change"] == 0
+
+
+def test_check_marks_values_in_the_band_and_nan_as_missed():
+    targets = patterns.targets()
+    low = targets.at["rent.lambda", "low"]
+    table = patterns.check({"rent.lambda": low, "far.zone_far": float("nan")})
+    assert table.at["rent.lambda", "met"] and not table.at["far.zone_far", "met"]
+    assert "scale.songjiang_firms" not in table.index  # no value, no row
+    assert (targets["low"] <= targets["high"]).all()
+    assert targets["grade"].isin(["P", "D", "G"]).all() and (targets["source"] != "").all()
+
+
+def test_the_trade_probe_gives_the_published_semi_elasticities():
+    response = patterns.trade_response(seed=1, months=3).set_index("sector")
+    value = parameters()["value"]
+    general = np.expm1(value["trade.tau_general"])
+    assert response.loc[response["perishable_share"] == 0, "response"].to_numpy() == (
+        pytest.approx(general)
+    )
+    seafood = (
+        value["trade.tau_general"]
+        + value["trade.tau_perishable_extra"] * (value["sector.seafood_import.perishable_share"])
+    )
+    assert response.at["seafood_import", "response"] == pytest.approx(np.expm1(seafood))
+
+
+def test_the_survival_probe_follows_cohorts_for_a_year():
+    followed, survived = patterns.entrant_survival([1], months=30)
+    assert followed > 10 and 0 < survived < followed
+
+
+def _listing(folder: Path) -> dict[str, int]:
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*")}
+
+
+def test_validate_model_refuses_bad_settings_before_writing(tmp_path):
+    (tmp_path / "calib").mkdir()
+    out, report = tmp_path / "val", tmp_path / "docs" / "VALIDATION.md"
+    before = _listing(tmp_path)
+    for argv in (
+        ["--months", "30"],
+        ["-r", "0"],
+        ["--seed", "-2"],
+        ["--calibration", str(tmp_path / "calib")],
+        ["--report", str(tmp_path)],
+    ):
+        args = ["validate-model", *argv, "--out", str(out), "--report", str(report), "-q"]
+        if argv[0] == "--report":
+            args = ["validate-model", "--out", str(out), *argv, "-q"]
+        assert main(args) == 2, argv
+        assert _listing(tmp_path) == before
+
+
+def test_validate_model_writes_a_report_that_matches_its_table(tmp_path, capsys):
+    out, report = tmp_path / "val", tmp_path / "docs" / "VALIDATION.md"
+    argv = ["validate-model", "-r", "1", "--months", "66", "--seed", "3"]
+    assert main([*argv, "--out", str(out), "--report", str(report), "-q"]) == 0
+    printed = capsys.readouterr().out
+    table = pd.read_csv(out / "patterns.csv", index_col="pattern", keep_default_na=False)
+    table["met"] = table["met"].astype(str) == "True"
+    assert set(patterns.targets().index) <= set(table.index)
+    assert table.index.str.startswith("uptake.").sum() >= 12  # 4 classes x 3 months
+    met = int(table["met"].sum())
+    assert f"meets {met} of {len(table)} patterns" in printed
+    text = report.read_text(encoding="utf-8")
+    assert f"**The model meets {met} of {len(table)} patterns.**" in text
+    for name in table.index[~table["met"]]:
+        assert f"- {name}: model" in text  # every miss is listed
+    for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text):
+        assert (report.parent / image).stat().st_size > 10_000, image
+
+
+def test_the_committed_report_covers_every_pattern_and_its_figures_exist():
+    text = (DOCS / "VALIDATION.md").read_text(encoding="utf-8")
+    for name in patterns.targets().index:
+        assert f"**{name}**" in text, name
+    for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text):
+        assert (DOCS / image).is_file(), image
+    assert "calibration_posterior.png" in text  # the fit's posterior is part of it

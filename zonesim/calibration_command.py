@@ -1,0 +1,210 @@
+"""``zonesim calibrate`` and ``zonesim validate-model``: the commands' parsers, checks and
+runs; the work itself is zonesim.calibration.
+
+    zonesim calibrate [SCENARIO] [--samples N] [-r R] [--accept F] [--seed S] [--out DIR]
+        [--apply] [--executor ...] [--workers N] [--resume] [-q]
+    zonesim validate-model [-r R] [--months M] [--seed S] [--out DIR] [--report FILE]
+        [--calibration DIR] [--executor ...] [--workers N] [--resume] [-q]
+"""
+
+from __future__ import annotations
+
+import argparse
+from importlib.resources import files
+from pathlib import Path
+
+from .calibration.fit import METHOD, apply_fit, default_knobs, describe, draw
+from .calibration.validation import MIN_MONTHS
+from .model import Policy
+from .options import (
+    UsageError,
+    add_execution_options,
+    check_execution_options,
+    earlier_manifest,
+    executor_for,
+    report_failed_runs,
+    scenario_path,
+)
+from .studies.scenario_files import ScenarioError, load_scenario
+
+CALIBRATION_SCENARIO = "plan_2024_all_zones"
+VALIDATION_SCENARIOS = {"plan": "plan_2024", "all_zones": "plan_2024_all_zones"}
+CALIBRATION_FILES = ("posterior.csv", "statistics.csv", "fitted_parameters.csv")
+
+
+def add_parsers(sub) -> None:
+    cal = sub.add_parser(
+        "calibrate",
+        help="fit the uptake parameters to the published uptake speeds (ABC rejection)",
+    )
+    cal.add_argument(
+        "scenario",
+        nargs="?",
+        default=CALIBRATION_SCENARIO,
+        metavar="SCENARIO",
+        help="the policy the draws run under (default: %(default)s, every measure everywhere)",
+    )
+    cal.add_argument("--samples", type=int, default=400, help="draws (default: %(default)s)")
+    cal.add_argument(
+        "-r", "--replications", type=int, default=3, help="runs per draw (default: %(default)s)"
+    )
+    cal.add_argument(
+        "--accept",
+        type=float,
+        default=0.1,
+        help="fraction of draws kept, the closest to the patterns (default: %(default)s)",
+    )
+    cal.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
+    cal.add_argument(
+        "--out", type=Path, default=Path("results/calibration"), help="default: %(default)s"
+    )
+    cal.add_argument(
+        "--apply",
+        action="store_true",
+        help="write the fitted values into the model's parameter table (grade D)",
+    )
+    add_execution_options(cal)
+
+    val = sub.add_parser(
+        "validate-model",
+        help="run the model against the real patterns and write docs/VALIDATION.md",
+    )
+    val.add_argument(
+        "-r", "--replications", type=int, default=10, help="runs per scenario (default: 10)"
+    )
+    val.add_argument(
+        "--months", type=int, default=120, help=f"horizon, >= {MIN_MONTHS} (default: 120)"
+    )
+    val.add_argument("--seed", type=int, help="root seed (default: plan_2024's)")
+    val.add_argument(
+        "--out", type=Path, default=Path("results/validation"), help="default: %(default)s"
+    )
+    val.add_argument(
+        "--report",
+        type=Path,
+        default=Path("docs/VALIDATION.md"),
+        help="the report; its figures go to a 'validation' folder beside it (default: %(default)s)",
+    )
+    val.add_argument(
+        "--calibration",
+        type=Path,
+        metavar="DIR",
+        help="include the posterior of a `zonesim calibrate` folder in the report",
+    )
+    add_execution_options(val)
+
+
+def _load(name: str):
+    try:
+        return load_scenario(scenario_path(name))
+    except ScenarioError as err:
+        raise UsageError(str(err)) from None
+
+
+def _at_least(args: argparse.Namespace, **minimum: int) -> None:
+    for key, low in minimum.items():
+        value = getattr(args, key)
+        if value < low:
+            raise UsageError(f"--{key} must be >= {low}, got {value}")
+
+
+# ---------------------------------------------------------------------- calibrate
+def check_calibrate(args: argparse.Namespace) -> None:
+    """Settle the settings and draw the samples, or raise UsageError (nothing written)."""
+    args.resolved = _load(args.scenario)
+    args.seed = args.resolved.seed if args.seed is None else args.seed
+    _at_least(args, samples=2, replications=1, seed=0)
+    if not 0 < args.accept <= 1:
+        raise UsageError(f"--accept must be in (0, 1], got {args.accept}")
+    args.knobs = default_knobs()
+    args.draws = draw(args.knobs, args.samples, args.seed)
+    check_execution_options(args)
+    if args.resume:
+        _check_resume(args, "calibration", describe(args.knobs, args.draws, args.accept, args.seed))
+
+
+def _check_resume(args: argparse.Namespace, key: str, now: dict) -> None:
+    """--resume continues the same work: same set-up under ``key`` in the manifest."""
+    before = earlier_manifest(args.out)
+    if before is None:
+        return
+    if before.get(key) != now or before.get("root_seed") != args.seed:
+        raise UsageError(f"--resume: {args.out} holds different work; use another --out")
+
+
+def run_calibrate(args: argparse.Namespace) -> int:
+    from .calibration.fit import run_calibration
+
+    policy = args.resolved.policy
+    print(
+        f"{METHOD}: {len(args.knobs)} knobs, {args.samples} draws (and the table's values) x "
+        f"{args.replications} run(s), under {args.resolved.name}"
+    )
+    with executor_for(args.executor, args.workers, args.scheduler) as executor:
+        done = run_calibration(
+            policy, args.knobs, args.samples, args.replications, args.seed, args.out,
+            accept=args.accept, executor=executor, progress=not args.quiet,
+            resume=args.resume, manifest={"calibration_scenario": args.resolved.name},
+        )  # fmt: skip
+    if done.failed:
+        return report_failed_runs(done.failed, args.out, "no fit")
+    kept = int(done.statistics["accepted"].sum())
+    print(f"Kept {kept} of {args.samples} draws. Fitted (median of the kept; 5-95%):")
+    for r in done.posterior.itertuples():
+        print(f"  {r.knob}: {r.median:.3g} ({r.q05:.3g} - {r.q95:.3g}); table {r.table:.3g}")
+    if args.apply:
+        table = Path(str(files("zonesim.model").joinpath("data", "parameters.csv")))
+        apply_fit(done.fitted, table)
+        print(f"Wrote {len(done.fitted)} fitted rows into {table}")
+    print(f"Wrote {len(done.paths)} files in {args.out}")
+    if not args.apply:
+        print("Next: zonesim calibrate ... --apply --resume to adopt the fit")
+    return 0
+
+
+# ---------------------------------------------------------------------- validate-model
+def check_validate(args: argparse.Namespace) -> None:
+    """Load the scenarios and check the settings, or raise UsageError (nothing written)."""
+    loaded = {role: _load(name) for role, name in VALIDATION_SCENARIOS.items()}
+    args.scenarios = {"baseline": Policy.baseline()} | {
+        role: scenario.policy for role, scenario in loaded.items()
+    }
+    args.seed = loaded["plan"].seed if args.seed is None else args.seed
+    _at_least(args, replications=1, months=MIN_MONTHS, seed=0)
+    if args.report.exists() and not args.report.is_file():
+        raise UsageError(f"--report {args.report} exists and is not a file")
+    if args.calibration is not None:
+        missing = [n for n in CALIBRATION_FILES if not (args.calibration / n).is_file()]
+        if missing:
+            raise UsageError(
+                f"--calibration {args.calibration}: no {missing[0]} (run zonesim calibrate)"
+            )
+    check_execution_options(args)
+    if args.resume:
+        settings = {"months": args.months, "replications": args.replications}
+        _check_resume(args, "validation", settings)
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from .calibration.validation import run_validation
+
+    print(
+        f"Validation: baseline, plan_2024 and plan_2024_all_zones x {args.replications} runs "
+        f"x {args.months} months, then the probes"
+    )
+    record = {"validation": {"months": args.months, "replications": args.replications}}
+    with executor_for(args.executor, args.workers, args.scheduler) as executor:
+        done = run_validation(
+            args.scenarios, args.replications, args.months, args.seed, args.out, args.report,
+            executor=executor, progress=not args.quiet, resume=args.resume,
+            calibration=args.calibration, manifest=record,
+        )  # fmt: skip
+    if done.failed:
+        return report_failed_runs(done.failed, args.out, "no report")
+    table = done.patterns
+    print(f"The model meets {int(table['met'].sum())} of {len(table)} patterns.")
+    for group, rows in table.groupby("group", sort=False):
+        missed = ", ".join(rows.index[~rows["met"]]) or "none"
+        print(f"  {group}: {int(rows['met'].sum())} of {len(rows)} met; missed: {missed}")
+    print(f"Wrote {args.report} and {len(done.paths) - 1} more files")
+    return 0
