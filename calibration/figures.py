@@ -11,8 +11,11 @@ from matplotlib.figure import Figure
 
 from ..model.calendar import MONTHS
 from ..studies.plots import new_figure, panels, save
-from .patterns import CASH_POOL_MONTHS, bass_share, uptake_classes
+from .patterns import CASH_POOL_MONTHS, NATIONAL_POOLS, bass_share, uptake_classes
 
+# JLL Shanghai logistics/industrial in 2024 (mechanisms.md §3.3): vacancy from 16.6% to
+# 25.7% (mean about 21.2%), rent -7.8% like-for-like
+JLL_2024_VACANCY, JLL_2024_RENT_CHANGE = (0.166 + 0.257) / 2, -0.078
 MODEL = "#1f77b4"
 OBSERVED = "#d62728"
 BAND = "#bbbbbb"
@@ -64,7 +67,7 @@ def calibration_uptake_figure(stats: pd.DataFrame, bands: pd.DataFrame) -> Figur
                 ax.scatter([m], [stats.at["table", column]], marker="x", color="black",
                            zorder=4, label="table before the fit" if first else None)  # fmt: skip
         ax.set_title(name, fontsize=10)
-        ax.set_xlabel("months since the measure started")
+        ax.set_xlabel("months the measure has been live")
         ax.set_ylabel("share of eligible firms adopted")
     axes[0].legend(fontsize=7)
     return fig
@@ -97,7 +100,7 @@ def uptake_classes_figure(curves: pd.DataFrame) -> Figure:
                         label="model: range over runs")  # fmt: skip
         ax.plot(months, by.mean(), color=MODEL, label="model: mean")
         ax.set_title(name, fontsize=10)
-        ax.set_xlabel("months since the measure started")
+        ax.set_xlabel("months the measure has been live")
         ax.set_ylabel("share of eligible firms adopted")
     axes[0].legend(fontsize=7)
     fig.suptitle("Uptake speed by class of measure against the published Bass ranges")
@@ -105,24 +108,26 @@ def uptake_classes_figure(curves: pd.DataFrame) -> Figure:
 
 
 def cash_pool_figure(adopters: pd.Series) -> Figure:
-    """The model's cash-pool adopters by month since launch (summed over runs), scaled so
-    that month 45 matches the national count of 54, against the national counts."""
+    """The model's cash-pool adopters by months live (summed over runs), scaled to match
+    the first national count, against the national counts."""
     fig = new_figure((6.5, 3.8))
     ax = fig.subplots()
-    first, second = CASH_POOL_MONTHS
-    scale = 54 / adopters.get(first, np.nan) if adopters.get(first, 0) > 0 else np.nan
+    (first, second), (before, after) = CASH_POOL_MONTHS, NATIONAL_POOLS
+    scale = before / adopters[first] if adopters.get(first, 0) > 0 else np.nan
     ax.plot(adopters.index, adopters.to_numpy() * scale, color=MODEL,
-            label="model, scaled to 54 at month 45")  # fmt: skip
-    ax.scatter([first, second], [54, 98], color=OBSERVED, zorder=3,
-               label="national pools: 54 (end 2024), 98 (Sep 2025)")  # fmt: skip
-    ax.set_xlabel("months since launch")
+            label=f"model, scaled to {before} at month {first}")  # fmt: skip
+    ax.scatter([first, second], [before, after], color=OBSERVED, zorder=3,
+               label=f"national pools: {before} (end 2024), {after} (Sep 2025)")  # fmt: skip
+    ax.set_xlabel("months live")
     ax.set_ylabel("groups using a cash pool")
     ax.legend(fontsize=8)
     ax.set_title("Cash pool: shape of uptake")
     return fig
 
 
-def rent_vacancy_figure(years: pd.DataFrame, slope: float, band: tuple[float, float]) -> Figure:
+def rent_vacancy_figure(
+    years: pd.DataFrame, slope: float, band: tuple[float, float], target_vacancy: float
+) -> Figure:
     """Zone-years: rent change over the year against the mean vacancy gap, the fitted slope,
     the published band of slopes and the JLL 2024 year."""
     fig = new_figure((6.5, 4.2))
@@ -133,9 +138,8 @@ def rent_vacancy_figure(years: pd.DataFrame, slope: float, band: tuple[float, fl
     ax.plot(x, slope * x, color=MODEL, label=f"model slope {slope:.2f}")
     ax.fill_between(x, band[0] * x, band[1] * x, color=BAND, alpha=0.5, lw=0,
                     label=f"published slope {band[0]:g}-{band[1]:g}")  # fmt: skip
-    # JLL Shanghai 2024: vacancy 16.6% -> 25.7% (mean about 21%) against a 15% target;
-    # rent -7.8% like-for-like
-    ax.scatter([0.15 - 0.2115], [-0.078], color=OBSERVED, zorder=3, label="JLL Shanghai 2024")
+    ax.scatter([target_vacancy - JLL_2024_VACANCY], [JLL_2024_RENT_CHANGE], color=OBSERVED,
+               zorder=3, label="JLL Shanghai 2024")  # fmt: skip
     ax.axhline(0, color="black", lw=0.5)
     ax.axvline(0, color="black", lw=0.5)
     ax.set_xlabel("mean vacancy gap over the year (target - vacancy)")

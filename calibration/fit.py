@@ -7,12 +7,13 @@ agent-based models by e.g. McCulloch et al. 2022).
 2. Run the model at every point, ``replications`` times with the same seeds at every point
    (common random numbers), through the study runner.
 3. Compute each point's distance from the patterns: for every class of measure and every
-   comparison month, how far the pooled uptake share lies outside the Bass band of that class,
-   in log units relative to the band's width (0 inside the band); the root mean square of
-   those.
-4. Accept the ``accept`` fraction of points closest to the patterns (and every point as
-   close as the last of them: when more than that fraction lie inside every band, all of
-   those). Their spread is the posterior; the fitted value of each knob is their median.
+   comparison month, how far the pooled uptake share lies from the middle of the Bass band
+   of that class (on a log scale, in half-widths of the band: 0 at the centre, 1 at an
+   edge); the root mean square of those. The middle of a band stands for the middle of the
+   published p and q ranges.
+4. Accept the ``accept`` fraction of points closest to the patterns (ties at the last
+   distance kept). Their spread is the posterior; the fitted value of each knob is their
+   median.
 
 A knob sets one or more rows of the parameter table: "alpha" sets every measure's logit
 intercept (m<k>.alpha) to one value, since no source tells the measures apart.
@@ -40,7 +41,13 @@ from ..model import Policy, measure_table, parameter_table
 from ..studies.runner import run_study
 from ..studies.storage import write_text_atomic
 from . import figures
-from .patterns import UPTAKE_MONTHS, class_bands, class_uptake, uptake_since_start
+from .patterns import (
+    UPTAKE_MONTHS,
+    class_bands,
+    class_uptake,
+    months_needed,
+    uptake_since_start,
+)
 
 SAMPLE = "s{:05d}"  # scenario name of a sample
 TABLE = "table"  # the scenario at the parameter table's own values, run alongside
@@ -115,12 +122,13 @@ def sample_scenarios(
 
 def distance(shares: pd.DataFrame) -> float:
     """Root mean square, over the rows of a :func:`~.patterns.class_uptake` table, of how far
-    each share lies outside its band: 0 inside; outside, the log of the ratio to the nearer
-    edge over the log of the band's width (1 = one band-width off)."""
+    each share lies from the middle of its band: the log of its ratio to the band's
+    geometric centre over the log of the band's half-width, so 0 at the centre and 1 at
+    either edge (2 is one half-width outside)."""
     x = np.maximum(shares["share"].fillna(0).to_numpy(), SHARE_FLOOR)
     low, high = shares["low"].to_numpy(), shares["high"].to_numpy()
-    outside = np.maximum.reduce([np.zeros(len(x)), np.log(low / x), np.log(x / high)])
-    return float(np.sqrt(np.mean((outside / np.log(high / low)) ** 2)))
+    half_width = np.log(high / low) / 2
+    return float(np.sqrt(np.mean((np.log(x / np.sqrt(low * high)) / half_width) ** 2)))
 
 
 def sample_statistics(uptake: pd.DataFrame, policy: Policy) -> pd.DataFrame:
@@ -132,14 +140,14 @@ def sample_statistics(uptake: pd.DataFrame, policy: Policy) -> pd.DataFrame:
         shares = class_uptake(part)
         row = {f"{r.uptake_class}@{r.months}": r.share for r in shares.itertuples()}
         row["distance"] = distance(shares)
+        row["inside"] = bool(shares["met"].all())
         rows[name] = row
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("sample")
 
 
 def accepted(stats: pd.DataFrame, fraction: float) -> pd.Index:
     """The samples (never the table's point) at most as far from the patterns as the closest
-    ``fraction`` of them: ties at that distance are all kept, so when more than that
-    fraction lie inside every band (distance 0), every one of them is kept."""
+    ``fraction`` of them (ties at that distance are all kept)."""
     if not 0 < fraction <= 1:
         raise ValueError(f"the accepted fraction must be in (0, 1], got {fraction}")
     samples = stats.drop(index=TABLE, errors="ignore")["distance"]
@@ -196,11 +204,17 @@ class Calibration:
     failed: Mapping[str, str]
 
 
+def table_digest() -> str:
+    """SHA-256 of every value in the parameter table: runs made under another table (a fit
+    applied since, say) are not the same runs."""
+    values = parameter_table()["value"]
+    return hashlib.sha256(values.to_csv().encode()).hexdigest()
+
+
 def describe(knobs: Sequence[Knob], draws: pd.DataFrame, accept: float, seed: int) -> dict:
-    """The calibration's set-up as plain data, for the manifest and --resume. Its hash
-    covers the draws and the table's values, so a fit applied to the table ends --resume."""
-    points = np.vstack([table_point(knobs).to_numpy(), draws.to_numpy()])
-    digest = hashlib.sha256(np.ascontiguousarray(points, dtype=float).tobytes())
+    """The calibration's set-up as plain data, for the manifest and --resume: the knobs, the
+    draws and the whole parameter table, hashed."""
+    digest = hashlib.sha256(np.ascontiguousarray(draws.to_numpy(), dtype=float).tobytes())
     return {
         "method": METHOD,
         "knobs": {k.name: {"rows": list(k.rows), "prior": [k.low, k.high]} for k in knobs},
@@ -208,6 +222,7 @@ def describe(knobs: Sequence[Knob], draws: pd.DataFrame, accept: float, seed: in
         "accept": accept,
         "design_seed": seed,
         "draws_sha256": digest.hexdigest(),
+        "parameter_table_sha256": table_digest(),
         "months_compared": list(UPTAKE_MONTHS),
     }
 
@@ -231,10 +246,10 @@ def run_calibration(
     figures/calibration_uptake.png, and the study's own tables and manifest.
 
     ``policy`` should turn every measure on (the shipped plan_2024_all_zones), so that each
-    class has as many eligible firms as the zones hold; the horizon is the latest start plus
-    the last comparison month."""
+    class has as many eligible firms as the zones hold; the horizon gives every measure the
+    last comparison month of exposure."""
     out_dir = Path(out_dir)
-    months = max(s.start_month for s in policy.measures.values()) + max(UPTAKE_MONTHS)
+    months = months_needed(policy)
     draws = draw(knobs, samples, seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in ("statistics.csv", "posterior.csv", "fitted_parameters.csv"):
@@ -247,7 +262,9 @@ def run_calibration(
     )  # fmt: skip
     if study.failed:
         return Calibration(draws, None, None, None, paths, study.failed)
-    wanted = sorted({s.start_month + m for s in policy.measures.values() for m in UPTAKE_MONTHS})
+    wanted = sorted(
+        {max(s.start_month, 1) - 1 + m for s in policy.measures.values() for m in UPTAKE_MONTHS}
+    )
     uptake = pd.read_parquet(
         out_dir / "uptake.parquet",
         columns=["scenario", "replication", "month", "measure", "zone", "eligible", "adopted"],

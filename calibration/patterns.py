@@ -27,6 +27,7 @@ from ..studies.summary import zones_on
 UPTAKE_MONTHS = (12, 36, 60)  # months after a measure starts at which uptake is compared
 CASH_POOL = "6"
 CASH_POOL_MONTHS = (45, 54)  # months after the March 2021 pilot: end 2024 and September 2025
+NATIONAL_POOLS = (54, 98)  # groups with a pool at those dates (zones_facts.md §4)
 PROBE_MEASURE = "8"  # single window: saves clearance days and nothing else that moves trade
 
 
@@ -62,6 +63,12 @@ def bass_share(years: np.ndarray | float, p: float, q: float) -> np.ndarray:
     return (1 - e) / (1 + (q / p) * e)
 
 
+def months_needed(policy: Policy, months: Iterable[int] = UPTAKE_MONTHS) -> int:
+    """The horizon that gives every measure ``policy`` turns on the longest exposure."""
+    starts = [s.start_month for s in policy.measures.values() if s.enabled and s.zones]
+    return max(max(start, 1) - 1 for start in starts) + max(months) if starts else 0
+
+
 def class_bands(months: Iterable[int] = UPTAKE_MONTHS) -> pd.DataFrame:
     """The band of each class's uptake share at each month after start: F(t) at the low p
     and q up to F(t) at the high ones (F rises with both). Columns: uptake_class, months,
@@ -81,9 +88,10 @@ def class_bands(months: Iterable[int] = UPTAKE_MONTHS) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------- uptake
 def uptake_since_start(uptake: pd.DataFrame, policy: Policy) -> pd.DataFrame:
-    """Eligible and adopted firms per replication, measure and month since the measure
-    started, summed over the zones where ``policy`` turns it on. Rows of several scenarios
-    under the same policy (a calibration's samples) stay apart by their ``scenario``."""
+    """Eligible and adopted firms per replication, measure and months of exposure (the
+    months the measure has been live, at the end of a recorded month), summed over the zones
+    where ``policy`` turns it on. Rows of several scenarios under the same policy (a
+    calibration's samples) stay apart by their ``scenario``."""
     on = zones_on(policy)
     start = {m: s.start_month for m, s in policy.measures.items()}
     rows = uptake[uptake["measure"].isin(list(on))]
@@ -91,7 +99,10 @@ def uptake_since_start(uptake: pd.DataFrame, policy: Policy) -> pd.DataFrame:
         [z in on[m] for m, z in zip(rows["measure"], rows["zone"], strict=True)], dtype=bool
     )
     rows = rows[where_on]
-    since = rows["month"].to_numpy() - rows["measure"].map(start).to_numpy()
+    # month 0 is the state before the first step, so a measure starting at month 0 or 1 is
+    # first live in the step to month 1; one starting at s > 0 in the step to month s
+    first_live = np.maximum(rows["measure"].map(start).to_numpy(), 1)
+    since = rows["month"].to_numpy() - first_live + 1
     rows = rows.assign(months=since)[since >= 0]
     keys = ["scenario"] * ("scenario" in rows) + ["replication", "measure", "months"]
     return rows.groupby(keys, as_index=False)[["eligible", "adopted"]].sum()
@@ -237,13 +248,17 @@ def demography_statistics(baseline_kpis: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def entrant_survival(seeds: Iterable[int], months: int) -> tuple[int, int]:
-    """Probe: run the baseline and follow every cohort of entrants for a year. Returns
-    (entrants followed, still in business 12 months later), over all ``seeds``. A firm that
-    moves to another of the six zones is still in business."""
+def entrant_survival(
+    seeds: Iterable[int], months: int, params: Mapping[str, float] | None = None
+) -> tuple[int, int]:
+    """Probe: run the baseline (with ``params``) and follow every cohort of entrants for a
+    year. Returns (entrants followed, still in business 12 months later), over all
+    ``seeds``. A firm that moves to another of the six zones is still in business."""
     followed = survived = 0
     for seed in seeds:
-        model = ZoneModel(rng=seed, policy=Policy.baseline(), months=months)
+        model = ZoneModel(
+            rng=seed, policy=Policy.baseline(), months=months, params=dict(params or {})
+        )
         present = [set(model.firms.fid.tolist())]
         for _ in range(months):
             model.step()
@@ -261,7 +276,8 @@ def trade_response(seed: int, months: int = MONTHS) -> pd.DataFrame:
     Runs ``months`` with the single window (measure 8) on in every zone at one day saved,
     then lets the model's own monthly operation compute trade twice, with nobody and with
     every eligible firm using the measure. Returns sector, perishable_share, firms and
-    response (import-weighted mean rise, a share)."""
+    response (import-weighted mean rise, a share). The probe's model is thrown away: the
+    extra operations leave its firms changed."""
     zones = list(zone_table().index)
     policy = Policy.baseline().with_measure(PROBE_MEASURE, zones=zones, start_month=0)
     model = ZoneModel(
@@ -276,7 +292,6 @@ def trade_response(seed: int, months: int = MONTHS) -> pd.DataFrame:
     model.operate()
     after = f.imports.copy()
     f.adopted[:] = kept
-    model.operate()
     used = f.eligible[:, k] & (before > 0)
     sectors = np.asarray(sector_table().index)[f.sector[used]]
     frame = pd.DataFrame({"sector": sectors, "before": before[used], "after": after[used]})

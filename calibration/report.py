@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..model import measure_table
 from ..studies.runner import environment
 from ..studies.summary import fmt, markdown_table
+from .fit import table_digest
 from .patterns import CASH_POOL_MONTHS, UPTAKE_MONTHS, uptake_classes
 
 GROUPS = {
@@ -23,10 +25,18 @@ GROUPS = {
 CALIBRATION_FIGURES = ("calibration_posterior.png", "calibration_uptake.png")
 
 
+PERCENT_UNITS = ("share", "share per day", "1/yr")  # shown as percentages
+ROLES = {
+    "independent": "independent checks (the model was not set from them)",
+    "input": "checks of inputs (a parameter was set from the same figure)",
+    "fitted": "fitted (a calibration aimed at them)",
+}
+
+
 def _value(x: float, unit: str) -> str:
     if pd.isna(x):
         return "–"
-    return f"{x:.1%}" if unit in ("share", "share per day", "1/yr") and abs(x) < 10 else fmt(x)
+    return f"{x:.1%}" if unit in PERCENT_UNITS else fmt(x)
 
 
 def _yes(met: bool) -> str:
@@ -42,11 +52,12 @@ def summary_table(table: pd.DataFrame) -> str:
             _value(r.model, r.unit),
             r.unit,
             _yes(r.met),
+            r.role,
             r.grade,
         ]
         for name, r in table.iterrows()
     ]
-    header = ["pattern", "observed", "band", "model", "unit", "", "grade"]
+    header = ["pattern", "observed", "band", "model", "unit", "", "role", "grade"]
     return markdown_table(header, rows)
 
 
@@ -106,15 +117,19 @@ def calibration_md(folder: Path) -> list[str]:
         "",
         "ABC rejection (approximate Bayesian computation): draw the knobs from uniform priors "
         "(a Latin hypercube over the parameter table's ranges), run the model at each draw "
-        "with every measure in every zone, measure how far each class's uptake share at "
-        f"{', '.join(map(str, UPTAKE_MONTHS))} months lies outside its Bass band (in band "
-        "widths, on a log scale; 0 inside), and keep the closest draws. The fitted value of "
+        "with every measure in every zone, measure how far each class's uptake share after "
+        f"{', '.join(map(str, UPTAKE_MONTHS))} months lies from the middle of its Bass band "
+        "(on a log scale, in half-widths of the band: 0 at the centre, 1 at an edge), and "
+        "keep the closest draws. The fitted value of "
         "a knob is the median of the kept draws; their 5-95% range shows how well the "
-        "patterns pin it down. 'alpha' is one logit intercept given to all 21 measures.",
+        f"patterns pin it down. 'alpha' is one logit intercept given to all {len(measure_table())} "
+        "measures.",
         "",
-        f"{samples} draws; {len(kept)} kept, at distances {kept['distance'].min():.2f} to "
+        f"{samples} draws, {int(stats['inside'].sum())} of them inside every band; "
+        f"{len(kept)} kept, at distances {kept['distance'].min():.2f} to "
         f"{kept['distance'].max():.2f}; the table's values before the fit were at "
-        f"{distance:.2f}.",
+        f"{distance:.2f}. The kept ranges are wide where the patterns cannot tell knobs "
+        "apart: several mixes of intercept, weights and Bass scales give the same speeds.",
         "",
         markdown_table(
             ["knob", "table rows", "prior", "before", "fitted (median)", "kept 5-95%"], rows
@@ -149,7 +164,8 @@ def validation_markdown(
         "# Validation report",
         "",
         f"Written by `zonesim validate-model` on {datetime.now(UTC):%Y-%m-%d} from commit "
-        f"{commit}. Do not edit by hand: run the command again.",
+        f"{commit}, parameter table sha256 {table_digest()[:16]}. Do not edit by hand: run "
+        "the command again.",
         "",
         f"Settings: {settings['replications']} runs of each scenario, {settings['months']} "
         f"months, root seed {settings['seed']}. Scenarios: baseline (no measures), "
@@ -159,8 +175,15 @@ def validation_markdown(
         "and uptake_classes.csv; every figure there traces to shared/reference.",
         "",
         f"**The model meets {met} of {total} patterns.** A pattern is met when the model's "
-        "value, the mean over runs, lies in the band. Bands are wide on purpose: most "
-        "observations are for other years, other zones or the whole country.",
+        "value lies in the band: a mean over runs for levels, and for shares and rates the "
+        "counts pooled over runs. Bands are wide on purpose: most observations are for other "
+        "years, other zones or the whole country. By role:",
+        "",
+        *(
+            f"- {desc}: {int(rows['met'].sum())} of {len(rows)} met"
+            for role, desc in ROLES.items()
+            if len(rows := table[table["role"] == role])
+        ),
         "",
     ]
     for group, title in GROUPS.items():
@@ -186,8 +209,8 @@ def validation_markdown(
                 "",
                 measure_table_md(found["measures"]),
                 "",
-                f"Cash pool: the model's adopters {CASH_POOL_MONTHS[1]} months after launch "
-                f"over those at {CASH_POOL_MONTHS[0]} months (summed over runs: "
+                f"Cash pool: the model's adopters after {CASH_POOL_MONTHS[1]} months live "
+                f"over those after {CASH_POOL_MONTHS[0]} (summed over runs: "
                 f"{fmt(found['cash'].get(CASH_POOL_MONTHS[0], float('nan')))} and "
                 f"{fmt(found['cash'].get(CASH_POOL_MONTHS[1], float('nan')))}).",
                 "",

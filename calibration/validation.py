@@ -19,14 +19,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..model import Policy
+from ..model import Policy, parameter_table
 from ..studies.runner import run_study, spawn_seeds
 from ..studies.storage import write_text_atomic
 from . import figures, patterns, report
 from .patterns import CASH_POOL_MONTHS, UPTAKE_MONTHS
 
 ROLES = ("baseline", "plan", "all_zones")
-MIN_MONTHS = 66  # the latest start (month 6) plus the last comparison month (60)
+SEED = 20251127  # not the fits' seed (the scenarios'), so the checks run on unseen runs
 FIGURES = "validation"  # the report's figures go to this folder next to it
 
 
@@ -40,10 +40,19 @@ class Validation:
     details: dict = field(default_factory=dict)
 
 
-def check_months(months: int) -> None:
-    if months < MIN_MONTHS:
+def shortest_horizon(scenarios: Mapping[str, Policy]) -> int:
+    """The fewest months that give every measure of the all-zones scenario the last
+    comparison month of exposure, and the cash pool its later date."""
+    return max(
+        patterns.months_needed(scenarios["all_zones"]),
+        patterns.months_needed(scenarios["all_zones"], CASH_POOL_MONTHS),
+    )
+
+
+def check_months(months: int, scenarios: Mapping[str, Policy]) -> None:
+    if months < (least := shortest_horizon(scenarios)):
         raise ValueError(
-            f"months must be at least {MIN_MONTHS} (the latest start plus {max(UPTAKE_MONTHS)})"
+            f"months must be at least {least}, for {max(UPTAKE_MONTHS)} months of every measure"
         )
 
 
@@ -64,9 +73,9 @@ def run_validation(
     the probes, the checks, and write patterns.csv there and the report at ``report_path``
     with its figures in a ``validation`` folder beside it. ``calibration``: a folder written
     by ``zonesim calibrate`` whose posterior the report includes."""
-    check_months(months)
     if missing := [r for r in ROLES if r not in scenarios]:
         raise ValueError(f"no scenario for '{missing[0]}'")
+    check_months(months, scenarios)
     out_dir, report_path = Path(out_dir), Path(report_path)
     study = run_study(
         {r: scenarios[r] for r in ROLES}, replications, months, seed, out_dir,
@@ -138,7 +147,8 @@ def _class_rows(classes: pd.DataFrame) -> pd.DataFrame:
         c = meta.loc[r.uptake_class]
         rows[f"uptake.{r.uptake_class}@{r.months}"] = {
             "group": "uptake",
-            "statistic": f"share of eligible firms adopted {r.months} months after start, "
+            "role": "fitted",
+            "statistic": f"share of eligible firms adopted after {r.months} months live, "
             f"{r.uptake_class} measures, every measure in every zone",
             "value": float("nan"),
             "model": r.share,
@@ -157,11 +167,12 @@ def _figures(found: dict, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     band = patterns.targets().loc["rent.lambda", ["low", "high"]].astype(float)
     rates = patterns.targets().loc["demography.death_rate", ["low", "high"]].astype(float)
+    target_vacancy = float(parameter_table().at["space.target_vacancy", "value"])
     made = {
         "uptake_classes.png": figures.uptake_classes_figure(found["curves"]),
         "cash_pool.png": figures.cash_pool_figure(found["cash"]),
         "rent_vacancy.png": figures.rent_vacancy_figure(
-            found["rent"], found["values"]["rent.lambda"], tuple(band)
+            found["rent"], found["values"]["rent.lambda"], tuple(band), target_vacancy
         ),
         "demography.png": figures.demography_figure(found["demography"], tuple(rates)),
     }

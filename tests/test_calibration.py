@@ -40,14 +40,15 @@ def _shares(values, low=0.1, high=0.4):
     return pd.DataFrame({"share": values, "low": low, "high": high})
 
 
-def test_distance_is_zero_inside_the_band_and_counts_band_widths_outside():
-    assert fit.distance(_shares([0.1, 0.2, 0.4])) == 0
-    width = np.log(0.4 / 0.1)
-    below = 0.1 / np.exp(width)  # one band-width under the low edge
-    assert fit.distance(_shares([below])) == pytest.approx(1)
-    assert fit.distance(_shares([0.4 * np.exp(width / 2)])) == pytest.approx(0.5)
+def test_distance_counts_half_widths_from_the_band_centre_on_a_log_scale():
+    centre = np.sqrt(0.1 * 0.4)
+    assert fit.distance(_shares([centre])) == pytest.approx(0)
+    assert fit.distance(_shares([0.1])) == pytest.approx(1)  # at an edge
+    assert fit.distance(_shares([0.4])) == pytest.approx(1)
+    assert fit.distance(_shares([0.1, 0.4])) == pytest.approx(1)  # root mean square
+    assert fit.distance(_shares([0.4 * 2])) == pytest.approx(2)  # a half-width (x2) outside
     farther = [fit.distance(_shares([x])) for x in (0.05, 0.02, 0.01, 0)]
-    assert farther == sorted(farther) and farther[-1] > farther[0]  # 0 uptake is far, finite
+    assert farther == sorted(farther) and np.isfinite(farther[-1])  # 0 uptake: far, finite
 
 
 def test_acceptance_keeps_the_closest_fraction_with_ties_and_never_the_table():
@@ -150,6 +151,7 @@ def test_calibrate_refuses_bad_settings_before_writing(tmp_path):
         ["-r", "0"],
         ["--seed", "-1"],
         ["no_such_scenario"],
+        ["baseline"],  # turns on no measure: nothing to fit
     ):
         assert main(["calibrate", *argv, "--out", str(out), "-q"]) == 2, argv
         assert not out.exists()
@@ -178,3 +180,45 @@ def test_calibrate_writes_draws_statistics_posterior_and_fitted_rows(tmp_path, c
     assert main([*argv, "--out", str(out), "--executor", "serial", "-q", "--resume"]) == 0
     changed = [*argv[:-1], "3", "--out", str(out), "-q", "--resume"]
     assert main(changed) == 2
+    other_scenario = ["calibrate", "plan_2024", *argv[1:], "--out", str(out), "-q", "--resume"]
+    assert main(other_scenario) == 2
+
+
+def test_survival_fit_interpolates_to_the_target():
+    from zonesim.calibration.survival import fitted_value, grid_values
+
+    values = grid_values(5)
+    low, high = parameters().loc["exit.young_multiplier", ["low", "high"]]
+    assert values[0] == low and values[-1] == high
+    grid = pd.DataFrame(
+        {"value": values, "seed": 0, "followed": 1000, "survived": 900 - 100 * (values - 1)}
+    )  # survival 0.9 at 1, falling 0.1 per unit
+    assert fitted_value(grid, 0.81) == pytest.approx(1.9)
+    noisy = grid.assign(survived=grid["survived"] + [0, 30, -30, 30, -30])
+    assert fitted_value(noisy, 0.81) == pytest.approx(1.9, abs=0.1)  # a line, not one crossing
+    with pytest.raises(ValueError, match="outside the grid"):
+        fitted_value(grid, 0.99)
+    with pytest.raises(ValueError, match="does not fall"):
+        fitted_value(grid.assign(survived=500 + 100 * grid["value"]), 0.81)
+    with pytest.raises(ValueError):
+        grid_values(1)
+
+
+def test_calibrate_survival_writes_a_falling_grid_and_refuses_resume(tmp_path, capsys):
+    out = tmp_path / "surv"
+    argv = ["calibrate", "--target", "survival", "--samples", "2", "-r", "1", "--out", str(out)]
+    assert main([*argv, "--resume"]) == 2 and not out.exists()
+    assert main([*argv, "--executor", "serial"]) == 0
+    assert "Fitted exit.young_multiplier" in capsys.readouterr().out
+    grid = pd.read_csv(out / "survival_grid.csv")
+    survival = grid.set_index("value").eval("survived / followed")
+    assert survival.iloc[0] > survival.iloc[-1]  # more first-year exits, fewer survivors
+    rows = pd.read_csv(out / "fitted_parameters.csv")
+    assert list(rows["name"]) == ["exit.young_multiplier"] and rows.at[0, "grade"] == "D"
+    assert (out / "figures" / "survival_grid.png").stat().st_size > 10_000
+
+
+def test_the_exit_multiplier_in_the_table_comes_from_the_survival_grid():
+    row = parameters().loc["exit.young_multiplier"]
+    assert row["grade"] == "D" and "grid search" in row["source"]
+    assert row["low"] <= row["value"] <= row["high"]

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from zonesim.calibration import patterns
+from zonesim.calibration.fit import table_digest
 
 from zonesim import Policy, parameters
 from zonesim.cli import main
@@ -22,7 +23,8 @@ def test_uptake_since_start_counts_only_zones_where_the_measure_is_on():
     policy = Policy.baseline().with_measure("6", zones=["jinqiao"], start_month=4)
     rows = [
         # replication, month, measure, zone, eligible, adopted
-        (0, 3, "6", "jinqiao", 10, 0),  # before the start: dropped
+        (0, 2, "6", "jinqiao", 10, 0),  # before the start: dropped
+        (0, 3, "6", "jinqiao", 10, 0),  # the month before: 0 months live
         (0, 4, "6", "jinqiao", 10, 1),
         (0, 16, "6", "jinqiao", 10, 3),
         (0, 16, "6", "jiading", 50, 0),  # measure off in this zone: dropped
@@ -32,7 +34,9 @@ def test_uptake_since_start_counts_only_zones_where_the_measure_is_on():
         rows, columns=["replication", "month", "measure", "zone", "eligible", "adopted"]
     )
     since = patterns.uptake_since_start(uptake, policy)
-    assert since[["months", "eligible", "adopted"]].values.tolist() == [[0, 10, 1], [12, 10, 3]]
+    # months live: the measure is first live in the step to month 4
+    expected = [[0, 10, 0], [1, 10, 1], [13, 10, 3]]
+    assert since[["months", "eligible", "adopted"]].values.tolist() == expected
 
 
 def test_cash_pool_ratio_is_adopters_later_over_earlier():
@@ -115,6 +119,7 @@ def _listing(folder: Path) -> dict[str, int]:
 
 def test_validate_model_refuses_bad_settings_before_writing(tmp_path):
     (tmp_path / "calib").mkdir()
+    (tmp_path / "a_file").write_text("not a folder")
     out, report = tmp_path / "val", tmp_path / "docs" / "VALIDATION.md"
     before = _listing(tmp_path)
     for argv in (
@@ -123,10 +128,10 @@ def test_validate_model_refuses_bad_settings_before_writing(tmp_path):
         ["--seed", "-2"],
         ["--calibration", str(tmp_path / "calib")],
         ["--report", str(tmp_path)],
+        ["--report", str(tmp_path / "a_file" / "V.md")],
+        ["--out", str(tmp_path / "a_file" / "out")],
     ):
-        args = ["validate-model", *argv, "--out", str(out), "--report", str(report), "-q"]
-        if argv[0] == "--report":
-            args = ["validate-model", "--out", str(out), *argv, "-q"]
+        args = ["validate-model", "--out", str(out), "--report", str(report), *argv, "-q"]
         assert main(args) == 2, argv
         assert _listing(tmp_path) == before
 
@@ -152,6 +157,8 @@ def test_validate_model_writes_a_report_that_matches_its_table(tmp_path, capsys)
 
 def test_the_committed_report_covers_every_pattern_and_its_figures_exist():
     text = (DOCS / "VALIDATION.md").read_text(encoding="utf-8")
+    # written from today's parameter table: a fit applied since makes it stale
+    assert f"parameter table sha256 {table_digest()[:16]}" in text
     for name in patterns.targets().index:
         assert f"**{name}**" in text, name
     for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text):

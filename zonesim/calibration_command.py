@@ -1,8 +1,8 @@
 """``zonesim calibrate`` and ``zonesim validate-model``: the commands' parsers, checks and
 runs; the work itself is zonesim.calibration.
 
-    zonesim calibrate [SCENARIO] [--samples N] [-r R] [--accept F] [--seed S] [--out DIR]
-        [--apply] [--executor ...] [--workers N] [--resume] [-q]
+    zonesim calibrate [SCENARIO] [--target uptake|survival] [--samples N] [-r R] [--accept F]
+        [--seed S] [--out DIR] [--apply] [--executor ...] [--workers N] [--resume] [-q]
     zonesim validate-model [-r R] [--months M] [--seed S] [--out DIR] [--report FILE]
         [--calibration DIR] [--executor ...] [--workers N] [--resume] [-q]
 """
@@ -13,13 +13,15 @@ import argparse
 from importlib.resources import files
 from pathlib import Path
 
-from .calibration.fit import METHOD, apply_fit, default_knobs, describe, draw
-from .calibration.validation import MIN_MONTHS
-from .model import Policy
+from .calibration.fit import METHOD, apply_fit, default_knobs, describe, draw, table_digest
+from .calibration.report import CALIBRATION_FIGURES
+from .calibration.validation import SEED, shortest_horizon
+from .model import Policy, measure_table
 from .options import (
     UsageError,
     add_execution_options,
     check_execution_options,
+    check_folder,
     earlier_manifest,
     executor_for,
     report_failed_runs,
@@ -30,6 +32,11 @@ from .studies.scenario_files import ScenarioError, load_scenario
 CALIBRATION_SCENARIO = "plan_2024_all_zones"
 VALIDATION_SCENARIOS = {"plan": "plan_2024", "all_zones": "plan_2024_all_zones"}
 CALIBRATION_FILES = ("posterior.csv", "statistics.csv", "fitted_parameters.csv")
+TARGETS = ("uptake", "survival")
+DEFAULTS = {  # samples, replications, output folder
+    "uptake": (400, 3, Path("results/calibration")),
+    "survival": (9, 12, Path("results/calibration_survival")),
+}
 
 
 def add_parsers(sub) -> None:
@@ -44,9 +51,22 @@ def add_parsers(sub) -> None:
         metavar="SCENARIO",
         help="the policy the draws run under (default: %(default)s, every measure everywhere)",
     )
-    cal.add_argument("--samples", type=int, default=400, help="draws (default: %(default)s)")
     cal.add_argument(
-        "-r", "--replications", type=int, default=3, help="runs per draw (default: %(default)s)"
+        "--target",
+        choices=TARGETS,
+        default="uptake",
+        help="uptake: the uptake parameters against the Bass bands (ABC rejection); "
+        "survival: the first-year exit multiplier against entrants' one-year survival (grid "
+        "search) (default: %(default)s)",
+    )
+    cal.add_argument(
+        "--samples", type=int, help="draws (uptake, default 400) or grid points (survival, 9)"
+    )
+    cal.add_argument(
+        "-r",
+        "--replications",
+        type=int,
+        help="runs per draw or grid point (default: 3 for uptake, 12 for survival)",
     )
     cal.add_argument(
         "--accept",
@@ -56,7 +76,7 @@ def add_parsers(sub) -> None:
     )
     cal.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
     cal.add_argument(
-        "--out", type=Path, default=Path("results/calibration"), help="default: %(default)s"
+        "--out", type=Path, help="default: results/calibration (survival: ..._survival)"
     )
     cal.add_argument(
         "--apply",
@@ -72,10 +92,14 @@ def add_parsers(sub) -> None:
     val.add_argument(
         "-r", "--replications", type=int, default=10, help="runs per scenario (default: 10)"
     )
+    val.add_argument("--months", type=int, default=120, help="horizon, >= 65 (default: 120)")
     val.add_argument(
-        "--months", type=int, default=120, help=f"horizon, >= {MIN_MONTHS} (default: 120)"
+        "--seed",
+        type=int,
+        default=SEED,
+        help="root seed (default: %(default)s, not the fits' seed, so the checks are out of "
+        "sample)",
     )
-    val.add_argument("--seed", type=int, help="root seed (default: plan_2024's)")
     val.add_argument(
         "--out", type=Path, default=Path("results/validation"), help="default: %(default)s"
     )
@@ -113,14 +137,36 @@ def check_calibrate(args: argparse.Namespace) -> None:
     """Settle the settings and draw the samples, or raise UsageError (nothing written)."""
     args.resolved = _load(args.scenario)
     args.seed = args.resolved.seed if args.seed is None else args.seed
+    samples, replications, out = DEFAULTS[args.target]
+    args.samples = samples if args.samples is None else args.samples
+    args.replications = replications if args.replications is None else args.replications
+    args.out = out if args.out is None else args.out
     _at_least(args, samples=2, replications=1, seed=0)
     if not 0 < args.accept <= 1:
         raise UsageError(f"--accept must be in (0, 1], got {args.accept}")
+    if args.target == "survival":
+        if args.resume:
+            raise UsageError("--resume applies to --target uptake only")
+        check_execution_options(args)
+        return
+    on = {m for m, s in args.resolved.policy.measures.items() if s.enabled and s.zones}
+    classes = measure_table()["uptake_class"]
+    if missing := sorted(set(classes) - set(classes[sorted(on)])):
+        raise UsageError(
+            f"{args.resolved.path}: turns on no measure of class '{missing[0]}'; the fit needs "
+            "every class (plan_2024_all_zones turns on every measure)"
+        )
     args.knobs = default_knobs()
     args.draws = draw(args.knobs, args.samples, args.seed)
     check_execution_options(args)
     if args.resume:
-        _check_resume(args, "calibration", describe(args.knobs, args.draws, args.accept, args.seed))
+        _check_resume(args, "calibration", calibration_record(args))
+
+
+def calibration_record(args: argparse.Namespace) -> dict:
+    """What --resume must find unchanged: the set-up, the draws, the table, the scenario."""
+    record = describe(args.knobs, args.draws, args.accept, args.seed)
+    return record | {"scenario_sha256": args.resolved.digest()}
 
 
 def _check_resume(args: argparse.Namespace, key: str, now: dict) -> None:
@@ -135,6 +181,8 @@ def _check_resume(args: argparse.Namespace, key: str, now: dict) -> None:
 def run_calibrate(args: argparse.Namespace) -> int:
     from .calibration.fit import run_calibration
 
+    if args.target == "survival":
+        return _run_survival(args)
     policy = args.resolved.policy
     print(
         f"{METHOD}: {len(args.knobs)} knobs, {args.samples} draws (and the table's values) x "
@@ -144,7 +192,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
         done = run_calibration(
             policy, args.knobs, args.samples, args.replications, args.seed, args.out,
             accept=args.accept, executor=executor, progress=not args.quiet,
-            resume=args.resume, manifest={"calibration_scenario": args.resolved.name},
+            resume=args.resume, manifest={"calibration": calibration_record(args)},
         )  # fmt: skip
     if done.failed:
         return report_failed_runs(done.failed, args.out, "no fit")
@@ -152,37 +200,69 @@ def run_calibrate(args: argparse.Namespace) -> int:
     print(f"Kept {kept} of {args.samples} draws. Fitted (median of the kept; 5-95%):")
     for r in done.posterior.itertuples():
         print(f"  {r.knob}: {r.median:.3g} ({r.q05:.3g} - {r.q95:.3g}); table {r.table:.3g}")
+    _finish(args, done.fitted, done.paths, "--apply --resume")
+    return 0
+
+
+def _run_survival(args: argparse.Namespace) -> int:
+    from .calibration.survival import MONTHS, PARAMETER, run_survival_fit
+    from .studies.runner import spawn_seeds
+
+    print(
+        f"Grid search: {PARAMETER} at {args.samples} values x {args.replications} baseline "
+        f"run(s) of {MONTHS} months, entrants followed for a year"
+    )
+    with executor_for(args.executor, args.workers, args.scheduler) as executor:
+        done = run_survival_fit(
+            args.samples, spawn_seeds(args.seed, args.replications), args.out, executor
+        )
+    print(f"Fitted {PARAMETER}: {done.value:.3g}")
+    _finish(args, done.fitted, done.paths, "--apply")
+    return 0
+
+
+def _finish(args: argparse.Namespace, fitted, paths: list[Path], adopt: str) -> None:
+    """Apply the fit to the parameter table if asked; say what was written."""
     if args.apply:
         table = Path(str(files("zonesim.model").joinpath("data", "parameters.csv")))
-        apply_fit(done.fitted, table)
-        print(f"Wrote {len(done.fitted)} fitted rows into {table}")
-    print(f"Wrote {len(done.paths)} files in {args.out}")
+        apply_fit(fitted, table)
+        print(f"Wrote {len(fitted)} fitted rows into {table}")
+    print(f"Wrote {len(paths)} files in {args.out}")
     if not args.apply:
-        print("Next: zonesim calibrate ... --apply --resume to adopt the fit")
-    return 0
+        print(f"Next: the same command with {adopt} adopts the fit")
 
 
 # ---------------------------------------------------------------------- validate-model
 def check_validate(args: argparse.Namespace) -> None:
     """Load the scenarios and check the settings, or raise UsageError (nothing written)."""
-    loaded = {role: _load(name) for role, name in VALIDATION_SCENARIOS.items()}
+    args.loaded = {role: _load(name) for role, name in VALIDATION_SCENARIOS.items()}
     args.scenarios = {"baseline": Policy.baseline()} | {
-        role: scenario.policy for role, scenario in loaded.items()
+        role: scenario.policy for role, scenario in args.loaded.items()
     }
-    args.seed = loaded["plan"].seed if args.seed is None else args.seed
-    _at_least(args, replications=1, months=MIN_MONTHS, seed=0)
+    _at_least(args, replications=1, months=shortest_horizon(args.scenarios), seed=0)
+    check_folder(args.report.parent, "--report")
     if args.report.exists() and not args.report.is_file():
         raise UsageError(f"--report {args.report} exists and is not a file")
     if args.calibration is not None:
-        missing = [n for n in CALIBRATION_FILES if not (args.calibration / n).is_file()]
+        needed = [*CALIBRATION_FILES, *(f"figures/{n}" for n in CALIBRATION_FIGURES)]
+        missing = [n for n in needed if not (args.calibration / n).is_file()]
         if missing:
             raise UsageError(
                 f"--calibration {args.calibration}: no {missing[0]} (run zonesim calibrate)"
             )
     check_execution_options(args)
     if args.resume:
-        settings = {"months": args.months, "replications": args.replications}
-        _check_resume(args, "validation", settings)
+        _check_resume(args, "validation", validation_record(args))
+
+
+def validation_record(args: argparse.Namespace) -> dict:
+    """What --resume must find unchanged: the settings, the scenarios and the table."""
+    return {
+        "months": args.months,
+        "replications": args.replications,
+        "scenarios_sha256": {role: s.digest() for role, s in args.loaded.items()},
+        "parameter_table_sha256": table_digest(),
+    }
 
 
 def run_validate(args: argparse.Namespace) -> int:
@@ -192,7 +272,7 @@ def run_validate(args: argparse.Namespace) -> int:
         f"Validation: baseline, plan_2024 and plan_2024_all_zones x {args.replications} runs "
         f"x {args.months} months, then the probes"
     )
-    record = {"validation": {"months": args.months, "replications": args.replications}}
+    record = {"validation": validation_record(args)}
     with executor_for(args.executor, args.workers, args.scheduler) as executor:
         done = run_validation(
             args.scenarios, args.replications, args.months, args.seed, args.out, args.report,

@@ -42,10 +42,17 @@ def add_execution_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress line")
 
 
+def check_folder(folder: Path, flag: str) -> None:
+    """UsageError unless ``folder`` is, or can be made, a folder: neither it nor any folder
+    above it may be a file."""
+    for place in (folder, *folder.parents):
+        if place.exists() and not place.is_dir():
+            raise UsageError(f"{flag} {folder}: {place} exists and is not a folder")
+
+
 def check_execution_options(args: argparse.Namespace) -> None:
     """UsageError for --out, --scheduler and --workers that cannot work."""
-    if args.out.exists() and not args.out.is_dir():
-        raise UsageError(f"--out {args.out} exists and is not a folder")
+    check_folder(args.out, "--out")
     if args.scheduler and args.executor != "dask":
         raise UsageError("--scheduler needs --executor dask")
     if args.workers is not None and args.workers < 1:
