@@ -11,6 +11,8 @@ Written next to the study's tables (every column and figure: results/README.md):
     figures/kpis_by_zone.png            small multiples: KPI x zone
     figures/uptake_over_time_<scenario>.png, figures/uptake_heatmap_<scenario>.png
     figures/map_<kpi>.png               the six zones on a map, coloured by a KPI difference
+    figures/response_<sweep>.png        for a sweep: each headline KPI at the horizon against
+                                        the swept value (a heatmap for a two-key grid)
 """
 
 from __future__ import annotations
@@ -61,12 +63,14 @@ class Study:
     horizon : int, the last month (months since 2024-09)
     policies : scenario -> Policy, from the manifest (empty when it does not say; figures
         then take a measure to be on where any firm adopted it)
+    sweeps : scenario -> its swept values (label -> value), for the variants of a sweep
     """
 
     folder: Path
     scenarios: tuple[str, ...]
     horizon: int
     policies: Mapping[str, Policy] = field(default_factory=dict)
+    sweeps: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
 
     @property
     def kpis_path(self) -> Path:
@@ -114,7 +118,10 @@ def open_study(folder: Path | str) -> Study:
     if missing := set(UPTAKE_COLUMNS) - set(_parquet(uptake, pq.read_schema).names):
         raise StudyError(f"{uptake}: no column {sorted(missing)[0]}")
     scenarios = tuple(dict.fromkeys(frame["scenario"]))
-    return Study(folder, scenarios, int(frame["month"].max()), _policies(folder, scenarios))
+    recorded = _recorded(folder)
+    sweeps = {n: recorded[n]["sweep"] for n in scenarios if "sweep" in recorded.get(n, {})}
+    policies = _policies(folder, recorded, scenarios)
+    return Study(folder, scenarios, int(frame["month"].max()), policies, sweeps)
 
 
 def _parquet(path: Path, read):
@@ -125,15 +132,20 @@ def _parquet(path: Path, read):
         raise StudyError(f"{path}: unreadable ({err})") from None
 
 
-def _policies(folder: Path, scenarios: tuple[str, ...]) -> dict[str, Policy]:
-    """Each scenario's Policy as the manifest records it; {} without a manifest."""
+def _recorded(folder: Path) -> dict:
+    """The manifest's record of each scenario; {} without a manifest."""
     path = folder / "manifest.json"
     if not path.is_file():
         return {}
     try:
-        recorded = json.loads(path.read_text(encoding="utf-8")).get("scenarios", {})
+        return json.loads(path.read_text(encoding="utf-8")).get("scenarios", {})
     except (OSError, ValueError, AttributeError) as err:
         raise StudyError(f"{path}: unreadable ({err})") from None
+
+
+def _policies(folder: Path, recorded: dict, scenarios: tuple[str, ...]) -> dict[str, Policy]:
+    """Each scenario's Policy as the manifest records it; {} when it does not say."""
+    path = folder / "manifest.json"
     policies = {}
     for name in scenarios:
         if name not in recorded:
@@ -223,6 +235,14 @@ def compare_study(
     return Comparison(baseline, reported, paths, notes)
 
 
+def sweep_groups(sweeps: Mapping[str, Mapping]) -> dict[str, dict[str, Mapping]]:
+    """The variants of each swept scenario file (by the name before "["), in study order."""
+    groups: dict[str, dict[str, Mapping]] = {}
+    for name, values in sweeps.items():
+        groups.setdefault(name.split("[", 1)[0], {})[name] = values
+    return groups
+
+
 def remove_comparison(folder: Path) -> None:
     """Remove the files an earlier comparison wrote into a study's folder (they would not
     match new tables, or other options)."""
@@ -281,5 +301,13 @@ def _figures(
     if map_of:
         kpi, month = map_of
         figures[f"map_{kpi}.png"] = partial(plots.kpi_map, summary, kpi, month)
+    for base, variants in sweep_groups(study.sweeps).items():
+        labels = tuple(next(iter(variants.values())))
+        if len(labels) == 1:
+            figures[f"response_{base}.png"] = partial(
+                plots.sweep_response, kpis, variants, labels[0]
+            )
+        elif len(labels) == 2:
+            figures[f"response_{base}.png"] = partial(plots.sweep_heatmap, kpis, variants, labels)
     # drawn one at a time, so that one figure's memory is freed before the next
     return [plots.save(draw(), out / name) for name, draw in figures.items()]

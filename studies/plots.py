@@ -11,6 +11,7 @@ notebook keeps its own backend)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -395,4 +396,81 @@ def sobol_indices(table: pd.DataFrame, top: int = 12) -> Figure:
         "interactions; bars ranked by ST, whiskers the 95% intervals",
         fontsize=10,
     )
+    return fig
+
+
+# ---------------------------------------------------------------------- sweeps
+def _at_horizon(kpis: pd.DataFrame, variants: Mapping[str, Mapping]) -> pd.DataFrame:
+    """The variants' KPIs at the horizon, every zone and all zones, per replication."""
+    rows = kpis[kpis["scenario"].isin(list(variants)) & (kpis["month"] == kpis["month"].max())]
+    return with_all_zones(rows)
+
+
+def _ordered(values: list) -> list:
+    """Swept values in order: numbers by size, anything else as listed."""
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return sorted(values)
+    return values
+
+
+def sweep_response(kpis: pd.DataFrame, variants: Mapping[str, Mapping], label: str) -> Figure:
+    """Each headline KPI at the horizon against the swept value ``label`` (``variants``:
+    scenario -> its swept values): the mean over replications with its 95% CI, one line per
+    zone and a thick one for all zones."""
+    horizon = _at_horizon(kpis, variants)
+    value_of = {name: values[label] for name, values in variants.items()}
+    xs = _ordered(list(dict.fromkeys(value_of.values())))
+    numeric = all(isinstance(x, int | float) for x in xs)
+    position = {x: (x if numeric else i) for i, x in enumerate(xs)}
+    horizon["x"] = horizon["scenario"].map(lambda s: position[value_of[s]])
+    zones = [*zone_table().index, ALL_ZONES]
+    colours = _colours(zones)
+    fig, axes = panels(len(HEADLINE), (4.6, 3.4))
+    for ax, (kpi, title) in zip(axes, HEADLINE.items(), strict=True):
+        for zone in zones:
+            by = horizon[horizon["zone"] == zone].groupby("x")[kpi]
+            mean, n = by.mean(), by.count()
+            half = by.std().fillna(0) / np.sqrt(n) * n.map(lambda k: t975(k - 1) if k > 1 else 0)
+            thick = zone == ALL_ZONES
+            colour = "black" if thick else colours[zone]
+            ax.plot(mean.index, mean, marker="o", ms=3, lw=2.2 if thick else 1, color=colour,
+                    label=zone)  # fmt: skip
+            ax.fill_between(mean.index, mean - half, mean + half, color=colour, alpha=0.15, lw=0)
+        ax.set_title(f"{title} at month {int(kpis['month'].max())}", fontsize=10)
+        ax.set_xlabel(label)
+        ax.set_ylabel(unit(kpi))
+        ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
+        if not numeric:
+            ax.set_xticks(range(len(xs)), [str(x) for x in xs])
+    axes[0].legend(fontsize=7)
+    n_rep = kpis["replication"].nunique()
+    fig.suptitle(f"Response to {label}: mean of {n_rep} replications, shaded 95% CI")
+    return fig
+
+
+def sweep_heatmap(
+    kpis: pd.DataFrame, variants: Mapping[str, Mapping], labels: tuple[str, str]
+) -> Figure:
+    """For a two-key grid: each headline KPI for all zones at the horizon (mean over
+    replications), ``labels[0]`` down and ``labels[1]`` across."""
+    horizon = _at_horizon(kpis, variants)
+    total = horizon[horizon["zone"] == ALL_ZONES]
+    rows_of = {name: values[labels[0]] for name, values in variants.items()}
+    cols_of = {name: values[labels[1]] for name, values in variants.items()}
+    down = _ordered(list(dict.fromkeys(rows_of.values())))
+    across = _ordered(list(dict.fromkeys(cols_of.values())))
+    fig, axes = panels(len(HEADLINE), (4.6, 3.6))
+    for ax, (kpi, title) in zip(axes, HEADLINE.items(), strict=True):
+        means = total.groupby("scenario")[kpi].mean()
+        grid = np.full((len(down), len(across)), np.nan)
+        for name, value in means.items():
+            grid[down.index(rows_of[name]), across.index(cols_of[name])] = value
+        image = ax.imshow(grid, cmap="viridis", aspect="auto")
+        ax.set_xticks(range(len(across)), [str(x) for x in across])
+        ax.set_yticks(range(len(down)), [str(x) for x in down])
+        ax.set_xlabel(labels[1])
+        ax.set_ylabel(labels[0])
+        ax.set_title(f"{title}, all zones", fontsize=10)
+        fig.colorbar(image, ax=ax, format=FuncFormatter(_thousands))
+    fig.suptitle(f"Response to {labels[0]} and {labels[1]} at month {int(kpis['month'].max())}")
     return fig

@@ -50,6 +50,7 @@ class RunSpec:
     policy: Policy
     months: int
     params: Mapping[str, float] = field(default_factory=dict)
+    model: type[ZoneModel] = ZoneModel  # a subclass for rules a scenario file cannot hold
 
     @property
     def name(self) -> str:
@@ -63,42 +64,49 @@ def spawn_seeds(root_seed: int, replications: int) -> list[int]:
 
 
 def plan_runs(
-    scenarios: Mapping[str, Policy | tuple[Policy, Mapping[str, float]]],
+    scenarios: Mapping[str, Policy | tuple],
     replications: int,
     months: int,
     root_seed: int,
 ) -> list[RunSpec]:
     """Every (scenario, replication) of the study, replication-major so that an interrupted
-    study has complete pairs. A scenario is a Policy, or a (Policy, parameter overrides)
-    pair."""
+    study has complete pairs. A scenario is a Policy, a (Policy, parameter overrides) pair,
+    or a (Policy, overrides, model class) triple."""
     seeds = spawn_seeds(root_seed, replications)
     return [
-        RunSpec(name, r, seeds[r], policy, months, dict(params))
+        RunSpec(name, r, seeds[r], policy, months, dict(params), model)
         for r in range(replications)
-        for name, (policy, params) in _settings(scenarios).items()
+        for name, (policy, params, model) in _settings(scenarios).items()
     ]
 
 
-def _settings(scenarios: Mapping) -> dict[str, tuple[Policy, Mapping[str, float]]]:
-    """Each scenario as a (Policy, parameter overrides) pair."""
-    return {
-        name: scenario if isinstance(scenario, tuple) else (scenario, {})
-        for name, scenario in scenarios.items()
-    }
+def _settings(scenarios: Mapping) -> dict[str, tuple[Policy, Mapping[str, float], type]]:
+    """Each scenario as a (Policy, parameter overrides, model class) triple."""
+    out = {}
+    for name, scenario in scenarios.items():
+        parts = scenario if isinstance(scenario, tuple) else (scenario,)
+        if not 1 <= len(parts) <= 3:
+            raise ValueError(f"scenario '{name}': a Policy, (Policy, params) or (..., model)")
+        defaults = (None, {}, ZoneModel)
+        out[name] = (*parts, *defaults[len(parts) :])
+    return out
 
 
 def describe_scenarios(scenarios: Mapping) -> dict[str, dict]:
-    """The manifest's record of each scenario: the measures on and the parameter overrides
-    (what ``zonesim compare`` reads back to know where each measure is on)."""
-    return {
-        name: {"measures": policy.as_dict(), "parameters": dict(sorted(params.items()))}
-        for name, (policy, params) in _settings(scenarios).items()
-    }
+    """The manifest's record of each scenario: the measures on, the parameter overrides
+    (what ``zonesim compare`` reads back to know where each measure is on), and the model
+    class when it is not ZoneModel."""
+    out = {}
+    for name, (policy, params, model) in _settings(scenarios).items():
+        out[name] = {"measures": policy.as_dict(), "parameters": dict(sorted(params.items()))}
+        if model is not ZoneModel:
+            out[name]["model"] = f"{model.__module__}.{model.__qualname__}"
+    return out
 
 
 def execute(spec: RunSpec) -> dict[str, pd.DataFrame]:
     """Run one model and return its tables, each with the scenario, replication and seed."""
-    model = ZoneModel(
+    model = spec.model(
         rng=spec.seed, policy=spec.policy, params=dict(spec.params), months=spec.months
     ).run()
     frames = {

@@ -32,7 +32,7 @@ from ..model import MeasureSetting, Policy
 from ..model.tables import measure_table, parameter_table, zone_table
 
 SHIPPED = Path(__file__).resolve().parents[1] / "scenarios"  # the scenarios that come with zonesim
-TOP_KEYS = ("description", "extends", "simulation", "measures", "parameters")
+TOP_KEYS = ("description", "extends", "simulation", "measures", "parameters", "sweep")
 SIMULATION_KEYS = ("months", "replications", "seed")
 MEASURE_KEYS = ("enabled", "zones", "start_month", "intensity", "parameters")
 DEFAULT_SIMULATION = MappingProxyType({"months": 120, "replications": 5, "seed": 20240821})
@@ -43,6 +43,7 @@ class ScenarioError(ValueError):
 
     def __init__(self, path: Path | str, key: str, message: str):
         self.path, self.key = str(path), key
+        self.message = message
         where = f"{self.path}: {key}: " if key else f"{self.path}: "
         super().__init__(where + message)
 
@@ -59,6 +60,8 @@ class ResolvedScenario:
     policy : Policy, which measures apply where and when
     params : dict, parameter-table overrides (name -> value), measure parameters included
     months, replications, seed : the simulation block
+    raw : the merged file content it was resolved from (for deriving variants; see
+        zonesim.studies.sweeps.with_settings)
     """
 
     name: str
@@ -69,6 +72,7 @@ class ResolvedScenario:
     months: int = DEFAULT_SIMULATION["months"]
     replications: int = DEFAULT_SIMULATION["replications"]
     seed: int = DEFAULT_SIMULATION["seed"]
+    raw: Mapping = field(default_factory=dict, repr=False, compare=False)
 
     def as_dict(self) -> dict:
         """Plain data (JSON-ready): what the scenario resolves to."""
@@ -91,9 +95,28 @@ class ResolvedScenario:
 
 
 def load_scenario(path: Path | str) -> ResolvedScenario:
-    """Read, inherit and validate one scenario file; raises ScenarioError."""
+    """Read, inherit and validate one scenario file; raises ScenarioError. A file with a
+    ``[sweep]`` gives several scenarios: read it with zonesim.studies.sweeps.load_sweep."""
+    path = Path(path)
+    raw = merged_scenario(path)
+    if "sweep" in raw:
+        raise ScenarioError(path, "sweep", "a sweep gives several scenarios; run the file")
+    return resolve(path, raw)
+
+
+def merged_scenario(path: Path | str) -> dict:
+    """The file's content on top of what it extends, each value tagged with its file; a
+    ``sweep`` table is the file's own (a sweep is not inherited)."""
     path = Path(path)
     raw = _merged(path, chain=())
+    sweep = _read(path).get("sweep")
+    if sweep is not None:
+        raw["sweep"] = sweep
+    return raw
+
+
+def resolve(path: Path, raw: dict) -> ResolvedScenario:
+    """Check a merged scenario and resolve it; raises ScenarioError."""
     return _resolve(path, raw)
 
 
@@ -181,6 +204,7 @@ def _resolve(path: Path, raw: dict) -> ResolvedScenario:
         policy=Policy(measures),
         params=params,
         **simulation,
+        raw=MappingProxyType(raw),
     )
 
 

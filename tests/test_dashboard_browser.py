@@ -94,13 +94,13 @@ def test_step_in_the_browser_redraws_the_plots(dashboard):
             page = browser.new_page()
             page.set_default_timeout(PAGE_TIMEOUT)
             page.goto(dashboard)
-            expect(page.get_by_text("Month 0 of 120")).to_be_visible()
-            expect(page.locator("img[src^='blob:']")).to_have_count(3)
+            expect(page.get_by_text("Month 0 of 120")).to_be_visible(timeout=PAGE_TIMEOUT)
+            expect(page.locator("img[src^='blob:']")).to_have_count(3, timeout=PAGE_TIMEOUT)
             before = figure_sources(page)
 
             page.get_by_role("button", name="Step").click()
 
-            expect(page.get_by_text("Month 1 of 120")).to_be_visible()
+            expect(page.get_by_text("Month 1 of 120")).to_be_visible(timeout=PAGE_TIMEOUT)
             page.wait_for_function(
                 "before => { const now = [...document.images].map(i => i.src);"
                 " return now.length === before.length && now.every((s, i) => s !== before[i]); }",

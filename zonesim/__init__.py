@@ -9,6 +9,15 @@ Quick start::
     model.zone_kpis()                            # KPIs per zone and month
     model.uptake()                               # uptake per measure, zone and month
     zonesim.ZoneModel(policy=zonesim.Policy.baseline(), rng=1)   # no measures
+
+Studies, as the ``zonesim`` command runs them::
+
+    plan = zonesim.load_scenario("scenarios/plan_2024.toml")
+    later = zonesim.with_settings(plan, {"measures.10b.start_month": 24})
+    zonesim.run_study({s.name: (s.policy, s.params) for s in (plan, later)},
+                      replications=5, months=120, root_seed=plan.seed, out_dir="results/x")
+    zonesim.compare_study("results/x")          # summaries and figures, as `zonesim compare`
+    zonesim.open_study("results/x").kpis()       # the tables
 """
 
 from .model import (
@@ -26,12 +35,34 @@ from .model import (
     zone_table,
 )
 
+# The study layer, loaded on first use (the model alone stays quick to import).
+_STUDY_API = {
+    "load_scenario": "zonesim.studies.scenario_files",
+    "ScenarioError": "zonesim.studies.scenario_files",
+    "load_sweep": "zonesim.studies.sweeps",
+    "expand": "zonesim.studies.sweeps",
+    "with_settings": "zonesim.studies.sweeps",
+    "run_study": "zonesim.studies.runner",
+    "open_study": "zonesim.studies.compare",
+    "compare_study": "zonesim.studies.compare",
+}
+
+
+def __getattr__(name: str):
+    if name in _STUDY_API:
+        import importlib
+
+        return getattr(importlib.import_module(_STUDY_API[name]), name)
+    raise AttributeError(f"module 'zonesim' has no attribute {name!r}")
+
+
 zones = zone_table
 sectors = sector_table
 measures = measure_table
 parameters = parameter_table
 
 __all__ = [
+    *_STUDY_API,
     "SECTOR_KPIS",
     "UPTAKE",
     "ZONE_KPIS",

@@ -41,8 +41,9 @@ from .options import (
     executor_for,
     scenario_path,
 )
-from .studies.scenario_files import SHIPPED, ScenarioError, describe, load_scenario
+from .studies.scenario_files import SHIPPED, ScenarioError, describe
 from .studies.summary import ALL_ZONES, DEFAULT_MAP_KPI, MAIN_KPIS, fmt
+from .studies.sweeps import MAX_VARIANTS, expand
 
 DEFAULT_STUDY = ("plan_2024", "baseline")  # shipped scenarios run when none is named
 LISTS = ("zones", "sectors", "measures", "parameters", "metrics", "scenarios")
@@ -81,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=Path("results/plan_vs_baseline"),
         help="output folder (default: %(default)s)",
+    )
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help=f"run a sweep of more than {MAX_VARIANTS:,} variants",
     )
     add_execution_options(run)
 
@@ -166,9 +172,11 @@ def _check_run(args: argparse.Namespace) -> None:
     """Load the scenarios and settle the simulation settings, or raise UsageError."""
     names = list(dict.fromkeys(args.scenarios or DEFAULT_STUDY))
     try:
-        args.resolved = [load_scenario(scenario_path(name)) for name in names]
+        variants = [v for name in names for v in expand(scenario_path(name), args.force)]
     except ScenarioError as err:
         raise UsageError(str(err)) from None
+    args.resolved = [v.scenario for v in variants]
+    args.swept = {v.scenario.name: dict(v.values) for v in variants if v.values}
     if len({s.name for s in args.resolved}) < len(args.resolved):
         raise UsageError("two scenarios share a name; rename one of the files")
     for key in ("replications", "months", "seed"):
@@ -227,6 +235,8 @@ def run(args: argparse.Namespace) -> int:
 
     settings = {s.name: (s.policy, s.params) for s in args.resolved}
     described = {s.name: {**s.as_dict(), "sha256": s.digest()} for s in args.resolved}
+    for name, values in args.swept.items():
+        described[name]["sweep"] = values  # zonesim compare draws the response to them
     start = time.perf_counter()
     with executor_for(args.executor, args.workers, args.scheduler) as executor:
         result = run_study(
@@ -306,17 +316,23 @@ def dashboard(port: int | None) -> int:
 
 
 def validate(files: list[Path]) -> int:
-    """Print each scenario file's resolved content; one line and status 2 at the first
-    problem."""
+    """Print each scenario file's resolved content (a sweep: its variants); one line and
+    status 2 at the first problem."""
     resolved = []
     for path in files:
         try:
-            resolved.append(load_scenario(path))
+            resolved.append(expand(path, force=True))
         except ScenarioError as err:
             print(f"zonesim: error: {err}", file=sys.stderr)
             return 2
-    for scenario in resolved:
-        print(describe(scenario))
+    for variants in resolved:
+        if len(variants) == 1 and not variants[0].values:
+            print(describe(variants[0].scenario))
+            continue
+        first = variants[0].scenario
+        print(f"{first.path}: valid, a sweep of {len(variants):,} variants")
+        for variant in variants:
+            print(f"  {variant.scenario.name}  sha256 {variant.scenario.digest()[:12]}")
     return 0
 
 
@@ -350,16 +366,19 @@ def list_table(name: str) -> pd.DataFrame:
 
 
 def scenario_list(folder: Path) -> pd.DataFrame:
-    """The scenario files in ``folder``: name, measures on, description (or the problem)."""
+    """The scenario files in ``folder``: name, measures on, variants (1 without a sweep),
+    description (or the problem)."""
     rows = []
     for path in sorted(folder.glob("*.toml")):
         try:
-            scenario = load_scenario(path)
+            variants = expand(path, force=True)
+            scenario = variants[0].scenario
             on = sum(s.enabled for s in scenario.policy.measures.values())
-            rows.append((path.stem, on, scenario.description))
+            rows.append((path.stem, on, len(variants), scenario.description))
         except ScenarioError as err:
-            rows.append((path.stem, None, f"INVALID: {err}"))
-    frame = pd.DataFrame(rows, columns=["scenario", "measures_on", "description"])
+            rows.append((path.stem, None, None, f"INVALID: {err}"))
+    columns = ["scenario", "measures_on", "variants", "description"]
+    frame = pd.DataFrame(rows, columns=columns)
     return frame.set_index("scenario")
 
 

@@ -1,0 +1,239 @@
+"""Variants of a scenario: settings changed by name, one at a time in code or many at once in
+a scenario file's ``[sweep]`` table.
+
+A setting is named by its place in a scenario file:
+
+    measures.<id>.enabled | zones | start_month | intensity
+    measures.<id>.parameters.<name>       # a measure parameter, without its "m<id>." prefix
+    parameters.<row name>                 # any row of the parameter table
+
+A sweep is a full grid over several settings, or an explicit list of variants::
+
+    [sweep.grid]
+    "measures.6.parameters.threshold_domestic_revenue" = [5000, 10000, 20000]
+    far_cap = { set = ["parameters.zone.jinqiao.far_cap", "parameters.zone.jiading.far_cap"],
+                values = [1.5, 2.5, 3.5] }                 # one value given to several settings
+
+    [[sweep.variants]]                                     # or: a list, one table per variant
+    "measures.10b.start_month" = 12
+
+Each variant is checked like any scenario (names, types, ranges) and named from its values,
+e.g. ``far_sweep[far_cap=2.5]``. Every variant of a study runs with the same seeds.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .scenario_files import ResolvedScenario, ScenarioError, merged_scenario, resolve
+
+MAX_VARIANTS = 10_000  # larger sweeps need force=True (zonesim run --force)
+SWEEP_KEYS = ("grid", "variants")
+
+
+@dataclass(frozen=True)
+class Swept:
+    """One swept quantity: its label in variant names and the settings it sets."""
+
+    label: str
+    settings: tuple[str, ...]
+
+
+def with_settings(
+    scenario: ResolvedScenario, settings: Mapping[str, object], name: str | None = None
+) -> ResolvedScenario:
+    """``scenario`` with ``settings`` (setting name -> value) changed and checked; named
+    ``name``, or after the values (``plan_2024[start_month=12]``). Raises ScenarioError."""
+    raw = copy.deepcopy(dict(scenario.raw))
+    where = Path("<code>")
+    for setting, value in settings.items():
+        _apply(raw, where, setting, value, f"settings[{setting!r}]")
+    labels = {_label(s): v for s, v in settings.items()}
+    return replace(resolve(scenario.path, raw), name=name or variant_name(scenario.name, labels))
+
+
+def variant_name(base: str, values: Mapping[str, object]) -> str:
+    """``base[label=value,...]``: readable, and the same for the same values."""
+    return f"{base}[{','.join(f'{k}={_show(v)}' for k, v in values.items())}]"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One scenario of a file: the resolved scenario and its swept values (label -> value;
+    empty for a file without a sweep)."""
+
+    scenario: ResolvedScenario
+    values: Mapping[str, object]
+
+
+def expand(path: Path | str, force: bool = False) -> list[Variant]:
+    """The scenarios a file asks for: its variants if it has a ``[sweep]`` table, else the
+    scenario itself. ``force`` lifts the limit of MAX_VARIANTS. Raises ScenarioError naming
+    the file and the key."""
+    path = Path(path)
+    raw = merged_scenario(path)
+    sweep = raw.pop("sweep", None)
+    base = resolve(path, raw)
+    if sweep is None:
+        return [Variant(base, {})]
+    return [Variant(s, values) for s, values in variants(path, raw, base, sweep, force)]
+
+
+def load_sweep(path: Path | str, force: bool = False) -> list[ResolvedScenario]:
+    """The scenarios of :func:`expand`, without their swept values."""
+    return [variant.scenario for variant in expand(path, force)]
+
+
+def variants(
+    path: Path, raw: dict, base: ResolvedScenario, sweep, force: bool
+) -> list[tuple[ResolvedScenario, dict[str, object]]]:
+    """Every variant of ``sweep`` with its swept values, each checked."""
+    if not isinstance(sweep, dict) or not sweep:
+        raise ScenarioError(path, "sweep", "must be a table with grid or variants")
+    for key in sweep:
+        if key not in SWEEP_KEYS:
+            raise ScenarioError(path, f"sweep.{key}", f"unknown key '{key}'; grid or variants")
+    if len(sweep) > 1:
+        raise ScenarioError(path, "sweep", "give a grid or a list of variants, not both")
+    if "grid" in sweep:
+        rows = _grid_rows(path, sweep["grid"], force)
+    else:
+        rows = _list_rows(path, sweep["variants"], force)
+    out = []
+    for where, chosen in rows:
+        settings = {s: value for swept, value in chosen for s in swept.settings}
+        values = {swept.label: value for swept, value in chosen}
+        variant = copy.deepcopy(raw)
+        for setting, value in settings.items():
+            _apply(variant, path, setting, value, where)
+        try:
+            resolved = resolve(path, variant)
+        except ScenarioError as err:
+            raise ScenarioError(path, where, f"{_show_values(values)}: {err.message}") from None
+        out.append((replace(resolved, name=variant_name(base.name, values)), values))
+    return out
+
+
+def _grid_rows(path: Path, grid, force: bool) -> list[tuple[str, list]]:
+    if not isinstance(grid, dict) or not grid:
+        raise ScenarioError(path, "sweep.grid", "must be a table of settings and their values")
+    axes = []
+    for key, spec in grid.items():
+        where = f"sweep.grid.{key}"
+        if isinstance(spec, dict):
+            unknown = set(spec) - {"set", "values"}
+            if unknown or "set" not in spec or "values" not in spec:
+                raise ScenarioError(path, where, "must be a list, or a table of set and values")
+            targets = spec["set"]
+            if (
+                not isinstance(targets, list)
+                or not targets
+                or not all(isinstance(t, str) for t in targets)
+            ):
+                raise ScenarioError(path, f"{where}.set", "must be a list of setting names")
+            swept, values = Swept(key, tuple(targets)), spec["values"]
+        else:
+            swept, values = Swept(_label(key), (key,)), spec
+        if not isinstance(values, list):
+            raise ScenarioError(path, where, "must list the values to sweep")
+        if not values:
+            raise ScenarioError(path, where, "is empty: list at least one value")
+        for setting in swept.settings:
+            _check_setting(path, where, setting)
+        axes.append([(swept, v) for v in values])
+    count = 1
+    for axis in axes:
+        count *= len(axis)
+    _check_count(path, "sweep.grid", count, force)
+    return [("sweep.grid", list(chosen)) for chosen in itertools.product(*axes)]
+
+
+def _list_rows(path: Path, listed, force: bool) -> list[tuple[str, list]]:
+    if not isinstance(listed, list) or not listed:
+        raise ScenarioError(path, "sweep.variants", "must be a list of tables ([[sweep.variants]])")
+    _check_count(path, "sweep.variants", len(listed), force)
+    rows = []
+    for i, entry in enumerate(listed):
+        where = f"sweep.variants[{i}]"
+        if not isinstance(entry, dict) or not entry:
+            raise ScenarioError(path, where, "must be a table of settings and values")
+        for setting in entry:
+            _check_setting(path, where, setting)
+        rows.append((where, [(Swept(_label(s), (s,)), v) for s, v in entry.items()]))
+    return rows
+
+
+def _check_count(path: Path, where: str, count: int, force: bool) -> None:
+    if count > MAX_VARIANTS and not force:
+        raise ScenarioError(
+            path, where, f"{count:,} variants, more than {MAX_VARIANTS:,}; pass --force to run it"
+        )
+
+
+# ---------------------------------------------------------------- settings by name
+MEASURE_SETTINGS = ("enabled", "zones", "start_month", "intensity")
+
+
+def _parts(setting: str) -> tuple[str, ...]:
+    """("measures", id, key), ("measures", id, "parameters", name) or ("parameters", row)."""
+    head, _, rest = setting.partition(".")
+    if head == "parameters" and rest:
+        return ("parameters", rest)
+    if head == "measures":
+        mid, _, key = rest.partition(".")
+        if key in MEASURE_SETTINGS:
+            return ("measures", mid, key)
+        group, _, name = key.partition(".")
+        if group == "parameters" and name:
+            return ("measures", mid, "parameters", name)
+    return ()
+
+
+def _check_setting(path: Path, where: str, setting: str) -> None:
+    if not isinstance(setting, str) or not _parts(setting):
+        raise ScenarioError(
+            path,
+            where,
+            f"unknown setting '{setting}'; use measures.<id>.{'|'.join(MEASURE_SETTINGS)}, "
+            "measures.<id>.parameters.<name> or parameters.<row name>",
+        )
+
+
+def _apply(raw: dict, path: Path, setting: str, value, where: str) -> None:
+    """Set one named setting in a merged scenario (values tagged with their file)."""
+    _check_setting(path, where, setting)
+    parts = _parts(setting)
+    if parts[0] == "parameters":
+        raw["parameters"][parts[1]] = (path, value)
+        return
+    measure = raw["measures"].setdefault(parts[1], {})
+    if len(parts) == 3:
+        measure[parts[2]] = (path, value)
+        return
+    old_path, old = measure.get("parameters", (path, {}))
+    table = dict(old) if isinstance(old, dict) else {}
+    table[parts[3]] = value
+    measure["parameters"] = (old_path if isinstance(old, dict) else path, table)
+
+
+def _label(setting: str) -> str:
+    """A setting's short label: its last part (a parameter's name, or the measure's key)."""
+    return setting.rsplit(".", 1)[-1]
+
+
+def _show(value) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float | int):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return "+".join(map(str, value))
+    return str(value)
+
+
+def _show_values(values: Mapping[str, object]) -> str:
+    return ", ".join(f"{k} = {_show(v)}" for k, v in values.items())

@@ -1,0 +1,61 @@
+"""The scenario script: a rule a file cannot hold (2a opens in a zone only once 2b uptake
+there reaches a threshold), run end to end from the command line on small settings."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+SCRIPT = Path(__file__).parents[1] / "scenarios" / "phased_rollout.py"
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("phased_rollout", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_warehouse_opens_in_a_zone_only_after_the_cluster_takes_hold():
+    script = load_script()
+    study, _ = script.scenarios()
+    policy, params, model_class = study["phased_rollout"]
+    model = model_class(rng=4, policy=policy, params=dict(params), months=60).run()
+    uptake = model.uptake()
+    opened = dict(zip(model.zone_ids, model.opened, strict=True))
+    months = [m for m in opened.values() if m >= 0]
+    assert len(set(months)) > 1 and min(months) > 0, opened  # zone by zone, not at once
+    cluster = uptake[uptake["measure"] == script.CLUSTER].set_index(["zone", "month"])
+    warehouse = uptake[uptake["measure"] == script.WAREHOUSE]
+    for zone, month in opened.items():
+        rows = warehouse[warehouse["zone"] == zone]
+        before = rows[rows["month"] < month] if month >= 0 else rows
+        assert (before["adopted"] == 0).all(), zone  # closed: nobody uses it
+        assert (before["aware"] == 0).all(), zone  # nor hears of it
+        if month >= 0:  # it opened the month after the cluster passed the threshold
+            share = cluster.loc[(zone, month - 1), "uptake_share"]
+            assert share >= script.OPEN_AT
+            earlier = cluster.loc[zone].loc[: month - 2, "uptake_share"]
+            assert (earlier < script.OPEN_AT).all()
+
+
+def test_the_script_runs_and_writes_a_comparison(tmp_path):
+    out = tmp_path / "phased"
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "-r", "1", "--months", "24", "--out", str(out)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Compared with plan_2024" in done.stdout
+    kpis = pd.read_parquet(out / "zone_kpis.parquet")
+    assert set(kpis["scenario"]) == {"plan_2024", "phased_rollout"}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["scenarios"]["phased_rollout"]["model"].endswith("PhasedRollout")
+    summary = pd.read_csv(out / "kpi_summary.csv")
+    assert np.isfinite(summary.loc[summary["scenario"] == "phased_rollout", "diff"]).any()

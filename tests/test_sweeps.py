@@ -1,0 +1,153 @@
+"""Sweeps: a scenario file's [sweep] gives the grid or list asked for, with readable names,
+checked like any scenario; a one-value sweep is the plain scenario; compare draws the
+response; variants derived in code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from zonesim.studies.runner import run_study
+from zonesim.studies.scenario_files import ScenarioError, load_scenario
+from zonesim.studies.sweeps import MAX_VARIANTS, expand, load_sweep, with_settings
+
+from zonesim.cli import main
+
+SCENARIOS = Path(__file__).parents[1] / "scenarios"
+FAR_ZONES = ("jinqiao", "jiading", "songjiang")
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / f"{name}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_far_sweep_gives_one_variant_per_cap_with_readable_names():
+    variants = expand(SCENARIOS / "far_sweep.toml")
+    caps = [1.0, 1.5, 2.0, 2.5, 3.0, 3.5]
+    assert [v.scenario.name for v in variants] == [f"far_sweep[far_cap={c:g}]" for c in caps]
+    plan = load_scenario(SCENARIOS / "plan_2024.toml")
+    for variant, cap in zip(variants, caps, strict=True):
+        assert variant.values == {"far_cap": cap}
+        params = variant.scenario.params
+        assert {params[f"zone.{z}.far_cap"] for z in FAR_ZONES} == {cap}
+        assert variant.scenario.policy == plan.policy  # only the swept setting differs
+
+
+def test_the_threshold_sweep_runs_from_half_to_twice_the_published_value():
+    variants = expand(SCENARIOS / "cash_pool_threshold_sweep.toml")
+    values = [v.values["threshold_domestic_revenue"] for v in variants]
+    assert values == [5000, 7500, 10000, 15000, 20000]
+    assert variants[2].scenario.params["m6.threshold_domestic_revenue"] == 10000
+    assert variants[0].scenario.name == (
+        "cash_pool_threshold_sweep[threshold_domestic_revenue=5000]"
+    )
+
+
+def test_a_grid_is_every_combination_and_a_list_is_as_written(tmp_path):
+    grid = write(
+        tmp_path,
+        "grid",
+        'extends = "plan_2024"\n[sweep.grid]\n'
+        '"measures.10b.start_month" = [0, 12, 24]\n'
+        '"measures.2a.enabled" = [true, false]\n',
+    )
+    variants = expand(grid)
+    assert len(variants) == 6
+    assert variants[1].scenario.name == "grid[start_month=0,enabled=false]"
+    assert {v.scenario.policy.measures["10b"].start_month for v in variants} == {0, 12, 24}
+    listed = write(
+        tmp_path,
+        "listed",
+        'extends = "plan_2024"\n[[sweep.variants]]\n"measures.10b.zones" = ["jinqiao"]\n'
+        '[[sweep.variants]]\n"parameters.space.rent_lambda" = 1.2\n'
+        '"measures.6.intensity" = 2.0\n',
+    )
+    names = [s.name for s in load_sweep(listed)]
+    assert names == ["listed[zones=jinqiao]", "listed[rent_lambda=1.2,intensity=2]"]
+
+
+@pytest.mark.parametrize(
+    "body, key",
+    [
+        ('"measures.10b.floor" = [1]', "sweep.grid.measures.10b.floor"),
+        ('"parameters.space.rent_lambda" = []', "sweep.grid.parameters.space.rent_lambda"),
+        ('"parameters.space.rent_lambda" = [0.2]', "sweep.grid"),  # below its range
+        ('"measures.10b.start_month" = [500]', "sweep.grid"),  # past the horizon
+        ('"measures.99.enabled" = [true]', "sweep.grid"),  # no such measure
+        ('"parameters.no.such.row" = [1]', "sweep.grid"),
+        ('x = { set = ["parameters.space.rent_lambda"] }', "sweep.grid.x"),  # no values
+    ],
+)
+def test_a_bad_sweep_names_the_file_and_the_key(tmp_path, body, key):
+    path = write(tmp_path, "bad", f'extends = "plan_2024"\n[sweep.grid]\n{body}\n')
+    with pytest.raises(ScenarioError) as err:
+        expand(path)
+    assert err.value.path == str(path) and err.value.key == key, str(err.value)
+
+
+def test_a_grid_over_the_limit_needs_force(tmp_path):
+    side = int(MAX_VARIANTS**0.5) + 1
+    values = ", ".join(str(0.75 + 0.5 * i / side) for i in range(side))
+    path = write(
+        tmp_path,
+        "huge",
+        'extends = "plan_2024"\n[sweep.grid]\n'
+        f'"parameters.space.rent_lambda" = [{values}]\n'
+        f'"parameters.space.target_vacancy" = [{", ".join(["0.15"] * side)}]\n',
+    )
+    with pytest.raises(ScenarioError, match="pass --force"):
+        expand(path)
+    out = path.parent / "out"
+    assert main(["run", str(path), "--out", str(out), "-q"]) == 2 and not out.exists()
+    assert len(expand(path, force=True)) == side * side
+
+
+def test_a_one_value_sweep_gives_the_plain_scenario_tables(tmp_path):
+    plain = write(
+        tmp_path, "plain", 'extends = "plan_2024"\n[parameters]\n"space.rent_lambda" = 1.2\n'
+    )
+    swept = write(
+        tmp_path,
+        "swept",
+        'extends = "plan_2024"\n[sweep.grid]\n"parameters.space.rent_lambda" = [1.2]\n',
+    )
+    (variant,) = load_sweep(swept)
+    base = load_scenario(plain)
+    assert variant.params == base.params and variant.policy == base.policy
+    study = {s.name: (s.policy, s.params) for s in (base, variant)}
+    run_study(study, 1, 12, 7, tmp_path / "study", progress=False)
+    kpis = pd.read_parquet(tmp_path / "study" / "zone_kpis.parquet")
+    a = kpis[kpis["scenario"] == "plain"].drop(columns="scenario").reset_index(drop=True)
+    b = kpis[kpis["scenario"] != "plain"].drop(columns="scenario").reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_variants_derived_in_code_are_checked_and_named():
+    plan = load_scenario(SCENARIOS / "plan_2024.toml")
+    later = with_settings(plan, {"measures.10b.start_month": 24})
+    assert later.name == "plan_2024[start_month=24]"
+    assert later.policy.measures["10b"].start_month == 24
+    assert plan.policy.measures["10b"].start_month != 24  # the original is unchanged
+    named = with_settings(plan, {"measures.6.parameters.offset_share": 0.4}, name="pool")
+    assert named.name == "pool" and named.params["m6.offset_share"] == 0.4
+    with pytest.raises(ScenarioError, match="outside the parameter's range"):
+        with_settings(plan, {"parameters.space.rent_lambda": 9.0})
+
+
+def test_run_and_compare_a_sweep_draw_its_response(tmp_path, capsys):
+    out = tmp_path / "far"
+    argv = ["run", "far_sweep", "baseline", "--months", "12", "-r", "2", "--out", str(out)]
+    assert main([*argv, "--executor", "serial", "-q"]) == 0
+    kpis = pd.read_parquet(out / "zone_kpis.parquet")
+    assert kpis["scenario"].nunique() == 7
+    seeds = kpis.groupby("replication")["seed"].nunique()
+    assert (seeds == 1).all()  # every variant runs with the replication's seed
+    assert main(["compare", str(out)]) == 0
+    assert (out / "figures" / "response_far_sweep.png").stat().st_size > 10_000
+    capsys.readouterr()
+    assert main(["validate", str(SCENARIOS / "far_sweep.toml")]) == 0
+    printed = capsys.readouterr().out
+    assert "a sweep of 6 variants" in printed and "far_sweep[far_cap=3.5]" in printed
