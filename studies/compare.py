@@ -231,8 +231,9 @@ def compare_study(
     paths = [write_text_atomic(text, study.folder / name) for name, text in texts.items()]
     notes = _notes(study, summary, baseline, map_month)
     map_of = None if notes else (map_kpi, map_month)
-    paths += _figures(study, kpis, summary, baseline, map_of)
-    return Comparison(baseline, reported, paths, notes)
+    responses, left_out = response_plans(study.sweeps)
+    paths += _figures(study, kpis, summary, baseline, map_of, responses)
+    return Comparison(baseline, reported, paths, notes + left_out)
 
 
 def sweep_groups(sweeps: Mapping[str, Mapping]) -> dict[str, dict[str, Mapping]]:
@@ -241,6 +242,23 @@ def sweep_groups(sweeps: Mapping[str, Mapping]) -> dict[str, dict[str, Mapping]]
     for name, values in sweeps.items():
         groups.setdefault(name.split("[", 1)[0], {})[name] = values
     return groups
+
+
+def response_plans(sweeps: Mapping[str, Mapping]) -> tuple[dict[str, tuple], list[str]]:
+    """Which sweeps get a response figure: (file -> (its variants, the swept labels)) for
+    sweeps of one or two keys that every variant sets, and a note for each other sweep."""
+    plans, notes = {}, []
+    for base, variants in sweep_groups(sweeps).items():
+        label_sets = {tuple(values) for values in variants.values()}
+        if len(label_sets) > 1:
+            notes.append(f"{base}: its variants set different keys; no response figure")
+            continue
+        labels = label_sets.pop()
+        if len(labels) > 2:
+            notes.append(f"{base}: {len(labels)} keys swept; response figures take one or two")
+            continue
+        plans[base] = (variants, labels)
+    return plans, notes
 
 
 def remove_comparison(folder: Path) -> None:
@@ -276,6 +294,7 @@ def _figures(
     summary: pd.DataFrame,
     baseline: str | None,
     map_of: tuple[str, int] | None,
+    responses: Mapping[str, tuple],
 ) -> list[Path]:
     """The figures; with ``map_of`` (KPI, month), also the differences from ``baseline`` and
     the map."""
@@ -301,13 +320,11 @@ def _figures(
     if map_of:
         kpi, month = map_of
         figures[f"map_{kpi}.png"] = partial(plots.kpi_map, summary, kpi, month)
-    for base, variants in sweep_groups(study.sweeps).items():
-        labels = tuple(next(iter(variants.values())))
+    for base, (variants, labels) in responses.items():
         if len(labels) == 1:
-            figures[f"response_{base}.png"] = partial(
-                plots.sweep_response, kpis, variants, labels[0]
-            )
-        elif len(labels) == 2:
-            figures[f"response_{base}.png"] = partial(plots.sweep_heatmap, kpis, variants, labels)
+            draw = partial(plots.sweep_response, kpis, variants, labels[0])
+        else:
+            draw = partial(plots.sweep_heatmap, kpis, variants, labels)
+        figures[f"response_{base}.png"] = draw
     # drawn one at a time, so that one figure's memory is freed before the next
     return [plots.save(draw(), out / name) for name, draw in figures.items()]

@@ -406,11 +406,22 @@ def _at_horizon(kpis: pd.DataFrame, variants: Mapping[str, Mapping]) -> pd.DataF
     return with_all_zones(rows)
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _swept(value):
+    """A swept value as a point on an axis: a number, or its text (zones joined by +)."""
+    if _is_number(value):
+        return value
+    if isinstance(value, list):
+        return "+".join(map(str, value))
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def _ordered(values: list) -> list:
     """Swept values in order: numbers by size, anything else as listed."""
-    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-        return sorted(values)
-    return values
+    return sorted(values) if all(_is_number(v) for v in values) else values
 
 
 def sweep_response(kpis: pd.DataFrame, variants: Mapping[str, Mapping], label: str) -> Figure:
@@ -418,9 +429,9 @@ def sweep_response(kpis: pd.DataFrame, variants: Mapping[str, Mapping], label: s
     scenario -> its swept values): the mean over replications with its 95% CI, one line per
     zone and a thick one for all zones."""
     horizon = _at_horizon(kpis, variants)
-    value_of = {name: values[label] for name, values in variants.items()}
+    value_of = {name: _swept(values[label]) for name, values in variants.items()}
     xs = _ordered(list(dict.fromkeys(value_of.values())))
-    numeric = all(isinstance(x, int | float) for x in xs)
+    numeric = all(_is_number(x) for x in xs)
     position = {x: (x if numeric else i) for i, x in enumerate(xs)}
     horizon["x"] = horizon["scenario"].map(lambda s: position[value_of[s]])
     zones = [*zone_table().index, ALL_ZONES]
@@ -455,8 +466,8 @@ def sweep_heatmap(
     replications), ``labels[0]`` down and ``labels[1]`` across."""
     horizon = _at_horizon(kpis, variants)
     total = horizon[horizon["zone"] == ALL_ZONES]
-    rows_of = {name: values[labels[0]] for name, values in variants.items()}
-    cols_of = {name: values[labels[1]] for name, values in variants.items()}
+    rows_of = {name: _swept(values[labels[0]]) for name, values in variants.items()}
+    cols_of = {name: _swept(values[labels[1]]) for name, values in variants.items()}
     down = _ordered(list(dict.fromkeys(rows_of.values())))
     across = _ordered(list(dict.fromkeys(cols_of.values())))
     fig, axes = panels(len(HEADLINE), (4.6, 3.6))

@@ -71,7 +71,8 @@ def plan_runs(
 ) -> list[RunSpec]:
     """Every (scenario, replication) of the study, replication-major so that an interrupted
     study has complete pairs. A scenario is a Policy, a (Policy, parameter overrides) pair,
-    or a (Policy, overrides, model class) triple."""
+    a (Policy, overrides, model class) triple, or a scenario read from a file (its policy and
+    overrides)."""
     seeds = spawn_seeds(root_seed, replications)
     return [
         RunSpec(name, r, seeds[r], policy, months, dict(params), model)
@@ -84,6 +85,8 @@ def _settings(scenarios: Mapping) -> dict[str, tuple[Policy, Mapping[str, float]
     """Each scenario as a (Policy, parameter overrides, model class) triple."""
     out = {}
     for name, scenario in scenarios.items():
+        if _is_resolved(scenario):
+            scenario = (scenario.policy, scenario.params)
         parts = scenario if isinstance(scenario, tuple) else (scenario,)
         if not 1 <= len(parts) <= 3:
             raise ValueError(f"scenario '{name}': a Policy, (Policy, params) or (..., model)")
@@ -92,13 +95,23 @@ def _settings(scenarios: Mapping) -> dict[str, tuple[Policy, Mapping[str, float]
     return out
 
 
+def _is_resolved(scenario) -> bool:
+    """A scenario read from a file (a ResolvedScenario), rather than a Policy or a tuple."""
+    return hasattr(scenario, "policy") and hasattr(scenario, "digest")
+
+
 def describe_scenarios(scenarios: Mapping) -> dict[str, dict]:
     """The manifest's record of each scenario: the measures on, the parameter overrides
     (what ``zonesim compare`` reads back to know where each measure is on), and the model
-    class when it is not ZoneModel."""
+    class when it is not ZoneModel; for a scenario read from a file, also what it resolves
+    to, its SHA-256 and, for a variant of a sweep, its swept values."""
     out = {}
     for name, (policy, params, model) in _settings(scenarios).items():
         out[name] = {"measures": policy.as_dict(), "parameters": dict(sorted(params.items()))}
+        if _is_resolved(scenario := scenarios[name]):
+            out[name] |= {**scenario.as_dict(), "sha256": scenario.digest()}
+            if scenario.swept:
+                out[name]["sweep"] = dict(scenario.swept)  # compare plots the response
         if model is not ZoneModel:
             out[name]["model"] = f"{model.__module__}.{model.__qualname__}"
     return out

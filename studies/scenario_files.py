@@ -25,6 +25,7 @@ import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 
@@ -62,6 +63,7 @@ class ResolvedScenario:
     months, replications, seed : the simulation block
     raw : the merged file content it was resolved from (for deriving variants; see
         zonesim.studies.sweeps.with_settings)
+    swept : for a variant of a sweep, its swept values (label -> value)
     """
 
     name: str
@@ -73,6 +75,7 @@ class ResolvedScenario:
     replications: int = DEFAULT_SIMULATION["replications"]
     seed: int = DEFAULT_SIMULATION["seed"]
     raw: Mapping = field(default_factory=dict, repr=False, compare=False)
+    swept: Mapping = field(default_factory=dict, compare=False)
 
     def as_dict(self) -> dict:
         """Plain data (JSON-ready): what the scenario resolves to."""
@@ -100,7 +103,9 @@ def load_scenario(path: Path | str) -> ResolvedScenario:
     path = Path(path)
     raw = merged_scenario(path)
     if "sweep" in raw:
-        raise ScenarioError(path, "sweep", "a sweep gives several scenarios; run the file")
+        raise ScenarioError(
+            path, "sweep", "a sweep gives several scenarios; run it with `zonesim run`"
+        )
     return resolve(path, raw)
 
 
@@ -219,11 +224,11 @@ def _simulation(values: dict) -> dict:
 
 
 def _measure(mid: str, setting: dict, months: int) -> tuple[MeasureSetting, dict]:
-    known = list(measure_table().index)
+    known = _measure_ids()
     first_path = next(iter(setting.values()))[0] if setting else None
     if mid not in known:
         raise ScenarioError(first_path, f"measures.{mid}", _unknown("measure", mid, known))
-    plan = Policy.plan_2024().measures[mid]
+    plan = _plan_measures()[mid]
     values = {
         "enabled": True,
         "zones": sorted(plan.zones),
@@ -264,7 +269,7 @@ def _measure(mid: str, setting: dict, months: int) -> tuple[MeasureSetting, dict
 
 
 def _parameters(values: dict, prefix: str, where: str) -> dict[str, float]:
-    table = parameter_table()
+    table = _parameter_rows()
     out = {}
     for short, (path, value) in values.items():
         name = prefix + short
@@ -288,13 +293,35 @@ def _parameters(values: dict, prefix: str, where: str) -> dict[str, float]:
 def _zones(path: Path, where: str, value) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(z, str) for z in value):
         raise ScenarioError(path, where, f"must be a list of zone names, not {_kind(value)}")
-    known = list(zone_table().index)
+    known = _zone_ids()
     for zone in value:
         if zone not in known:
             raise ScenarioError(path, where, _unknown("zone", zone, known))
     if not value:
         raise ScenarioError(path, where, "is empty: list at least one zone, or set enabled = false")
     return value
+
+
+# ---------------------------------------------------------------- the tables, read once
+# (a sweep checks thousands of variants; the tables do not change while it does)
+@cache
+def _measure_ids() -> list[str]:
+    return list(measure_table().index)
+
+
+@cache
+def _plan_measures() -> Mapping[str, MeasureSetting]:
+    return Policy.plan_2024().measures
+
+
+@cache
+def _parameter_rows():
+    return parameter_table()
+
+
+@cache
+def _zone_ids() -> list[str]:
+    return list(zone_table().index)
 
 
 # ---------------------------------------------------------------- small checks

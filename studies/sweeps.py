@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -37,8 +38,10 @@ SWEEP_KEYS = ("grid", "variants")
 
 @dataclass(frozen=True)
 class Swept:
-    """One swept quantity: its label in variant names and the settings it sets."""
+    """One swept quantity: where the file states it (``key``, for messages), its label in
+    variant names, and the settings it sets."""
 
+    key: str
     label: str
     settings: tuple[str, ...]
 
@@ -47,18 +50,39 @@ def with_settings(
     scenario: ResolvedScenario, settings: Mapping[str, object], name: str | None = None
 ) -> ResolvedScenario:
     """``scenario`` with ``settings`` (setting name -> value) changed and checked; named
-    ``name``, or after the values (``plan_2024[start_month=12]``). Raises ScenarioError."""
+    ``name``, or after the values (``plan_2024[start_month=12]``). Its ``swept`` holds the
+    values by label. Raises ScenarioError."""
     raw = copy.deepcopy(dict(scenario.raw))
     where = Path("<code>")
     for setting, value in settings.items():
         _apply(raw, where, setting, value, f"settings[{setting!r}]")
-    labels = {_label(s): v for s, v in settings.items()}
-    return replace(resolve(scenario.path, raw), name=name or variant_name(scenario.name, labels))
+    labels = dict(zip(unique_labels(list(settings)), settings.values(), strict=True))
+    resolved = resolve(scenario.path, raw)
+    return replace(resolved, name=name or variant_name(scenario.name, labels), swept=labels)
 
 
 def variant_name(base: str, values: Mapping[str, object]) -> str:
     """``base[label=value,...]``: readable, and the same for the same values."""
-    return f"{base}[{','.join(f'{k}={_show(v)}' for k, v in values.items())}]"
+    return f"{base}[{','.join(f'{k}={show(v)}' for k, v in values.items())}]"
+
+
+def unique_labels(settings: Sequence[str]) -> list[str]:
+    """Short labels for settings: the last part of each name, or as many parts as it takes
+    to tell it from the others (``6.intensity`` and ``10b.intensity``)."""
+    parts = [s.split(".") for s in settings]
+    depth = [1] * len(parts)
+    while True:
+        labels = [".".join(p[-d:]) for p, d in zip(parts, depth, strict=True)]
+        clashing = {x for x in labels if labels.count(x) > 1}
+        if not clashing:
+            return labels
+        grown = False
+        for i, label in enumerate(labels):
+            if label in clashing and depth[i] < len(parts[i]):
+                depth[i] += 1
+                grown = True
+        if not grown:
+            return labels  # the same setting twice: the caller refuses it
 
 
 @dataclass(frozen=True)
@@ -72,26 +96,26 @@ class Variant:
 
 def expand(path: Path | str, force: bool = False) -> list[Variant]:
     """The scenarios a file asks for: its variants if it has a ``[sweep]`` table, else the
-    scenario itself. ``force`` lifts the limit of MAX_VARIANTS. Raises ScenarioError naming
-    the file and the key."""
+    scenario itself. ``force`` lifts the limit of MAX_VARIANTS (counted before any variant
+    is built). Raises ScenarioError naming the file and the key."""
     path = Path(path)
     raw = merged_scenario(path)
     sweep = raw.pop("sweep", None)
     base = resolve(path, raw)
     if sweep is None:
         return [Variant(base, {})]
-    return [Variant(s, values) for s, values in variants(path, raw, base, sweep, force)]
+    return [Variant(s, s.swept) for s in variants(path, raw, base, sweep, force)]
 
 
 def load_sweep(path: Path | str, force: bool = False) -> list[ResolvedScenario]:
-    """The scenarios of :func:`expand`, without their swept values."""
+    """The scenarios of a file (see :func:`expand`); a variant's ``swept`` holds its values."""
     return [variant.scenario for variant in expand(path, force)]
 
 
 def variants(
     path: Path, raw: dict, base: ResolvedScenario, sweep, force: bool
-) -> list[tuple[ResolvedScenario, dict[str, object]]]:
-    """Every variant of ``sweep`` with its swept values, each checked."""
+) -> list[ResolvedScenario]:
+    """Every variant of ``sweep``, checked, named, with its swept values in ``swept``."""
     if not isinstance(sweep, dict) or not sweep:
         raise ScenarioError(path, "sweep", "must be a table with grid or variants")
     for key in sweep:
@@ -103,24 +127,31 @@ def variants(
         rows = _grid_rows(path, sweep["grid"], force)
     else:
         rows = _list_rows(path, sweep["variants"], force)
-    out = []
-    for where, chosen in rows:
-        settings = {s: value for swept, value in chosen for s in swept.settings}
+    out, names = [], set()
+    for chosen in rows:
         values = {swept.label: value for swept, value in chosen}
         variant = copy.deepcopy(raw)
-        for setting, value in settings.items():
-            _apply(variant, path, setting, value, where)
+        for swept, value in chosen:
+            for setting in swept.settings:
+                _apply(variant, path, setting, value, swept.key)
         try:
             resolved = resolve(path, variant)
         except ScenarioError as err:
+            where = next((w.key for w, _ in chosen if _names(w, err.key)), "sweep")
             raise ScenarioError(path, where, f"{_show_values(values)}: {err.message}") from None
-        out.append((replace(resolved, name=variant_name(base.name, values)), values))
+        name = variant_name(base.name, values)
+        if name in names:
+            raise ScenarioError(path, "sweep", f"the variant {name} comes twice")
+        names.add(name)
+        out.append(replace(resolved, name=name, swept=values))
     return out
 
 
-def _grid_rows(path: Path, grid, force: bool) -> list[tuple[str, list]]:
+def _grid_rows(path: Path, grid, force: bool) -> list[list[tuple[Swept, object]]]:
     if not isinstance(grid, dict) or not grid:
         raise ScenarioError(path, "sweep.grid", "must be a table of settings and their values")
+    plain = [k for k, spec in grid.items() if not isinstance(spec, dict)]
+    label_of = dict(zip(plain, unique_labels(plain), strict=True))
     axes = []
     for key, spec in grid.items():
         where = f"sweep.grid.{key}"
@@ -135,36 +166,46 @@ def _grid_rows(path: Path, grid, force: bool) -> list[tuple[str, list]]:
                 or not all(isinstance(t, str) for t in targets)
             ):
                 raise ScenarioError(path, f"{where}.set", "must be a list of setting names")
-            swept, values = Swept(key, tuple(targets)), spec["values"]
+            swept, values = Swept(where, key, tuple(targets)), spec["values"]
         else:
-            swept, values = Swept(_label(key), (key,)), spec
+            swept, values = Swept(where, label_of[key], (key,)), spec
         if not isinstance(values, list):
             raise ScenarioError(path, where, "must list the values to sweep")
         if not values:
             raise ScenarioError(path, where, "is empty: list at least one value")
+        shown = [show(v) for v in values]
+        if twice := next((v for v in shown if shown.count(v) > 1), None):
+            raise ScenarioError(path, where, f"the value {twice} is listed twice")
         for setting in swept.settings:
             _check_setting(path, where, setting)
         axes.append([(swept, v) for v in values])
-    count = 1
-    for axis in axes:
-        count *= len(axis)
-    _check_count(path, "sweep.grid", count, force)
-    return [("sweep.grid", list(chosen)) for chosen in itertools.product(*axes)]
+    if len({swept.label for axis in axes for swept, _ in axis[:1]}) < len(axes):
+        raise ScenarioError(path, "sweep.grid", "two entries have the same label")
+    _check_count(path, "sweep.grid", math.prod(len(axis) for axis in axes), force)
+    return [list(chosen) for chosen in itertools.product(*axes)]
 
 
-def _list_rows(path: Path, listed, force: bool) -> list[tuple[str, list]]:
+def _list_rows(path: Path, listed, force: bool) -> list[list[tuple[Swept, object]]]:
     if not isinstance(listed, list) or not listed:
         raise ScenarioError(path, "sweep.variants", "must be a list of tables ([[sweep.variants]])")
     _check_count(path, "sweep.variants", len(listed), force)
+    for i, entry in enumerate(listed):
+        if not isinstance(entry, dict) or not entry:
+            raise ScenarioError(path, f"sweep.variants[{i}]", "must be a table of settings")
+    settings = list(dict.fromkeys(s for entry in listed for s in entry))
+    label_of = dict(zip(settings, unique_labels(settings), strict=True))
     rows = []
     for i, entry in enumerate(listed):
         where = f"sweep.variants[{i}]"
-        if not isinstance(entry, dict) or not entry:
-            raise ScenarioError(path, where, "must be a table of settings and values")
         for setting in entry:
             _check_setting(path, where, setting)
-        rows.append((where, [(Swept(_label(s), (s,)), v) for s, v in entry.items()]))
+        rows.append([(Swept(f"{where}.{s}", label_of[s], (s,)), v) for s, v in entry.items()])
     return rows
+
+
+def _names(swept: Swept, key: str) -> bool:
+    """Whether a scenario key (as a ScenarioError names it) is one ``swept`` sets."""
+    return any(s == key or s.startswith(f"{key}.") for s in swept.settings)
 
 
 def _check_count(path: Path, where: str, count: int, force: bool) -> None:
@@ -220,12 +261,8 @@ def _apply(raw: dict, path: Path, setting: str, value, where: str) -> None:
     measure["parameters"] = (old_path if isinstance(old, dict) else path, table)
 
 
-def _label(setting: str) -> str:
-    """A setting's short label: its last part (a parameter's name, or the measure's key)."""
-    return setting.rsplit(".", 1)[-1]
-
-
-def _show(value) -> str:
+def show(value) -> str:
+    """A swept value as it appears in names and figures."""
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, float | int):
@@ -236,4 +273,4 @@ def _show(value) -> str:
 
 
 def _show_values(values: Mapping[str, object]) -> str:
-    return ", ".join(f"{k} = {_show(v)}" for k, v in values.items())
+    return ", ".join(f"{k} = {show(v)}" for k, v in values.items())

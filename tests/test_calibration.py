@@ -128,7 +128,12 @@ def _class_share(**params) -> pd.Series:
 
 @pytest.mark.parametrize(
     "knob, low, high",
-    [("alpha", -3.0, 2.0), ("uptake.p_scale", 0.5, 5.0), ("uptake.q_scale", 0.5, 3.0)],
+    [
+        ("alpha", -3.0, 2.0),
+        ("uptake.p_scale", 0.5, 5.0),
+        ("uptake.q_scale", 0.5, 3.0),
+        ("decision.beta_peer", 0.5, 3.0),  # peers' share is never negative
+    ],
 )
 def test_uptake_rises_with_each_fitted_knob(knob, low, high):
     """The premise of the fit: the knobs move uptake, in the expected direction (same

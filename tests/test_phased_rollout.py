@@ -54,7 +54,7 @@ def test_the_script_runs_and_writes_a_comparison(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Compared with plan_2024" in done.stdout
     kpis = pd.read_parquet(out / "zone_kpis.parquet")
-    assert set(kpis["scenario"]) == {"plan_2024", "phased_rollout"}
+    assert set(kpis["scenario"]) == {"plan_2024", "everywhere_at_once", "phased_rollout"}
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["scenarios"]["phased_rollout"]["model"].endswith("PhasedRollout")
     summary = pd.read_csv(out / "kpi_summary.csv")

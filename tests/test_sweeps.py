@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from zonesim.studies.compare import compare_study, open_study
 from zonesim.studies.runner import run_study
 from zonesim.studies.scenario_files import ScenarioError, load_scenario
 from zonesim.studies.sweeps import MAX_VARIANTS, expand, load_sweep, with_settings
@@ -74,10 +75,12 @@ def test_a_grid_is_every_combination_and_a_list_is_as_written(tmp_path):
     [
         ('"measures.10b.floor" = [1]', "sweep.grid.measures.10b.floor"),
         ('"parameters.space.rent_lambda" = []', "sweep.grid.parameters.space.rent_lambda"),
-        ('"parameters.space.rent_lambda" = [0.2]', "sweep.grid"),  # below its range
-        ('"measures.10b.start_month" = [500]', "sweep.grid"),  # past the horizon
-        ('"measures.99.enabled" = [true]', "sweep.grid"),  # no such measure
-        ('"parameters.no.such.row" = [1]', "sweep.grid"),
+        ('"parameters.space.rent_lambda" = [0.2]', "sweep.grid.parameters.space.rent_lambda"),
+        ('"measures.10b.start_month" = [500]', "sweep.grid.measures.10b.start_month"),
+        ('"measures.99.enabled" = [true]', "sweep.grid.measures.99.enabled"),
+        ('"parameters.no.such.row" = [1]', "sweep.grid.parameters.no.such.row"),
+        ('"measures.10b.start_month" = ["soon"]', "sweep.grid.measures.10b.start_month"),
+        ('"measures.6.intensity" = [1, 1.0]', "sweep.grid.measures.6.intensity"),  # twice
         ('x = { set = ["parameters.space.rent_lambda"] }', "sweep.grid.x"),  # no values
     ],
 )
@@ -91,12 +94,13 @@ def test_a_bad_sweep_names_the_file_and_the_key(tmp_path, body, key):
 def test_a_grid_over_the_limit_needs_force(tmp_path):
     side = int(MAX_VARIANTS**0.5) + 1
     values = ", ".join(str(0.75 + 0.5 * i / side) for i in range(side))
+    vacancies = ", ".join(str(0.1 + 0.1 * i / side) for i in range(side))
     path = write(
         tmp_path,
         "huge",
         'extends = "plan_2024"\n[sweep.grid]\n'
         f'"parameters.space.rent_lambda" = [{values}]\n'
-        f'"parameters.space.target_vacancy" = [{", ".join(["0.15"] * side)}]\n',
+        f'"parameters.space.target_vacancy" = [{vacancies}]\n',
     )
     with pytest.raises(ScenarioError, match="pass --force"):
         expand(path)
@@ -138,16 +142,92 @@ def test_variants_derived_in_code_are_checked_and_named():
 
 
 def test_run_and_compare_a_sweep_draw_its_response(tmp_path, capsys):
+    far = write(
+        tmp_path,
+        "far",
+        'extends = "far_sweep"\n[sweep.grid]\n'
+        'far_cap = { set = ["parameters.zone.jinqiao.far_cap"], values = [1.5, 3.0] }\n',
+    )
     out = tmp_path / "far"
-    argv = ["run", "far_sweep", "baseline", "--months", "12", "-r", "2", "--out", str(out)]
+    argv = ["run", str(far), "baseline", "--months", "12", "-r", "2", "--out", str(out)]
     assert main([*argv, "--executor", "serial", "-q"]) == 0
     kpis = pd.read_parquet(out / "zone_kpis.parquet")
-    assert kpis["scenario"].nunique() == 7
+    assert kpis["scenario"].nunique() == 3
     seeds = kpis.groupby("replication")["seed"].nunique()
     assert (seeds == 1).all()  # every variant runs with the replication's seed
     assert main(["compare", str(out)]) == 0
-    assert (out / "figures" / "response_far_sweep.png").stat().st_size > 10_000
+    assert (out / "figures" / "response_far.png").stat().st_size > 10_000
     capsys.readouterr()
     assert main(["validate", str(SCENARIOS / "far_sweep.toml")]) == 0
     printed = capsys.readouterr().out
     assert "a sweep of 6 variants" in printed and "far_sweep[far_cap=3.5]" in printed
+
+
+def test_settings_with_the_same_last_name_get_labels_that_tell_them_apart(tmp_path):
+    path = write(
+        tmp_path,
+        "both",
+        'extends = "plan_2024"\n[sweep.grid]\n'
+        '"measures.6.intensity" = [0.5, 1.0]\n"measures.10b.intensity" = [0.5, 2.0]\n',
+    )
+    variants = expand(path)
+    names = [v.scenario.name for v in variants]
+    assert len(set(names)) == 4
+    assert names[0] == "both[6.intensity=0.5,10b.intensity=0.5]"
+    assert variants[1].values == {"6.intensity": 0.5, "10b.intensity": 2.0}
+
+
+def test_a_bad_sweep_stops_the_command_with_one_line(tmp_path, capsys):
+    path = write(
+        tmp_path, "bad", 'extends = "plan_2024"\n[sweep.grid]\n"measures.10b.start_month" = [999]\n'
+    )
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "-q"]) == 2 and not out.exists()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "sweep.grid.measures.10b.start_month" in err[0]
+    assert "start_month = 999" in err[0]
+
+
+def test_validate_refuses_a_huge_grid_without_building_it(tmp_path, capsys):
+    values = ", ".join(str(0.75 + i / 200) for i in range(150))
+    path = write(
+        tmp_path,
+        "huge",
+        'extends = "plan_2024"\n[sweep.grid]\n'
+        f'"parameters.space.rent_lambda" = [{values}]\n'
+        f'"parameters.entry.beta_rent" = [{", ".join(str(-0.3 - i / 100) for i in range(150))}]\n',
+    )
+    assert main(["validate", str(path)]) == 2  # 22,500 variants: refused at once
+    assert "pass --force" in capsys.readouterr().err
+
+
+def test_compare_copes_with_categorical_and_mixed_sweeps(tmp_path):
+    zones = write(
+        tmp_path,
+        "zones",
+        'extends = "plan_2024"\n[sweep.grid]\n'
+        '"measures.2a.zones" = [["jinqiao"], ["jinqiao", "qingpu"]]\n'
+        '"measures.2a.enabled" = [true, false]\n',
+    )
+    mixed = write(
+        tmp_path,
+        "mixed",
+        'extends = "plan_2024"\n[[sweep.variants]]\n"measures.6.intensity" = 2.0\n'
+        '[[sweep.variants]]\n"parameters.space.rent_lambda" = 1.2\n',
+    )
+    out = tmp_path / "study"
+    argv = ["run", str(zones), str(mixed), "--months", "8", "-r", "1", "--out", str(out), "-q"]
+    assert main([*argv, "--executor", "serial"]) == 0
+    comparison = compare_study(out)
+    assert (out / "figures" / "response_zones.png").is_file()  # a 2 x 2 heatmap
+    assert not (out / "figures" / "response_mixed.png").exists()
+    assert any("mixed: its variants set different keys" in n for n in comparison.notes)
+
+
+def test_studies_run_from_python_keep_the_swept_values(tmp_path):
+    variants = load_sweep(SCENARIOS / "cash_pool_threshold_sweep.toml")[:2]
+    run_study({s.name: s for s in variants}, 1, 6, 3, tmp_path / "api", progress=False)
+    study = open_study(tmp_path / "api")
+    assert study.sweeps == {s.name: dict(s.swept) for s in variants}
+    compare_study(tmp_path / "api")
+    assert (tmp_path / "api" / "figures" / "response_cash_pool_threshold_sweep.png").is_file()

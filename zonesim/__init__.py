@@ -14,7 +14,7 @@ Studies, as the ``zonesim`` command runs them::
 
     plan = zonesim.load_scenario("scenarios/plan_2024.toml")
     later = zonesim.with_settings(plan, {"measures.10b.start_month": 24})
-    zonesim.run_study({s.name: (s.policy, s.params) for s in (plan, later)},
+    zonesim.run_study({s.name: s for s in (plan, later)},
                       replications=5, months=120, root_seed=plan.seed, out_dir="results/x")
     zonesim.compare_study("results/x")          # summaries and figures, as `zonesim compare`
     zonesim.open_study("results/x").kpis()       # the tables

@@ -115,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
         "validate", help="check scenario files and print what each resolves to"
     )
     validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    validate.add_argument(
+        "--force", action="store_true", help=f"check a sweep of more than {MAX_VARIANTS:,}"
+    )
 
     lister = sub.add_parser("list", help="print a data table")
     lister.add_argument("table", choices=LISTS)
@@ -151,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             print(list_table(args.table).to_string())
             return 0
         if args.command == "validate":
-            return validate(args.files)
+            return validate(args.files, args.force)
         if args.command == "compare":
             return compare(args)
         if args.command == "dashboard":
@@ -176,7 +179,6 @@ def _check_run(args: argparse.Namespace) -> None:
     except ScenarioError as err:
         raise UsageError(str(err)) from None
     args.resolved = [v.scenario for v in variants]
-    args.swept = {v.scenario.name: dict(v.values) for v in variants if v.values}
     if len({s.name for s in args.resolved}) < len(args.resolved):
         raise UsageError("two scenarios share a name; rename one of the files")
     for key in ("replications", "months", "seed"):
@@ -233,10 +235,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out.is_dir():
         remove_comparison(args.out)  # it would describe other tables
 
-    settings = {s.name: (s.policy, s.params) for s in args.resolved}
-    described = {s.name: {**s.as_dict(), "sha256": s.digest()} for s in args.resolved}
-    for name, values in args.swept.items():
-        described[name]["sweep"] = values  # zonesim compare draws the response to them
+    settings = {s.name: s for s in args.resolved}
     start = time.perf_counter()
     with executor_for(args.executor, args.workers, args.scheduler) as executor:
         result = run_study(
@@ -248,7 +247,6 @@ def run(args: argparse.Namespace) -> int:
             progress=not args.quiet,
             executor=executor,
             resume=args.resume,
-            manifest={"scenarios": described},
         )
     out = result.out_dir
     total = len(settings) * args.replications
@@ -315,13 +313,13 @@ def dashboard(port: int | None) -> int:
         return 0
 
 
-def validate(files: list[Path]) -> int:
+def validate(files: list[Path], force: bool = False) -> int:
     """Print each scenario file's resolved content (a sweep: its variants); one line and
     status 2 at the first problem."""
     resolved = []
     for path in files:
         try:
-            resolved.append(expand(path, force=True))
+            resolved.append(expand(path, force))
         except ScenarioError as err:
             print(f"zonesim: error: {err}", file=sys.stderr)
             return 2
@@ -371,7 +369,7 @@ def scenario_list(folder: Path) -> pd.DataFrame:
     rows = []
     for path in sorted(folder.glob("*.toml")):
         try:
-            variants = expand(path, force=True)
+            variants = expand(path)
             scenario = variants[0].scenario
             on = sum(s.enabled for s in scenario.policy.measures.values())
             rows.append((path.stem, on, len(variants), scenario.description))
