@@ -246,9 +246,12 @@ def sweep_groups(sweeps: Mapping[str, Mapping]) -> dict[str, dict[str, Mapping]]
 
 def response_plans(sweeps: Mapping[str, Mapping]) -> tuple[dict[str, tuple], list[str]]:
     """Which sweeps get a response figure: (file -> (its variants, the swept labels)) for
-    sweeps of one or two keys that every variant sets, and a note for each other sweep."""
+    sweeps of two or more variants over one or two keys that every variant sets, and a note
+    for each other sweep of two or more variants."""
     plans, notes = {}, []
     for base, variants in sweep_groups(sweeps).items():
+        if len(variants) < 2:
+            continue  # one point is no response (a one-value sweep, a variant made in code)
         label_sets = {tuple(values) for values in variants.values()}
         if len(label_sets) > 1:
             notes.append(f"{base}: its variants set different keys; no response figure")

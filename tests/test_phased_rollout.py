@@ -53,6 +53,7 @@ def test_the_script_runs_and_writes_a_comparison(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Compared with plan_2024" in done.stdout
+    assert "keys swept" not in done.stdout  # a variant made in code is not a sweep
     kpis = pd.read_parquet(out / "zone_kpis.parquet")
     assert set(kpis["scenario"]) == {"plan_2024", "everywhere_at_once", "phased_rollout"}
     manifest = json.loads((out / "manifest.json").read_text())
