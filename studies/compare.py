@@ -314,9 +314,10 @@ def _figures(
         means = study.uptake_means(scenario)
         if policy is None and not (means["adopted"] > 0).any():
             continue
-        figures[f"uptake_over_time_{scenario}.png"] = partial(
-            plots.uptake_over_time, means, scenario, policy
-        )
+        if scenario not in study.sweeps:  # a sweep's variants: the response figure instead
+            figures[f"uptake_over_time_{scenario}.png"] = partial(
+                plots.uptake_over_time, means, scenario, policy
+            )
         figures[f"uptake_heatmap_{scenario}.png"] = partial(
             plots.uptake_heatmap, means, scenario, policy
         )

@@ -156,7 +156,10 @@ def test_run_and_compare_a_sweep_draw_its_response(tmp_path, capsys):
     seeds = kpis.groupby("replication")["seed"].nunique()
     assert (seeds == 1).all()  # every variant runs with the replication's seed
     assert main(["compare", str(out)]) == 0
-    assert (out / "figures" / "response_far.png").stat().st_size > 10_000
+    figures = out / "figures"
+    assert (figures / "response_far.png").stat().st_size > 10_000
+    assert not list(figures.glob("uptake_over_time_far[[]*"))  # the response instead
+    assert len(list(figures.glob("uptake_heatmap_far[[]*"))) == 2
     capsys.readouterr()
     assert main(["validate", str(SCENARIOS / "far_sweep.toml")]) == 0
     printed = capsys.readouterr().out
