@@ -27,7 +27,9 @@ intercept (m<k>.alpha) to one value, since no source tells the measures apart.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -291,9 +293,6 @@ def run_calibration(
 def apply_fit(fitted: pd.DataFrame, table_path: Path) -> Path:
     """Write the fitted rows into the parameter table at ``table_path`` (value, grade and
     source; the other columns and every other row as they were)."""
-    import csv
-    import io
-
     text = Path(table_path).read_text(encoding="utf-8")
     rows = list(csv.reader(io.StringIO(text)))
     head = rows[0]

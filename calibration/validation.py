@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..model import Policy, parameter_table
+from ..studies.plots import save
 from ..studies.runner import run_study, spawn_seeds
 from ..studies.storage import write_text_atomic
 from . import figures, patterns, report
@@ -176,4 +177,4 @@ def _figures(found: dict, folder: Path) -> list[Path]:
         ),
         "demography.png": figures.demography_figure(found["demography"], tuple(rates)),
     }
-    return [figures.save(fig, folder / name) for name, fig in made.items()]
+    return [save(fig, folder / name) for name, fig in made.items()]

@@ -25,6 +25,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from ..model import Policy, measure_table, zone_table
 from .storage import write_atomic
 from .summary import ALL_ZONES, TRADE, fmt, share, t975, unit, with_all_zones, zones_on
+from .sweeps import show
 
 DPI = 120
 START = pd.Period("2024-09", freq="M")
@@ -411,12 +412,8 @@ def _is_number(value) -> bool:
 
 
 def _swept(value):
-    """A swept value as a point on an axis: a number, or its text (zones joined by +)."""
-    if _is_number(value):
-        return value
-    if isinstance(value, list):
-        return "+".join(map(str, value))
-    return str(value).lower() if isinstance(value, bool) else str(value)
+    """A swept value as a point on an axis: a number, or its text as in variant names."""
+    return value if _is_number(value) else show(value)
 
 
 def _ordered(values: list) -> list:

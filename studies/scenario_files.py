@@ -112,12 +112,7 @@ def load_scenario(path: Path | str) -> ResolvedScenario:
 def merged_scenario(path: Path | str) -> dict:
     """The file's content on top of what it extends, each value tagged with its file; a
     ``sweep`` table is the file's own (a sweep is not inherited)."""
-    path = Path(path)
-    raw = _merged(path, chain=())
-    sweep = _read(path).get("sweep")
-    if sweep is not None:
-        raw["sweep"] = sweep
-    return raw
+    return _merged(Path(path), chain=())
 
 
 def resolve(path: Path, raw: dict) -> ResolvedScenario:
@@ -153,7 +148,10 @@ def _merged(path: Path, chain: tuple[Path, ...]) -> dict:
         if not isinstance(parent, str) or not parent:
             raise ScenarioError(path, "extends", "must be a scenario name or a file path")
         base = _merged(_parent_path(path, parent), (*chain, resolved))
-    return _overlay(path, base, data)
+    merged = _overlay(path, base, data)  # keeps no parent's sweep: a sweep is not inherited
+    if "sweep" in data:
+        merged["sweep"] = data["sweep"]
+    return merged
 
 
 def _parent_path(path: Path, parent: str) -> Path:

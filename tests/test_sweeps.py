@@ -234,3 +234,10 @@ def test_studies_run_from_python_keep_the_swept_values(tmp_path):
     assert study.sweeps == {s.name: dict(s.swept) for s in variants}
     compare_study(tmp_path / "api")
     assert (tmp_path / "api" / "figures" / "response_cash_pool_threshold_sweep.png").is_file()
+
+
+def test_a_sweep_is_not_inherited(tmp_path):
+    child = write(tmp_path, "child", 'extends = "far_sweep"\n[measures.2b]\nenabled = false\n')
+    (only,) = expand(child)
+    assert only.values == {} and only.scenario.name == "child"
+    assert not only.scenario.policy.measures["2b"].enabled

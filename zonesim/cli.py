@@ -37,6 +37,7 @@ from .options import (
     UsageError,
     add_execution_options,
     check_execution_options,
+    check_horizon,
     earlier_manifest,
     executor_for,
     scenario_path,
@@ -191,12 +192,7 @@ def _check_run(args: argparse.Namespace) -> None:
     if args.seed < 0:
         raise UsageError(f"--seed must be >= 0, got {args.seed}")
     for scenario in args.resolved:
-        late = [m for m, s in scenario.policy.measures.items() if s.start_month >= args.months]
-        if late:
-            raise UsageError(
-                f"{scenario.path}: measures.{late[0]}.start_month is past the horizon "
-                f"(--months {args.months})"
-            )
+        check_horizon(scenario, args.months)
     check_execution_options(args)
     if args.resume:
         _check_resume(args)

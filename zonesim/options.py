@@ -42,6 +42,17 @@ def add_execution_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress line")
 
 
+def check_horizon(scenario, months: int) -> None:
+    """UsageError when a measure of ``scenario`` (a ResolvedScenario) starts at or after
+    ``months``, the horizon the command line asks for."""
+    late = [m for m, s in scenario.policy.measures.items() if s.start_month >= months]
+    if late:
+        raise UsageError(
+            f"{scenario.path}: measures.{late[0]}.start_month is past the horizon "
+            f"(--months {months})"
+        )
+
+
 def check_folder(folder: Path, flag: str) -> None:
     """UsageError unless ``folder`` is, or can be made, a folder: neither it nor any folder
     above it may be a file."""

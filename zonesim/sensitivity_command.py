@@ -16,6 +16,7 @@ from .options import (
     UsageError,
     add_execution_options,
     check_execution_options,
+    check_horizon,
     earlier_manifest,
     executor_for,
     report_failed_runs,
@@ -85,12 +86,7 @@ def check(args: argparse.Namespace) -> None:
             raise UsageError(f"--{key} must be >= 1, got {value}")
     if args.seed < 0:
         raise UsageError(f"--seed must be >= 0, got {args.seed}")
-    late = [m for m, s in base.policy.measures.items() if s.start_month >= args.months]
-    if late:
-        raise UsageError(
-            f"{base.path}: measures.{late[0]}.start_month is past the horizon "
-            f"(--months {args.months})"
-        )
+    check_horizon(base, args.months)
     samples = DEFAULT_SAMPLES[args.method] if args.samples is None else args.samples
     names = [n.strip() for n in args.params.split(",")] if args.params else None
     try:
