@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model.calendar import MONTHS
+from ..model.calendar import MONTHS_PER_YEAR
 from .population import pairs_of
 
 
@@ -56,7 +56,7 @@ def bass_hazard(live: np.ndarray, zone_share: np.ndarray, book) -> np.ndarray:
     + q x (adopter share in the zone), a year's rate over 12, exactly zero where the measure
     is off (``live``: Z x K)."""
     rate = book.intensity * book.p + book.q * zone_share
-    return np.where(live, rate / MONTHS, 0.0)
+    return np.where(live, rate / MONTHS_PER_YEAR, 0.0)
 
 
 def become_aware(f, exposure: np.ndarray) -> np.ndarray:
@@ -160,13 +160,16 @@ def desired_growth(f, prm, policy_profit: np.ndarray, eps: np.ndarray) -> np.nda
     # sigma_ref x (base / reference) ^ -size_exponent, per month
     sigma = (
         prm["growth.sigma_ref"]
-        / np.sqrt(MONTHS)
+        / np.sqrt(MONTHS_PER_YEAR)
         * np.exp(-prm["growth.size_exponent"] * f.log_size)
     )
     policy = (
-        prm["growth.reinvest_share"] * policy_profit / np.maximum(f.revenue, PROFIT_FLOOR) / MONTHS
+        prm["growth.reinvest_share"]
+        * policy_profit
+        / np.maximum(f.revenue, PROFIT_FLOOR)
+        / MONTHS_PER_YEAR
     )
-    return f.base * np.exp(f.drift / MONTHS + policy + sigma * eps)
+    return f.base * np.exp(f.drift / MONTHS_PER_YEAR + policy + sigma * eps)
 
 
 def credit_cap(f, prm, credit_relief: np.ndarray) -> np.ndarray:
@@ -190,8 +193,8 @@ def exit_probability(f, prm, policy_profit: np.ndarray, size_norm: float = 1.0) 
     """Monthly exit chance: the annual rate as a monthly hazard, higher in the first year,
     lower for larger firms and for firms the policy makes more profitable. ``size_norm`` is
     the mean size factor of the starting firms, so that they exit at the annual rate."""
-    base = -np.expm1(np.log1p(-prm["exit.annual_rate"]) / MONTHS)
-    young = np.where(f.age < MONTHS, prm["exit.young_multiplier"], 1.0)
+    base = -np.expm1(np.log1p(-prm["exit.annual_rate"]) / MONTHS_PER_YEAR)
+    young = np.where(f.age < MONTHS_PER_YEAR, prm["exit.young_multiplier"], 1.0)
     size = size_factor(f, prm) / size_norm
     relief = np.exp(-prm["exit.benefit_elasticity"] * policy_profit / f.profit)
     return np.minimum(base * young * size * relief, 1.0)

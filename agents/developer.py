@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from ..model.calendar import MONTHS
+from ..model.calendar import MONTHS_PER_YEAR
 
 if TYPE_CHECKING:
     from ..model.model import ZoneModel
@@ -44,7 +44,9 @@ class Developer(mesa.Agent):
         self.rent_that_pays = cost / earning  # RMB/m²/day
         self.stock_per_demand = 1 / (1 - prm["space.target_vacancy"])
         self.build_share = prm["space.build_share"]
-        self.programme_share = prm["m10b.programme_rate"] / MONTHS  # of buildable, per month
+        self.programme_share = (
+            prm["m10b.programme_rate"] / MONTHS_PER_YEAR
+        )  # of buildable, per month
 
     def build(self) -> None:
         """One month: complete what is due, then start new vertical space if it pays: the

@@ -32,10 +32,11 @@ from functools import partial
 
 import mesa
 import numpy as np
+from zonesim.model.calendar import DEFAULT_MONTHS
 
 import zonesim
 
-MONTHS = 120
+MONTHS = DEFAULT_MONTHS
 REAL_FIRMS = 455  # starting firms in the six zones (zone.<id>.firms in the parameter table)
 LARGE_FIRMS = 10_000
 BOLTZMANN = {"n": 10_000, "width": 100, "height": 100, "steps": 10}

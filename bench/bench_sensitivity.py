@@ -20,14 +20,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from zonesim.model.calendar import DEFAULT_MONTHS, DEFAULT_SEED
+from zonesim.studies.executors import executor_for
 from zonesim.studies.sensitivity import DEFAULT_KPIS, design, run_sensitivity
 
-from zonesim import Policy, parameters
-from zonesim.options import executor_for
+from zonesim import ZoneScenario, parameters
 
 PARAMETERS = 20
-MONTHS = 120
-SEED = 20240821
+MONTHS = DEFAULT_MONTHS
+SEED = DEFAULT_SEED
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         with executor_for("process", workers=None) as pool:
             done = run_sensitivity(
-                plan, Policy.plan_2024(), {}, DEFAULT_KPIS, MONTHS, 1, SEED, Path(tmp),
+                plan, ZoneScenario(name="plan_2024", months=MONTHS), DEFAULT_KPIS, 1, SEED,
+                Path(tmp),
                 executor=pool, progress=False,
             )  # fmt: skip
         seconds = time.perf_counter() - start

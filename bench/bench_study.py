@@ -33,15 +33,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from zonesim.model.calendar import DEFAULT_MONTHS, DEFAULT_SEED
+from zonesim.studies.executors import executor_for
 from zonesim.studies.runner import run_study
-from zonesim.studies.scenario_files import SHIPPED, load_scenario
-
-from zonesim.options import executor_for
+from zonesim.studies.scenario_files import load_scenario
 
 SCENARIOS = ("plan_2024", "baseline")
-SCENARIO_FILES = [SHIPPED / f"{name}.toml" for name in SCENARIOS]
-MONTHS = 120
-SEED = 20240821  # the shipped scenarios' root seed
+MONTHS = DEFAULT_MONTHS
+SEED = DEFAULT_SEED  # the shipped scenarios' root seed
 
 
 def zonesim(*args: str) -> tuple[float, float]:
@@ -66,10 +65,10 @@ def zonesim(*args: str) -> tuple[float, float]:
 
 def time_study(folder: Path, replications: int, executor: str) -> float:
     """Wall time (s) of a study in this process on ``executor`` (serial or process)."""
-    scenarios = {s.name: (s.policy, s.params) for s in map(load_scenario, SCENARIO_FILES)}
+    scenarios = [load_scenario(name).replace(months=MONTHS) for name in SCENARIOS]
     start = time.perf_counter()
     with executor_for(executor, workers=None) as pool:
-        run_study(scenarios, replications, MONTHS, SEED, folder, progress=False, executor=pool)
+        run_study(scenarios, replications, SEED, folder, progress=False, executor=pool)
     return time.perf_counter() - start
 
 

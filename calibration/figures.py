@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..model.calendar import MONTHS
+from ..model.calendar import MONTHS_PER_YEAR
 from ..studies.plots import new_figure, panels, save
 from .patterns import CASH_POOL_MONTHS, NATIONAL_POOLS, bass_share, uptake_classes
 
@@ -24,7 +24,7 @@ BAND = "#bbbbbb"
 def _class_band(ax, name: str, months: np.ndarray) -> None:
     """Shade the Bass band of class ``name`` over ``months`` since start."""
     c = uptake_classes().loc[name]
-    years = months / MONTHS
+    years = months / MONTHS_PER_YEAR
     low, high = bass_share(years, c.p_low, c.q_low), bass_share(years, c.p_high, c.q_high)
     label = f"Bass band (p {c.p_low:g}-{c.p_high:g}, q {c.q_low:g}-{c.q_high:g})"
     ax.fill_between(months, low, high, color=BAND, alpha=0.6, lw=0, label=label)

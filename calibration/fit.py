@@ -20,7 +20,7 @@ intercept (m<k>.alpha) to one value, since no source tells the measures apart.
 
     knobs = default_knobs()
     draws = draw(knobs, samples=200, seed=1)
-    run_study(sample_scenarios(draws, knobs, policy), ...)
+    run_study(sample_scenarios(draws, knobs, base), ...)
     stats = sample_statistics(uptake, policy)            # one row per sample
     post = posterior(draws, accepted(stats, 0.1), knobs)
 """
@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from ..model import Policy, measure_table, parameter_table
+from ..model import Policy, ZoneScenario, measure_table, parameter_table
 from ..studies.runner import run_study
 from ..studies.storage import write_text_atomic
 from . import figures
@@ -113,13 +113,15 @@ def overrides(point: pd.Series, knobs: Sequence[Knob]) -> dict[str, float]:
 
 
 def sample_scenarios(
-    draws: pd.DataFrame, knobs: Sequence[Knob], policy: Policy
-) -> dict[str, tuple[Policy, dict[str, float]]]:
-    """One study scenario per sample, plus the table's own values as scenario "table"."""
-    scenarios = {TABLE: (policy, overrides(table_point(knobs), knobs))}
-    for name, point in draws.iterrows():
-        scenarios[str(name)] = (policy, overrides(point, knobs))
-    return scenarios
+    draws: pd.DataFrame, knobs: Sequence[Knob], base: ZoneScenario
+) -> list[ZoneScenario]:
+    """One scenario per draw, named after it, plus the table's own values as scenario
+    "table": ``base`` with the draw's overrides on top of its own."""
+    points = [(TABLE, table_point(knobs)), *((str(n), p) for n, p in draws.iterrows())]
+    return [
+        base.replace(name=name, params={**base.params, **overrides(point, knobs)})
+        for name, point in points
+    ]
 
 
 def distance(shares: pd.DataFrame) -> float:
@@ -230,7 +232,7 @@ def describe(knobs: Sequence[Knob], draws: pd.DataFrame, accept: float, seed: in
 
 
 def run_calibration(
-    policy: Policy,
+    base: ZoneScenario,
     knobs: Sequence[Knob],
     samples: int,
     replications: int,
@@ -247,11 +249,12 @@ def run_calibration(
     posterior.csv, fitted_parameters.csv, figures/calibration_posterior.png and
     figures/calibration_uptake.png, and the study's own tables and manifest.
 
-    ``policy`` should turn every measure on (the shipped plan_2024_all_zones), so that each
-    class has as many eligible firms as the zones hold; the horizon gives every measure the
-    last comparison month of exposure."""
+    ``base`` should turn every measure on (the shipped plan_2024_all_zones), so that each
+    class has as many eligible firms as the zones hold; its horizon is replaced by the
+    fewest months that give every measure the last comparison month of exposure."""
     out_dir = Path(out_dir)
-    months = months_needed(policy)
+    policy = base.policy
+    base = base.replace(months=months_needed(policy))
     draws = draw(knobs, samples, seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in ("statistics.csv", "posterior.csv", "fitted_parameters.csv"):
@@ -259,7 +262,7 @@ def run_calibration(
     paths = [write_text_atomic(draws.to_csv(), out_dir / "draws.csv")]
     record = {"calibration": describe(knobs, draws, accept, seed), **(manifest or {})}
     study = run_study(
-        sample_scenarios(draws, knobs, policy), replications, months, seed, out_dir,
+        sample_scenarios(draws, knobs, base), replications, seed, out_dir,
         progress=progress, executor=executor, resume=resume, manifest=record,
     )  # fmt: skip
     if study.failed:

@@ -20,8 +20,16 @@ from importlib.resources import files
 import numpy as np
 import pandas as pd
 
-from ..model import Policy, ZoneModel, measure_table, parameter_table, sector_table, zone_table
-from ..model.calendar import MONTHS
+from ..model import (
+    FAR_MEASURE,
+    Policy,
+    ZoneModel,
+    measure_table,
+    parameter_table,
+    sector_table,
+    zone_table,
+)
+from ..model.calendar import MONTHS_PER_YEAR
 from ..studies.summary import zones_on
 
 UPTAKE_MONTHS = (12, 36, 60)  # months after a measure starts at which uptake is compared
@@ -77,8 +85,8 @@ def class_bands(months: Iterable[int] = UPTAKE_MONTHS) -> pd.DataFrame:
         {
             "uptake_class": name,
             "months": m,
-            "low": float(bass_share(m / MONTHS, c.p_low, c.q_low)),
-            "high": float(bass_share(m / MONTHS, c.p_high, c.q_high)),
+            "low": float(bass_share(m / MONTHS_PER_YEAR, c.p_low, c.q_low)),
+            "high": float(bass_share(m / MONTHS_PER_YEAR, c.p_high, c.q_high)),
         }
         for name, c in _classes().iterrows()
         for m in months
@@ -185,7 +193,7 @@ def scale_statistics(baseline_kpis: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def zone_far(kpis: pd.DataFrame, policy: Policy, far_measure: str = "10b") -> float:
+def zone_far(kpis: pd.DataFrame, policy: Policy, far_measure: str = FAR_MEASURE) -> float:
     """Floor stock over plot area at the horizon, mean over the zones where ``far_measure``
     is on and over runs; NaN when it is on nowhere."""
     zones = sorted(zones_on(policy).get(far_measure, ()))
@@ -202,14 +210,14 @@ def rent_years(kpis: pd.DataFrame) -> pd.DataFrame:
     of its opening rent) and the mean vacancy gap (target - vacancy) over its months."""
     target = float(parameter_table().at["space.target_vacancy", "value"])
     k = kpis.sort_values("month")
-    years = (k["month"].max()) // MONTHS
+    years = (k["month"].max()) // MONTHS_PER_YEAR
     rows = []
     keys = ["scenario", "replication", "zone"] if "scenario" in k else ["replication", "zone"]
     for key, run in k.groupby(keys, sort=False):
         rent = run["rent_rmb_m2_day"].to_numpy()
         gap = target - run["vacancy"].to_numpy()
         for y in range(years):
-            a, b = y * MONTHS, (y + 1) * MONTHS
+            a, b = y * MONTHS_PER_YEAR, (y + 1) * MONTHS_PER_YEAR
             rows.append((*key, y + 1, rent[b] / rent[a] - 1, gap[a:b].mean()))
     return pd.DataFrame(rows, columns=[*keys, "year", "rent_change", "vacancy_gap"])
 
@@ -228,7 +236,7 @@ def demography_years(baseline_kpis: pd.DataFrame) -> pd.DataFrame:
     months = k.groupby(["replication", "month"], as_index=False)[
         ["entries", "exits", "firms"]
     ].sum()
-    months["year"] = (months["month"] - 1) // MONTHS + 1
+    months["year"] = (months["month"] - 1) // MONTHS_PER_YEAR + 1
     years = months.groupby(["replication", "year"], as_index=False).agg(
         entries=("entries", "sum"), exits=("exits", "sum"), firms=("firms", "mean")
     )
@@ -248,29 +256,19 @@ def demography_statistics(baseline_kpis: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def entrant_survival(
-    seeds: Iterable[int], months: int, params: Mapping[str, float] | None = None
-) -> tuple[int, int]:
-    """Probe: run the baseline (with ``params``) and follow every cohort of entrants for a
-    year. Returns (entrants followed, still in business 12 months later), over all
-    ``seeds``. A firm that moves to another of the six zones is still in business."""
-    followed = survived = 0
-    for seed in seeds:
-        model = ZoneModel(
-            rng=seed, policy=Policy.baseline(), months=months, params=dict(params or {})
-        )
-        present = [set(model.firms.fid.tolist())]
-        for _ in range(months):
-            model.step()
-            present.append(set(model.firms.fid.tolist()))
-        for m in range(1, months - MONTHS + 1):
-            cohort = present[m] - present[m - 1]
-            followed += len(cohort)
-            survived += len(cohort & present[m + MONTHS])
-    return followed, survived
+def entrant_survival(kpis: pd.DataFrame) -> tuple[int, int]:
+    """Entrants followed for a year, from zone KPIs (of one scenario, any number of runs):
+    (entrants of months 1 .. horizon - 12, of those still in business 12 months later),
+    pooled over runs and zones. A firm that moves to another of the six zones is still in
+    business."""
+    horizon = int(kpis["month"].max())
+    year = MONTHS_PER_YEAR
+    followed = kpis.loc[kpis["month"].between(1, horizon - year), "entries"].sum()
+    survived = kpis.loc[kpis["month"].between(1 + year, horizon), "one_year_survivors"].sum()
+    return int(followed), int(survived)
 
 
-def trade_response(seed: int, months: int = MONTHS) -> pd.DataFrame:
+def trade_response(seed: int, months: int = MONTHS_PER_YEAR) -> pd.DataFrame:
     """Probe: the rise in each sector's imports from one day of clearance time saved.
 
     Runs ``months`` with the single window (measure 8) on in every zone at one day saved,

@@ -3,17 +3,19 @@
 The multiplier was first derived as (1 - 0.8) / 0.09 from the published one-year survival
 and the annual exit rate. In the model, entrants also start small (entry.size_factor) and
 small firms exit more (exit.size_elasticity), so that derivation overstates it. The fit runs
-the baseline at each value of a grid, follows every cohort of entrants for a year (the
-survival probe of :mod:`.patterns`), and interpolates linearly to the value at which
-survival equals the published figure.
+the baseline at each value of a grid, as a study (one scenario per value, the same seeds at
+every value), follows every cohort of entrants for a year (zone KPIs ``entries`` and
+``one_year_survivors``), and interpolates linearly to the value at which survival equals
+the published figure.
 
-    grid = survival_grid(values, seeds, months)       # value, seed, followed, survived
+    run_study(grid_scenarios(values), replications, seed, out_dir)
+    grid = survival_grid(kpis)                        # value, replication, followed, survived
     value = fitted_value(grid, target=0.81)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,14 +23,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..model import parameter_table
+from ..model import Policy, ZoneScenario, parameter_table
 from ..studies.plots import new_figure, save
+from ..studies.runner import run_study
 from ..studies.storage import write_text_atomic
 from .patterns import entrant_survival, targets
 
 PARAMETER = "exit.young_multiplier"
 PATTERN = "demography.entrant_survival"
-MONTHS = 72  # five years of cohorts, each followed for twelve months
+HORIZON = 72  # months: five years of cohorts, each followed for twelve months
 
 
 def grid_values(points: int) -> np.ndarray:
@@ -39,21 +42,28 @@ def grid_values(points: int) -> np.ndarray:
     return np.linspace(low, high, points)
 
 
-def _one(job: tuple[float, int, int]) -> tuple[float, int, int, int]:
-    value, seed, months = job
-    followed, survived = entrant_survival([seed], months, {PARAMETER: value})
-    return value, seed, followed, survived
+def grid_scenarios(values: Sequence[float], months: int = HORIZON) -> list[ZoneScenario]:
+    """The baseline at each value of the multiplier, named ``<parameter>=<value>``."""
+    return [
+        ZoneScenario(
+            name=f"{PARAMETER}={value:.6g}",
+            description=f"the baseline with {PARAMETER} = {value:.6g}",
+            policy=Policy.baseline(),
+            params={PARAMETER: float(value)},
+            months=months,
+        )
+        for value in values
+    ]
 
 
-def survival_grid(
-    values: Sequence[float], seeds: Sequence[int], months: int = MONTHS,
-    executor: Executor | None = None,
-) -> pd.DataFrame:  # fmt: skip
-    """Entrants followed and survived at each value and seed (the same seeds at every
-    value): value, seed, followed, survived."""
-    jobs = [(float(v), int(s), months) for v in values for s in seeds]
-    rows = list((executor.map if executor else map)(_one, jobs))
-    return pd.DataFrame(rows, columns=["value", "seed", "followed", "survived"])
+def survival_grid(kpis: pd.DataFrame) -> pd.DataFrame:
+    """Entrants followed and survived in each run of a grid study's zone KPIs: value,
+    replication, followed, survived."""
+    rows = [
+        (float(scenario.partition("=")[2]), replication, *entrant_survival(runs))
+        for (scenario, replication), runs in kpis.groupby(["scenario", "replication"], sort=False)
+    ]
+    return pd.DataFrame(rows, columns=["value", "replication", "followed", "survived"])
 
 
 def survival_by_value(grid: pd.DataFrame) -> pd.Series:
@@ -84,36 +94,57 @@ def fitted_value(grid: pd.DataFrame, target: float) -> float:
 
 @dataclass(frozen=True)
 class SurvivalFit:
-    grid: pd.DataFrame
-    value: float
-    fitted: pd.DataFrame
+    """What :func:`run_survival_fit` found; ``value`` is None when runs failed."""
+
+    grid: pd.DataFrame | None
+    value: float | None
+    fitted: pd.DataFrame | None
     paths: list[Path]
+    failed: Mapping[str, str]
 
 
 def run_survival_fit(
-    points: int, seeds: Sequence[int], out_dir: Path, executor: Executor | None = None
+    points: int,
+    replications: int,
+    seed: int,
+    out_dir: Path,
+    executor: Executor | None = None,
+    progress: bool = True,
+    resume: bool = False,
+    manifest: Mapping | None = None,
 ) -> SurvivalFit:
-    """Run the grid, fit, and write survival_grid.csv, fitted_parameters.csv and
-    figures/survival_grid.png to ``out_dir``."""
+    """Run the grid as a study into ``out_dir`` (its tables and manifest; ``resume`` skips
+    finished runs), fit, and write survival_grid.csv, fitted_parameters.csv and
+    figures/survival_grid.png there."""
     target = float(targets().at[PATTERN, "value"])
-    grid = survival_grid(grid_values(points), seeds, MONTHS, executor)
+    out_dir = Path(out_dir)
+    study = run_study(
+        grid_scenarios(grid_values(points)), replications, seed, out_dir,
+        progress=progress, executor=executor, resume=resume, manifest=manifest,
+    )  # fmt: skip
+    if study.failed:
+        return SurvivalFit(None, None, None, [], study.failed)
+    kpis = pd.read_parquet(
+        out_dir / "zone_kpis.parquet",
+        columns=["scenario", "replication", "month", "entries", "one_year_survivors"],
+    )
+    grid = survival_grid(kpis)
     value = fitted_value(grid, target)
     source = (
-        f"zonesim calibrate --target survival: grid search, {points} values x {len(seeds)} "
-        f"runs of {MONTHS} months, least-squares line through {target:.0%} one-year survival of "
-        "entrants (shared/reference/mechanisms.md §2.2: Eurostat 80-82%)"
+        f"zonesim calibrate --target survival: grid search, {points} values x {replications} "
+        f"runs of {HORIZON} months, least-squares line through {target:.0%} one-year survival "
+        "of entrants (shared/reference/mechanisms.md §2.2: Eurostat 80-82%)"
     )
     fitted = pd.DataFrame(
         [{"name": PARAMETER, "value": float(f"{value:.3g}"), "grade": "D", "source": source}]
     )
-    out_dir = Path(out_dir)
     (out_dir / "figures").mkdir(parents=True, exist_ok=True)
     paths = [
         write_text_atomic(grid.to_csv(index=False), out_dir / "survival_grid.csv"),
         write_text_atomic(fitted.to_csv(index=False), out_dir / "fitted_parameters.csv"),
         save(survival_figure(grid, value, target), out_dir / "figures" / "survival_grid.png"),
     ]
-    return SurvivalFit(grid, value, fitted, paths)
+    return SurvivalFit(grid, value, fitted, paths, {})
 
 
 def survival_figure(grid: pd.DataFrame, value: float, target: float) -> object:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..model import Policy, parameter_table
+from ..model import ZoneScenario, parameter_table
 from ..studies.plots import save
 from ..studies.runner import run_study, spawn_seeds
 from ..studies.storage import write_text_atomic
@@ -41,16 +41,14 @@ class Validation:
     details: dict = field(default_factory=dict)
 
 
-def shortest_horizon(scenarios: Mapping[str, Policy]) -> int:
+def shortest_horizon(scenarios: Mapping[str, ZoneScenario]) -> int:
     """The fewest months that give every measure of the all-zones scenario the last
     comparison month of exposure, and the cash pool its later date."""
-    return max(
-        patterns.months_needed(scenarios["all_zones"]),
-        patterns.months_needed(scenarios["all_zones"], CASH_POOL_MONTHS),
-    )
+    policy = scenarios["all_zones"].policy
+    return max(patterns.months_needed(policy), patterns.months_needed(policy, CASH_POOL_MONTHS))
 
 
-def check_months(months: int, scenarios: Mapping[str, Policy]) -> None:
+def check_months(months: int, scenarios: Mapping[str, ZoneScenario]) -> None:
     if months < (least := shortest_horizon(scenarios)):
         raise ValueError(
             f"months must be at least {least}, for {max(UPTAKE_MONTHS)} months of every measure"
@@ -58,7 +56,7 @@ def check_months(months: int, scenarios: Mapping[str, Policy]) -> None:
 
 
 def run_validation(
-    scenarios: Mapping[str, Policy],
+    scenarios: Mapping[str, ZoneScenario],
     replications: int,
     months: int,
     seed: int,
@@ -70,7 +68,8 @@ def run_validation(
     calibration: Path | None = None,
     manifest: Mapping | None = None,
 ) -> Validation:
-    """Run the study (``scenarios`` maps each role in ROLES to a policy) into ``out_dir``,
+    """Run the study (``scenarios`` maps each role in ROLES to a scenario, run under the
+    role's name for ``months``) into ``out_dir``,
     the probes, the checks, and write patterns.csv there and the report at ``report_path``
     with its figures in a ``validation`` folder beside it. ``calibration``: a folder written
     by ``zonesim calibrate`` whose posterior the report includes."""
@@ -79,7 +78,7 @@ def run_validation(
     check_months(months, scenarios)
     out_dir, report_path = Path(out_dir), Path(report_path)
     study = run_study(
-        {r: scenarios[r] for r in ROLES}, replications, months, seed, out_dir,
+        [scenarios[r].replace(name=r, months=months) for r in ROLES], replications, seed, out_dir,
         progress=progress, executor=executor, resume=resume, manifest=manifest,
     )  # fmt: skip
     if study.failed:
@@ -90,7 +89,7 @@ def run_validation(
         columns=["scenario", "replication", "month", "measure", "zone", "eligible", "adopted"],
         filters=[("scenario", "==", "all_zones")],
     )
-    found = _statistics(kpis, uptake, scenarios, spawn_seeds(seed, replications), months)
+    found = _statistics(kpis, uptake, scenarios, spawn_seeds(seed, replications))
     table = found["patterns"]
     paths = [write_text_atomic(table.to_csv(), out_dir / "patterns.csv")]
     folder = report_path.parent / FIGURES
@@ -104,20 +103,21 @@ def run_validation(
     return Validation(table, paths, {}, found)
 
 
-def _statistics(kpis, uptake, scenarios, seeds, months) -> dict:
+def _statistics(kpis, uptake, scenarios, seeds) -> dict:
     """Every statistic and the tables behind the figures."""
     baseline = kpis[kpis["scenario"] == "baseline"]
     plan = kpis[kpis["scenario"] == "plan"]
-    since = patterns.uptake_since_start(uptake.drop(columns="scenario"), scenarios["all_zones"])
+    all_zones = scenarios["all_zones"].policy
+    since = patterns.uptake_since_start(uptake.drop(columns="scenario"), all_zones)
     rent = patterns.rent_years(kpis[kpis["scenario"].isin(["baseline", "plan"])])
-    followed, survived = patterns.entrant_survival(seeds, months)
+    followed, survived = patterns.entrant_survival(baseline)
     trade = patterns.trade_response(seeds[0])
     values = {
         **patterns.scale_statistics(baseline),
         **patterns.demography_statistics(baseline),
         **patterns.trade_statistics(trade),
         "cash_pool.growth_ratio": patterns.cash_pool_ratio(since),
-        "far.zone_far": patterns.zone_far(plan, scenarios["plan"]),
+        "far.zone_far": patterns.zone_far(plan, scenarios["plan"].policy),
         "rent.lambda": patterns.rent_slope(rent),
         "demography.entrant_survival": survived / followed if followed else float("nan"),
     }

@@ -10,6 +10,8 @@ from .parameters import Parameters
 from .scenario import Policy
 from .tables import measure_table
 
+FAR_MEASURE = "10b"  # the higher floor-area ratio: the measure the zones' FAR cap follows
+
 # Eligibility rules beyond the sector list (measures.csv column "eligibility").
 Rule = Callable[["object", Parameters], np.ndarray]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .calendar import MONTHS
+from .calendar import MONTHS_PER_YEAR
 from .parameters import Parameters
 
 Array = np.ndarray | float
@@ -139,7 +139,7 @@ def bonded_repair(f, m, ctx: Context) -> Effect:
     """Measure 1: repair work for customers abroad adds sales (repair_share of revenue) at
     repair_margin, plus interest on duty and VAT deferred while items are in the zone. RMB m/yr."""
     repair = f.revenue * m("repair_share")
-    deferral_rate = m("duty_vat_rate") * ctx.loan_rate * m("dwell_months") / MONTHS
+    deferral_rate = m("duty_vat_rate") * ctx.loan_rate * m("dwell_months") / MONTHS_PER_YEAR
     return Effect(benefit=repair * (m("repair_margin") + deferral_rate), uplift=m("repair_share"))
 
 
@@ -167,7 +167,7 @@ def meat_processing(f, m, ctx: Context) -> Effect:
     """Measure 3a: duty on imported meat is avoided on re-exports and deferred on domestic sales.
     RMB m/yr."""
     exported = np.minimum(f.export_int, 1.0)
-    deferral = (1 - exported) * ctx.loan_rate * m("dwell_months") / MONTHS
+    deferral = (1 - exported) * ctx.loan_rate * m("dwell_months") / MONTHS_PER_YEAR
     return Effect(benefit=f.imports * m("duty_rate") * (exported + deferral))
 
 

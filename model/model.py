@@ -13,11 +13,11 @@ from ..agents.batch import Batch
 from ..agents.developer import Developer
 from ..agents.enterprise import Enterprise
 from ..agents.population import FirmTable
-from .calendar import MONTHS
+from .calendar import MONTHS_PER_YEAR
 from .entrants import EntrantPool
 from .firms import FirmFactory
 from .location import LocationChoice
-from .measures import MeasureBook
+from .measures import FAR_MEASURE, MeasureBook
 from .mechanisms import (
     MECHANISMS,
     Assessment,
@@ -32,15 +32,11 @@ from .scenario import Policy, ZoneScenario
 from .space import ZoneSpace
 from .tables import sector_mix, sector_table, zone_table
 
-FAR_MEASURE = "10b"
-
 
 def _check_scenario(scenario: ZoneScenario, prm: Parameters) -> None:
-    """Sizes the model cannot run with, named plainly."""
-    if not isinstance(scenario.months, int) or scenario.months < 0:
-        raise ValueError(f"months must be a whole number >= 0, got {scenario.months!r}")
+    """A firm scale the model cannot run with, named plainly."""
     firms = prm.vector("zone.{}.firms", list(zone_table().index))
-    if not scenario.firm_scale > 0 or np.rint(firms * scenario.firm_scale).min() < 1:
+    if np.rint(firms * scenario.firm_scale).min() < 1:
         raise ValueError(
             f"firm_scale {scenario.firm_scale!r} leaves a zone with no firms; "
             f"it must be at least {0.5 / firms.min():.3g}"
@@ -53,11 +49,13 @@ class ZoneModel(mesa.Model):
     Parameters
     ----------
     scenario : ZoneScenario, optional
-        Policy, parameter overrides, horizon and firm scale. Default: the 2024 plan.
+        The run object: policy, parameter overrides, horizon, firm scale, and its ``rng``
+        (the seed). Default: the 2024 plan.
     rng : int or numpy Generator, optional
-        Seed; the same seed gives identical results.
+        Seed, when no scenario is given; the same seed gives identical results.
     **overrides
-        Scenario fields, e.g. ``policy=Policy.baseline()`` or ``months=24``.
+        Scenario fields when no scenario is given, e.g. ``policy=Policy.baseline()`` or
+        ``months=24`` (Mesa's batch_run passes its parameters this way).
     """
 
     def __init__(self, scenario: ZoneScenario | None = None, *, rng=None, **overrides):
@@ -230,7 +228,7 @@ class ZoneModel(mesa.Model):
         f, prm = self.firms, self.prm
         eps = self.dice.laplace("grow", f.slot)  # unit variance
         wanted = behaviour.desired_growth(f, prm, f.policy_profit, eps)
-        f.credit_limit *= 1 + prm["credit.limit_growth"] / MONTHS
+        f.credit_limit *= 1 + prm["credit.limit_growth"] / MONTHS_PER_YEAR
         wanted = np.minimum(
             wanted, np.maximum(behaviour.credit_cap(f, prm, self._credit_relief), f.base)
         )
@@ -301,7 +299,7 @@ class ZoneModel(mesa.Model):
         typical.log_size = behaviour.log_size(typical.base, prm)
         typical.profit = behaviour.profit(typical)
         first_month = behaviour.exit_probability(typical, prm, 0.0, self._exit_size_norm)
-        first_year_survival = (1 - first_month) ** MONTHS
+        first_year_survival = (1 - first_month) ** MONTHS_PER_YEAR
         self.potential_entrants = expected_exits / p_in / first_year_survival
         self.pool = EntrantPool(
             self._potential_entrants,
@@ -517,6 +515,7 @@ class ZoneModel(mesa.Model):
             {
                 "firms": firms,
                 **self._flows,
+                "one_year_survivors": by_zone((f.age == MONTHS_PER_YEAR).astype(float)),
                 "employment": by_zone(f.employees),
                 "revenue_rmb_m": revenue,
                 "imports_rmb_m": by_zone(f.imports),

@@ -13,6 +13,11 @@ ZONE_KPIS = {
     "firms": ("firms", "firms in the zone at the end of the month"),
     "entries": ("firms/month", "new firms that entered the zone this month"),
     "exits": ("firms/month", "firms that closed this month"),
+    "one_year_survivors": (
+        "firms",
+        "firms that entered the six zones 12 months before and are still in business "
+        "(counted in the zone they are in now)",
+    ),
     "relocations_in": ("firms/month", "firms that moved in from another of the six zones"),
     "relocations_out": ("firms/month", "firms that moved out to another of the six zones"),
     "employment": ("persons", "employees of the zone's firms"),

@@ -4,13 +4,18 @@ has none of its measures."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from types import MappingProxyType
+from typing import Self
 
+import numpy as np
 from mesa.experimental.scenarios import Scenario
 
+from .calendar import DEFAULT_MONTHS
 from .tables import measure_table, zone_table
 
 
@@ -124,25 +129,42 @@ def _plan_2024() -> Policy:
 
 
 class ZoneScenario(Scenario):
-    """Everything one model run needs besides its random seed.
+    """One run object: everything a model run needs besides its random seed.
+
+    Every producer of runs makes one: scenario files (zonesim.load_scenario), sweeps,
+    sensitivity points, calibration draws and scripts. A study runs each scenario with
+    several seeds; one run is ``scenario.model_class(scenario.replace(rng=seed))``.
 
     Attributes
     ----------
+    name : str
+        Identifies the scenario in a study's tables and figures (required in a study).
+    description : str
+        What the scenario is, for people.
     policy : Policy
         Which measures apply where and when (default: the 2024 plan).
-    params : dict
-        Parameter-table overrides, name -> value.
+    params : mapping of str to float
+        Parameter-table overrides, name -> value, each within the table's range.
     months : int
         Horizon in months from 2024-09 (default 120).
     firm_scale : float
         Multiplies every zone's firm count and land (1 = the real zones); used to test
         scale and speed, keeping per-firm dynamics unchanged.
+    model_class : type
+        The model that runs it: ZoneModel (default) or a subclass carrying a rule no file
+        can hold (e.g. scenarios/phased_rollout.py).
+    swept : mapping of str to value
+        For a variant of a sweep, its swept values by label (what comparisons plot against).
     """
 
+    name: str = ""
+    description: str = ""
     policy: Policy | None = None
-    params: dict | None = None
-    months: int = 120
+    params: Mapping[str, float] | None = None
+    months: int = DEFAULT_MONTHS
     firm_scale: float = 1.0
+    model_class: type | None = None
+    swept: Mapping[str, object] | None = None
 
     def __init__(self, *, rng=None, **fields):
         if unknown := set(fields) - set(self._scenario_defaults):
@@ -151,3 +173,66 @@ class ZoneScenario(Scenario):
                 f"known: {sorted(self._scenario_defaults)}"
             )
         super().__init__(rng=rng, **fields)
+        if self.policy is None:
+            self.policy = Policy.plan_2024()
+        self.params = MappingProxyType(dict(self.params or {}))
+        self.swept = MappingProxyType(dict(self.swept or {}))
+        if self.model_class is None:
+            from .model import ZoneModel  # the model module imports this one
+
+            self.model_class = ZoneModel
+        self._check()
+
+    def _check(self) -> None:
+        """Values no run can use, named plainly (ValueError)."""
+        if not isinstance(self.policy, Policy):
+            raise ValueError(f"policy must be a Policy, not {type(self.policy).__name__}")
+        months = self.months
+        if isinstance(months, bool) or not isinstance(months, int | np.integer) or months < 0:
+            raise ValueError(f"months must be a whole number >= 0, got {months!r}")
+        self.months = int(months)
+        if not self.firm_scale > 0:
+            raise ValueError(f"firm_scale must be > 0, got {self.firm_scale!r}")
+
+    def replace(self, **changes) -> Self:
+        """A copy with ``changes`` (any field, or ``rng``), checked like a new scenario."""
+        fields = {key: getattr(self, key) for key in self._scenario_defaults}
+        rng = changes.pop("rng", self.rng)
+        return type(self)(rng=rng, **(fields | changes))
+
+    def __reduce__(self):  # picklable (for process pools) despite the read-only mappings
+        fields = {key: getattr(self, key) for key in self._scenario_defaults}
+        plain = {k: dict(v) if isinstance(v, MappingProxyType) else v for k, v in fields.items()}
+        return (_rebuild, (type(self), self.rng, plain))
+
+    def as_dict(self) -> dict:
+        """What determines the runs, as plain data (JSON-ready): measures on, parameter
+        overrides, horizon, firm scale and model class; a sweep variant's swept values."""
+        out = {
+            "measures": self.policy.as_dict(),
+            "parameters": dict(sorted(self.params.items())),
+            "months": self.months,
+            "firm_scale": self.firm_scale,
+            "model": f"{self.model_class.__module__}.{self.model_class.__qualname__}",
+        }
+        if self.swept:
+            out["sweep"] = dict(self.swept)
+        return out
+
+    def digest(self) -> str:
+        """SHA-256 of :meth:`as_dict` without the sweep labels: two scenarios with the same
+        digest give the same tables for the same seed."""
+        content = {k: v for k, v in ZoneScenario.as_dict(self).items() if k != "sweep"}
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+    def __repr__(self) -> str:
+        on = sum(s.enabled for s in self.policy.measures.values())
+        return (
+            f"{type(self).__name__}(name={self.name!r}, measures on={on}, "
+            f"params={len(self.params)}, months={self.months}, "
+            f"model_class={self.model_class.__qualname__})"
+        )
+
+
+def _rebuild(cls: type[ZoneScenario], rng, fields: dict) -> ZoneScenario:
+    return cls(rng=rng, **fields)

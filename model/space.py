@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .calendar import MONTHS
+from .calendar import MONTHS_PER_YEAR
 from .parameters import Parameters
 
 
@@ -86,4 +86,4 @@ class ZoneSpace:
     def update_rent(self, prm: Parameters) -> None:
         """Rent moves toward closing the gap between target and actual vacancy."""
         gap = prm["space.target_vacancy"] - self.vacancy
-        self.rent = self.rent * (1 + prm["space.rent_lambda"] * gap / MONTHS)
+        self.rent = self.rent * (1 + prm["space.rent_lambda"] * gap / MONTHS_PER_YEAR)

@@ -24,7 +24,6 @@ import zonesim
 
 OPEN_AT = 0.2  # share of a zone's eligible firms using 2b before 2a opens there (the rule)
 CLUSTER, WAREHOUSE = "2b", "2a"
-HERE = Path(__file__).parent
 
 
 class PhasedRollout(zonesim.ZoneModel):
@@ -50,10 +49,10 @@ class PhasedRollout(zonesim.ZoneModel):
         self.live[self.measures.index[WAREHOUSE], closed] = False
 
 
-def scenarios() -> tuple[dict, object]:
-    """The plan as published; both measures everywhere at once; and the same run by
-    PhasedRollout. Returns the study's scenarios and the plan."""
-    plan = zonesim.load_scenario(HERE / "plan_2024.toml")
+def scenarios(months: int) -> list[zonesim.ZoneScenario]:
+    """The plan as published (first: the comparison's baseline); both measures everywhere at
+    once; and the same run by PhasedRollout; each for ``months``."""
+    plan = zonesim.load_scenario("plan_2024").replace(months=months)
     zones = sorted(zonesim.zones().index)
     wider = {
         f"measures.{CLUSTER}.zones": zones,
@@ -61,11 +60,8 @@ def scenarios() -> tuple[dict, object]:
         f"measures.{WAREHOUSE}.start_month": 0,
     }
     at_once = zonesim.with_settings(plan, wider, name="everywhere_at_once")
-    return {
-        plan.name: plan,
-        at_once.name: at_once,
-        "phased_rollout": (at_once.policy, at_once.params, PhasedRollout),
-    }, plan
+    phased = at_once.replace(name="phased_rollout", model_class=PhasedRollout)
+    return [plan, at_once, phased]
 
 
 def main() -> None:
@@ -74,8 +70,8 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=120)
     parser.add_argument("--out", type=Path, default=Path("results/phased_rollout"))
     args = parser.parse_args()
-    study, plan = scenarios()
-    zonesim.run_study(study, args.replications, args.months, plan.seed, args.out)
+    plan, *others = scenarios(args.months)
+    zonesim.run_study([plan, *others], args.replications, plan.seed, args.out)
     comparison = zonesim.compare_study(args.out, baseline=plan.name)
     print(f"Compared with {comparison.baseline}; wrote {len(comparison.paths)} files in {args.out}")
     for note in comparison.notes:

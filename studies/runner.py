@@ -24,9 +24,9 @@ import subprocess
 import sys
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from ..model import Policy, ZoneModel
+from ..model import ZoneScenario
 from .storage import write_parquet_atomic, write_text_atomic
 
 TABLES = ("zone_kpis", "sector_kpis", "uptake")
@@ -42,19 +42,15 @@ TABLES = ("zone_kpis", "sector_kpis", "uptake")
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One model run of a study: which scenario, which replication, which seed."""
+    """One model run of a study: a scenario, a replication, and the replication's seed."""
 
-    scenario: str
+    scenario: ZoneScenario
     replication: int
     seed: int
-    policy: Policy
-    months: int
-    params: Mapping[str, float] = field(default_factory=dict)
-    model: type[ZoneModel] = ZoneModel  # a subclass for rules a scenario file cannot hold
 
     @property
     def name(self) -> str:
-        return f"{self.scenario}__r{self.replication:03d}"
+        return f"{self.scenario.name}__r{self.replication:03d}"
 
 
 def spawn_seeds(root_seed: int, replications: int) -> list[int]:
@@ -63,65 +59,36 @@ def spawn_seeds(root_seed: int, replications: int) -> list[int]:
     return [int(child.generate_state(1)[0]) for child in children]
 
 
+def check_scenarios(scenarios: Sequence[ZoneScenario]) -> None:
+    """ValueError unless ``scenarios`` can make one study: at least one, each a named
+    ZoneScenario, no name twice, one horizon (comparisons pair months)."""
+    if not scenarios:
+        raise ValueError("a study needs at least one scenario")
+    for scenario in scenarios:
+        if not isinstance(scenario, ZoneScenario):
+            raise ValueError(f"a study's scenarios are ZoneScenarios, not {scenario!r}")
+        if not scenario.name:
+            raise ValueError("every scenario of a study needs a name: ZoneScenario(name=...)")
+    names = [s.name for s in scenarios]
+    if twice := sorted({n for n in names if names.count(n) > 1}):
+        raise ValueError(f"two scenarios are named '{twice[0]}'")
+    if len(horizons := {s.months for s in scenarios}) > 1:
+        raise ValueError(f"the scenarios of a study need one horizon, got months {horizons}")
+
+
 def plan_runs(
-    scenarios: Mapping[str, Policy | tuple],
-    replications: int,
-    months: int,
-    root_seed: int,
+    scenarios: Sequence[ZoneScenario], replications: int, root_seed: int
 ) -> list[RunSpec]:
     """Every (scenario, replication) of the study, replication-major so that an interrupted
-    study has complete pairs. A scenario is a Policy, a (Policy, parameter overrides) pair,
-    a (Policy, overrides, model class) triple, or a scenario read from a file (its policy and
-    overrides)."""
+    study has complete pairs; replication r has the same seed in every scenario."""
     seeds = spawn_seeds(root_seed, replications)
-    return [
-        RunSpec(name, r, seeds[r], policy, months, dict(params), model)
-        for r in range(replications)
-        for name, (policy, params, model) in _settings(scenarios).items()
-    ]
-
-
-def _settings(scenarios: Mapping) -> dict[str, tuple[Policy, Mapping[str, float], type]]:
-    """Each scenario as a (Policy, parameter overrides, model class) triple."""
-    out = {}
-    for name, scenario in scenarios.items():
-        if _is_resolved(scenario):
-            scenario = (scenario.policy, scenario.params)
-        parts = scenario if isinstance(scenario, tuple) else (scenario,)
-        if not 1 <= len(parts) <= 3:
-            raise ValueError(f"scenario '{name}': a Policy, (Policy, params) or (..., model)")
-        defaults = (None, {}, ZoneModel)
-        out[name] = (*parts, *defaults[len(parts) :])
-    return out
-
-
-def _is_resolved(scenario) -> bool:
-    """A scenario read from a file (a ResolvedScenario), rather than a Policy or a tuple."""
-    return hasattr(scenario, "policy") and hasattr(scenario, "digest")
-
-
-def describe_scenarios(scenarios: Mapping) -> dict[str, dict]:
-    """The manifest's record of each scenario: the measures on, the parameter overrides
-    (what ``zonesim compare`` reads back to know where each measure is on), and the model
-    class when it is not ZoneModel; for a scenario read from a file, also what it resolves
-    to, its SHA-256 and, for a variant of a sweep, its swept values."""
-    out = {}
-    for name, (policy, params, model) in _settings(scenarios).items():
-        out[name] = {"measures": policy.as_dict(), "parameters": dict(sorted(params.items()))}
-        if _is_resolved(scenario := scenarios[name]):
-            out[name] |= {**scenario.as_dict(), "sha256": scenario.digest()}
-            if scenario.swept:
-                out[name]["sweep"] = dict(scenario.swept)  # compare plots the response
-        if model is not ZoneModel:
-            out[name]["model"] = f"{model.__module__}.{model.__qualname__}"
-    return out
+    return [RunSpec(s, r, seeds[r]) for r in range(replications) for s in scenarios]
 
 
 def execute(spec: RunSpec) -> dict[str, pd.DataFrame]:
     """Run one model and return its tables, each with the scenario, replication and seed."""
-    model = spec.model(
-        rng=spec.seed, policy=spec.policy, params=dict(spec.params), months=spec.months
-    ).run()
+    scenario = spec.scenario.replace(rng=spec.seed)
+    model = scenario.model_class(scenario).run()
     frames = {
         "zone_kpis": model.zone_kpis(),
         "sector_kpis": model.sector_kpis(),
@@ -130,7 +97,7 @@ def execute(spec: RunSpec) -> dict[str, pd.DataFrame]:
     for frame in frames.values():
         frame.insert(0, "seed", np.int64(spec.seed))
         frame.insert(0, "replication", np.int64(spec.replication))
-        frame.insert(0, "scenario", spec.scenario)
+        frame.insert(0, "scenario", spec.scenario.name)
     return frames
 
 
@@ -159,38 +126,51 @@ def is_done(spec: RunSpec, runs_dir: Path) -> bool:
 
 
 def run_study(
-    scenarios: Mapping[str, Policy | tuple[Policy, Mapping[str, float]]],
+    scenarios: Sequence[ZoneScenario],
     replications: int,
-    months: int,
     root_seed: int,
-    out_dir: Path,
+    out_dir: Path | str,
     progress: bool = True,
     executor: Executor | None = None,
     resume: bool = False,
     manifest: Mapping | None = None,
 ) -> StudyResult:
     """Run every scenario ``replications`` times and write the tables.
-    ``scenarios`` maps a name to a Policy, or to a (Policy, parameter overrides) pair.
 
-    Runs go to ``executor`` (any concurrent.futures executor; None runs them here, one after
-    another); a run gives the same tables on every executor. Each run's two tables are
-    written to ``out_dir/runs/`` the moment it finishes, and ``out_dir/manifest.json``
-    records it; a run that raises is recorded with its traceback and the others go on. With
-    ``resume``, runs whose tables are already on disk are not run again. The finished runs
-    are combined, in the study's order, into ``out_dir/zone_kpis.parquet`` and
-    ``out_dir/uptake.parquet`` (see :class:`CombinedTables`).
-    ``manifest`` adds entries to the manifest; its ``scenarios`` entry, if any, replaces
-    the default record of each scenario (the measures on and the parameter overrides).
+    Parameters
+    ----------
+    scenarios : sequence of ZoneScenario
+        Named, with one horizon (``scenario.months``); see :func:`check_scenarios`.
+    replications : int
+        Runs per scenario; replication r has the same seed in every scenario.
+    root_seed : int
+        The seeds of the replications are spawned from it.
+    out_dir : path
+        Where the tables and the manifest go (layout: this module's description).
+    executor : concurrent.futures.Executor, optional
+        Where runs go (a process pool, Dask's executor); None runs them here, one after
+        another. A run gives the same tables on every executor.
+    resume : bool
+        Keep the runs whose tables are already in ``out_dir`` and run only the others.
+    manifest : mapping, optional
+        Entries added to the manifest (e.g. ``{"work": ...}``, what --resume compares).
+
+    Each run's tables are written to ``out_dir/runs/`` the moment it finishes, and
+    ``out_dir/manifest.json`` records it; a run that raises is recorded with its traceback
+    and the others go on. The finished runs are combined, in the study's order, into
+    ``out_dir/<table>.parquet`` (see :class:`CombinedTables`).
     """
-    if not scenarios:
-        raise ValueError("a study needs at least one scenario")
-    if replications < 1 or months < 1:
-        raise ValueError("replications and months must be >= 1")
+    scenarios = list(scenarios)
+    check_scenarios(scenarios)
+    if replications < 1:
+        raise ValueError(f"replications must be >= 1, got {replications}")
+    if scenarios[0].months < 1:
+        raise ValueError(f"months must be >= 1, got {scenarios[0].months}")
     out_dir = Path(out_dir)
     runs_dir = out_dir / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
 
-    specs = plan_runs(scenarios, replications, months, root_seed)
+    specs = plan_runs(scenarios, replications, root_seed)
     extra = {"scenarios": describe_scenarios(scenarios), **(manifest or {})}
     book = Manifest(out_dir / "manifest.json", specs, root_seed, extra)
     earlier = [spec for spec in specs if resume and is_done(spec, runs_dir)]
@@ -208,6 +188,14 @@ def run_study(
         report.close()
     book.close()
     return StudyResult(out_dir, book.failed())
+
+
+def describe_scenarios(scenarios: Sequence[ZoneScenario]) -> dict[str, dict]:
+    """The manifest's record of each scenario: what it resolves to (measures on, parameter
+    overrides, horizon, model class: what ``zonesim compare`` reads back), its description
+    and SHA-256, and, for a scenario read from a file, where from and its [simulation]."""
+    return {s.name: {"description": s.description, **s.as_dict(), "sha256": s.digest()}
+            for s in scenarios}  # fmt: skip
 
 
 class CombinedTables:
@@ -288,7 +276,7 @@ class Manifest:
             "ended": None,
             "environment": environment(),
             "root_seed": root_seed,
-            "months": specs[0].months,
+            "months": specs[0].scenario.months,
             "replications": len({spec.replication for spec in specs}),
             "seeds": sorted({spec.replication: spec.seed for spec in specs}.items()),
             **extra,

@@ -19,88 +19,64 @@ nothing starts from no measures at all (the baseline).
 from __future__ import annotations
 
 import difflib
-import hashlib
-import json
 import math
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 
-from ..model import MeasureSetting, Policy
+from ..model import MeasureSetting, Policy, ZoneScenario
+from ..model.calendar import DEFAULT_MONTHS, DEFAULT_SEED
 from ..model.tables import measure_table, parameter_table, zone_table
 
 SHIPPED = Path(__file__).resolve().parents[1] / "scenarios"  # the scenarios that come with zonesim
 TOP_KEYS = ("description", "extends", "simulation", "measures", "parameters", "sweep")
 SIMULATION_KEYS = ("months", "replications", "seed")
 MEASURE_KEYS = ("enabled", "zones", "start_month", "intensity", "parameters")
-DEFAULT_SIMULATION = MappingProxyType({"months": 120, "replications": 5, "seed": 20240821})
+DEFAULT_SIMULATION = MappingProxyType(
+    {"months": DEFAULT_MONTHS, "replications": 5, "seed": DEFAULT_SEED}
+)
 
 
 class ScenarioError(ValueError):
     """A problem in a scenario file: ``<file>: <key>: <what is wrong>``."""
 
-    def __init__(self, path: Path | str, key: str, message: str):
-        self.path, self.key = str(path), key
+    def __init__(self, path: Path | str | None, key: str, message: str):
+        self.path, self.key = (None if path is None else str(path)), key
         self.message = message
-        where = f"{self.path}: {key}: " if key else f"{self.path}: "
+        where = "".join(f"{part}: " for part in (self.path, key) if part)
         super().__init__(where + message)
 
 
-@dataclass(frozen=True)
-class ResolvedScenario:
-    """A scenario with ``extends`` applied and every value checked.
+class FileScenario(ZoneScenario):
+    """A :class:`~zonesim.model.ZoneScenario` read from a scenario file, with ``extends``
+    applied and every value checked; named after the file.
 
-    Attributes
-    ----------
-    name : str, the file's stem
+    Attributes, besides ZoneScenario's
+    ----------------------------------
     path : Path of the file
-    description : str
-    policy : Policy, which measures apply where and when
-    params : dict, parameter-table overrides (name -> value), measure parameters included
-    months, replications, seed : the simulation block
-    raw : the merged file content it was resolved from (for deriving variants; see
+    replications, seed : the file's [simulation] block: a study's defaults
+    raw : the merged file content it was resolved from (to derive variants; see
         zonesim.studies.sweeps.with_settings)
-    swept : for a variant of a sweep, its swept values (label -> value)
     """
 
-    name: str
-    path: Path
-    description: str
-    policy: Policy
-    params: Mapping[str, float] = field(default_factory=dict)
-    months: int = DEFAULT_SIMULATION["months"]
+    path: Path | None = None
     replications: int = DEFAULT_SIMULATION["replications"]
     seed: int = DEFAULT_SIMULATION["seed"]
-    raw: Mapping = field(default_factory=dict, repr=False, compare=False)
-    swept: Mapping = field(default_factory=dict, compare=False)
+    raw: Mapping | None = None
 
     def as_dict(self) -> dict:
-        """Plain data (JSON-ready): what the scenario resolves to."""
-        return {
-            "name": self.name,
-            "description": self.description,
-            "simulation": {
-                "months": self.months,
-                "replications": self.replications,
-                "seed": self.seed,
-            },
-            "measures": self.policy.as_dict(),
-            "parameters": dict(sorted(self.params.items())),
-        }
-
-    def digest(self) -> str:
-        """SHA-256 of the resolved content (name and path excluded)."""
-        content = {k: v for k, v in self.as_dict().items() if k != "name"}
-        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+        """ZoneScenario's record, with the file and its [simulation] settings."""
+        study = {"file": str(self.path), "replications": self.replications, "seed": self.seed}
+        return super().as_dict() | study
 
 
-def load_scenario(path: Path | str) -> ResolvedScenario:
-    """Read, inherit and validate one scenario file; raises ScenarioError. A file with a
-    ``[sweep]`` gives several scenarios: read it with zonesim.studies.sweeps.load_sweep."""
-    path = Path(path)
+def load_scenario(path: Path | str) -> FileScenario:
+    """Read, inherit and validate one scenario file (a path, or a shipped scenario's name);
+    raises ScenarioError. A file with a ``[sweep]`` gives several scenarios: read it with
+    zonesim.studies.sweeps.load_sweep."""
+    path = find_scenario(path)
     raw = merged_scenario(path)
     if "sweep" in raw:
         raise ScenarioError(
@@ -109,13 +85,33 @@ def load_scenario(path: Path | str) -> ResolvedScenario:
     return resolve(path, raw)
 
 
+def find_scenario(name: str | Path) -> Path:
+    """A scenario argument: a file path, or the name of a shipped scenario (``plan_2024``);
+    ScenarioError for neither, with the nearest shipped name."""
+    path = Path(name)
+    if path.suffix == ".toml" or path.exists():
+        return path
+    shipped = SHIPPED / f"{name}.toml"
+    if shipped.is_file():
+        return shipped
+    known = shipped_names()
+    near = difflib.get_close_matches(str(name), known, n=1, cutoff=0.5)
+    hint = f"did you mean '{near[0]}'?" if near else f"shipped: {', '.join(known)}"
+    raise ScenarioError(None, "", f"unknown scenario '{name}': not a file, nor shipped; {hint}")
+
+
+def shipped_names() -> list[str]:
+    """The names of the scenarios that come with zonesim."""
+    return sorted(p.stem for p in SHIPPED.glob("*.toml"))
+
+
 def merged_scenario(path: Path | str) -> dict:
     """The file's content on top of what it extends, each value tagged with its file; a
     ``sweep`` table is the file's own (a sweep is not inherited)."""
     return _merged(Path(path), chain=())
 
 
-def resolve(path: Path, raw: dict) -> ResolvedScenario:
+def resolve(path: Path, raw: dict) -> FileScenario:
     """Check a merged scenario and resolve it; raises ScenarioError."""
     return _resolve(path, raw)
 
@@ -189,7 +185,7 @@ def _overlay(path: Path, base: dict, data: dict) -> dict:
 
 
 # ---------------------------------------------------------------- validation
-def _resolve(path: Path, raw: dict) -> ResolvedScenario:
+def _resolve(path: Path, raw: dict) -> FileScenario:
     description = raw["description"]
     if not isinstance(description, str):
         raise ScenarioError(path, "description", "must be text")
@@ -200,7 +196,7 @@ def _resolve(path: Path, raw: dict) -> ResolvedScenario:
         measure_setting, measure_params = _measure(mid, setting, simulation["months"])
         measures[mid] = measure_setting
         params.update(measure_params)
-    return ResolvedScenario(
+    return FileScenario(
         name=path.stem,
         path=path,
         description=description,
@@ -364,7 +360,7 @@ def _kind(value) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def describe(scenario: ResolvedScenario) -> str:
+def describe(scenario: FileScenario) -> str:
     """A few lines saying what a resolved scenario is, for people."""
     on = {mid: s for mid, s in scenario.policy.measures.items() if s.enabled}
     lines = [

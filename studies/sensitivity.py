@@ -7,7 +7,7 @@ executors, progress line, manifest and resume. Every point uses the same seeds (
 numbers), so an effect is the parameter's, not noise.
 
     plan = design("morris", names, samples=10, seed=1)       # points x parameters
-    run_study(point_scenarios(plan, policy, params), ...)     # one study run per point
+    run_study(point_scenarios(plan, base), ...)               # one study run per point
     table = indices(plan, outcomes(kpis, plan, kpi_names))    # tidy: kpi x parameter x index
 
 :func:`run_sensitivity` does all three and writes the files (``zonesim sensitivity``).
@@ -29,7 +29,7 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from ..model import Policy, parameter_table
+from ..model import ZoneScenario, parameter_table
 from . import plots
 from .runner import run_study
 from .storage import write_text_atomic
@@ -119,15 +119,14 @@ def design(method: str, names: Sequence[str], samples: int, seed: int) -> Design
     return Design(method, tuple(names), bounds, points, seed)
 
 
-def point_scenarios(
-    plan: Design, policy: Policy, params: Mapping[str, float] | None = None
-) -> dict[str, tuple[Policy, dict[str, float]]]:
-    """One study scenario per point: ``policy`` with ``params`` and the point's values."""
-    base = dict(params or {})
-    return {
-        name: (policy, {**base, **dict(zip(plan.names, map(float, point), strict=True))})
-        for name, point in zip(plan.point_names(), plan.points, strict=True)
-    }
+def point_scenarios(plan: Design, base: ZoneScenario) -> list[ZoneScenario]:
+    """One scenario per point of the design: ``base`` with the point's parameter values
+    on top of its own overrides, named after the point."""
+    values = [dict(zip(plan.names, map(float, point), strict=True)) for point in plan.points]
+    return [
+        base.replace(name=name, params={**base.params, **point})
+        for name, point in zip(plan.point_names(), values, strict=True)
+    ]
 
 
 def outcomes(kpis: pd.DataFrame, plan: Design, kpi_names: Sequence[str]) -> pd.DataFrame:
@@ -195,10 +194,8 @@ class SensitivityResult:
 
 def run_sensitivity(
     plan: Design,
-    policy: Policy,
-    params: Mapping[str, float],
+    base: ZoneScenario,
     kpi_names: Sequence[str],
-    months: int,
     replications: int,
     seed: int,
     out_dir: Path,
@@ -208,9 +205,9 @@ def run_sensitivity(
     manifest: Mapping | None = None,
 ) -> SensitivityResult:
     """Run every point of ``plan`` (``replications`` times, the same seeds at every point)
-    on the base ``policy`` and ``params``, and write to ``out_dir``: design.csv (the
-    points), indices.csv (:func:`indices`), figures/sensitivity_<method>.png, and the study's
-    own tables and manifest."""
+    on the ``base`` scenario (its policy, overrides and horizon), and write to ``out_dir``:
+    design.csv (the points), indices.csv (:func:`indices`), figures/sensitivity_<method>.png,
+    and the study's own tables and manifest."""
     if unknown := [k for k in kpi_names if k not in MAIN_KPIS]:
         raise ValueError(f"unknown KPI '{unknown[0]}'; one of {', '.join(MAIN_KPIS)}")
     out_dir = Path(out_dir)
@@ -221,7 +218,7 @@ def run_sensitivity(
     paths = [write_text_atomic(points.rename_axis("point").to_csv(), out_dir / "design.csv")]
     record = {"sensitivity": describe(plan), "kpis": list(kpi_names), **(manifest or {})}
     study = run_study(
-        point_scenarios(plan, policy, params), replications, months, seed, out_dir,
+        point_scenarios(plan, base), replications, seed, out_dir,
         progress=progress, executor=executor, resume=resume, manifest=record,
     )  # fmt: skip
     if study.failed:

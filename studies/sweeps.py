@@ -27,10 +27,10 @@ import copy
 import itertools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from .scenario_files import ResolvedScenario, ScenarioError, merged_scenario, resolve
+from .scenario_files import FileScenario, ScenarioError, find_scenario, merged_scenario, resolve
 
 MAX_VARIANTS = 10_000  # larger sweeps need force=True (zonesim run --force)
 SWEEP_KEYS = ("grid", "variants")
@@ -47,18 +47,25 @@ class Swept:
 
 
 def with_settings(
-    scenario: ResolvedScenario, settings: Mapping[str, object], name: str | None = None
-) -> ResolvedScenario:
+    scenario: FileScenario, settings: Mapping[str, object], name: str | None = None
+) -> FileScenario:
     """``scenario`` with ``settings`` (setting name -> value) changed and checked; named
     ``name``, or after the values (``plan_2024[start_month=12]``). Its ``swept`` holds the
-    values by label. Raises ScenarioError."""
+    values by label; its horizon, firm scale and model class are ``scenario``'s. Raises
+    ScenarioError."""
     raw = copy.deepcopy(dict(scenario.raw))
     where = Path("<code>")
     for setting, value in settings.items():
         _apply(raw, where, setting, value, f"settings[{setting!r}]")
     labels = dict(zip(unique_labels(list(settings)), settings.values(), strict=True))
     resolved = resolve(scenario.path, raw)
-    return replace(resolved, name=name or variant_name(scenario.name, labels), swept=labels)
+    return resolved.replace(
+        name=name or variant_name(scenario.name, labels),
+        swept=labels,
+        months=scenario.months,  # what the file cannot set, or code changed since, carries over
+        firm_scale=scenario.firm_scale,
+        model_class=scenario.model_class,
+    )
 
 
 def variant_name(base: str, values: Mapping[str, object]) -> str:
@@ -85,36 +92,21 @@ def unique_labels(settings: Sequence[str]) -> list[str]:
             return labels  # the same setting twice: the caller refuses it
 
 
-@dataclass(frozen=True)
-class Variant:
-    """One scenario of a file: the resolved scenario and its swept values (label -> value;
-    empty for a file without a sweep)."""
-
-    scenario: ResolvedScenario
-    values: Mapping[str, object]
-
-
-def expand(path: Path | str, force: bool = False) -> list[Variant]:
-    """The scenarios a file asks for: its variants if it has a ``[sweep]`` table, else the
-    scenario itself. ``force`` lifts the limit of MAX_VARIANTS (counted before any variant
-    is built). Raises ScenarioError naming the file and the key."""
-    path = Path(path)
+def load_sweep(path: Path | str, force: bool = False) -> list[FileScenario]:
+    """The scenarios a file asks for: its variants if it has a ``[sweep]`` table (each
+    with its swept values in ``swept``), else the scenario itself. ``force`` lifts the limit
+    of MAX_VARIANTS (counted before any variant is built). Raises ScenarioError naming the
+    file and the key. ``path``: a file, or a shipped scenario's name."""
+    path = find_scenario(path)
     raw = merged_scenario(path)
     sweep = raw.pop("sweep", None)
     base = resolve(path, raw)
     if sweep is None:
-        return [Variant(base, {})]
-    return [Variant(s, s.swept) for s in variants(path, raw, base, sweep, force)]
+        return [base]
+    return variants(path, raw, base, sweep, force)
 
 
-def load_sweep(path: Path | str, force: bool = False) -> list[ResolvedScenario]:
-    """The scenarios of a file (see :func:`expand`); a variant's ``swept`` holds its values."""
-    return [variant.scenario for variant in expand(path, force)]
-
-
-def variants(
-    path: Path, raw: dict, base: ResolvedScenario, sweep, force: bool
-) -> list[ResolvedScenario]:
+def variants(path: Path, raw: dict, base: FileScenario, sweep, force: bool) -> list[FileScenario]:
     """Every variant of ``sweep``, checked, named, with its swept values in ``swept``."""
     if not isinstance(sweep, dict) or not sweep:
         raise ScenarioError(path, "sweep", "must be a table with grid or variants")
@@ -143,7 +135,7 @@ def variants(
         if name in names:
             raise ScenarioError(path, "sweep", f"the variant {name} comes twice")
         names.add(name)
-        out.append(replace(resolved, name=name, swept=values))
+        out.append(resolved.replace(name=name, swept=values))
     return out
 
 

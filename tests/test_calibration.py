@@ -5,6 +5,7 @@ posterior, the fitted rows in the parameter table, and the behaviour the fit rel
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 
@@ -209,11 +210,10 @@ def test_survival_fit_interpolates_to_the_target():
         grid_values(1)
 
 
-def test_calibrate_survival_writes_a_falling_grid_and_refuses_resume(tmp_path, capsys):
+def test_calibrate_survival_is_a_study_that_resumes(tmp_path, capsys):
     out = tmp_path / "surv"
     argv = ["calibrate", "--target", "survival", "--samples", "2", "-r", "1", "--out", str(out)]
-    assert main([*argv, "--resume"]) == 2 and not out.exists()
-    assert main([*argv, "--executor", "serial"]) == 0
+    assert main([*argv, "--executor", "serial", "-q"]) == 0
     assert "Fitted exit.young_multiplier" in capsys.readouterr().out
     grid = pd.read_csv(out / "survival_grid.csv")
     survival = grid.set_index("value").eval("survived / followed")
@@ -221,6 +221,16 @@ def test_calibrate_survival_writes_a_falling_grid_and_refuses_resume(tmp_path, c
     rows = pd.read_csv(out / "fitted_parameters.csv")
     assert list(rows["name"]) == ["exit.young_multiplier"] and rows.at[0, "grade"] == "D"
     assert (out / "figures" / "survival_grid.png").stat().st_size > 10_000
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert {r["status"] for r in manifest["runs"].values()} == {"done"} and len(
+        manifest["runs"]
+    ) == 2
+    # the same grid resumes with nothing to run; another grid, or a rerun, is refused
+    assert main([*argv, "--executor", "serial", "-q", "--resume"]) == 0
+    statuses = json.loads((out / "manifest.json").read_text())["runs"].values()
+    assert {r["status"] for r in statuses} == {"done (earlier)"}
+    assert main([*argv[:4], "3", *argv[5:], "--resume"]) == 2
+    assert main(argv) == 2  # earlier results: --resume or --overwrite
 
 
 def test_the_exit_multiplier_in_the_table_comes_from_the_survival_grid():

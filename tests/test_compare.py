@@ -9,7 +9,7 @@ from zonesim.model import ZONE_KPIS, zone_table
 from zonesim.studies.runner import run_study
 from zonesim.studies.summary import ALL_ZONES, kpi_summary, report_months, t975
 
-from zonesim import Policy
+from zonesim import Policy, ZoneScenario
 
 ZONES = list(zone_table().index)
 
@@ -108,14 +108,14 @@ def test_policies_survive_the_manifest(tmp_path):
     # and a study run from Python records them for `zonesim compare` to read back
     from zonesim.studies.compare import open_study
 
-    run_study({"plan": changed, "baseline": Policy.baseline()}, 1, 1, 0, tmp_path, False)
+    run_study(_scenarios(1, plan=changed), 1, 0, tmp_path, False)
     assert open_study(tmp_path).policies == {"plan": changed, "baseline": Policy.baseline()}
 
 
 def test_a_study_without_a_baseline_gets_means_but_no_differences(tmp_path):
     from zonesim.studies.compare import compare_study
 
-    run_study({"plan": Policy.plan_2024()}, 2, 2, 0, tmp_path, False)
+    run_study(_scenarios(2)[:1], 2, 0, tmp_path, False)
     done = compare_study(tmp_path)
     summary, names = done.summary, {p.name for p in done.paths}
     assert done.baseline is None and "means only" in done.notes[0]
@@ -128,7 +128,7 @@ def test_uptake_means_read_in_batches_equal_those_of_the_whole_table(tmp_path):
     from zonesim.studies.compare import open_study
     from zonesim.studies.summary import uptake_means
 
-    run_study({"plan": Policy.plan_2024(), "baseline": Policy.baseline()}, 3, 4, 0, tmp_path, False)
+    run_study(_scenarios(4), 3, 0, tmp_path, False)
     uptake = pd.read_parquet(tmp_path / "uptake.parquet")
     plan = uptake[uptake["scenario"] == "plan"]
     whole = uptake_means(plan)
@@ -144,7 +144,7 @@ def test_uptake_means_read_in_batches_equal_those_of_the_whole_table(tmp_path):
 def test_a_study_without_paired_runs_is_compared_without_differences(tmp_path):
     from zonesim.studies.compare import compare_study
 
-    run_study({"plan": Policy.plan_2024(), "baseline": Policy.baseline()}, 2, 2, 0, tmp_path, False)
+    run_study(_scenarios(2), 2, 0, tmp_path, False)
     for table in ("zone_kpis", "uptake"):  # as if plan r0 and baseline r1 had failed
         frame = pd.read_parquet(tmp_path / f"{table}.parquet")
         unpaired = frame["replication"] == frame["scenario"].map({"plan": 0, "baseline": 1})
@@ -153,3 +153,11 @@ def test_a_study_without_paired_runs_is_compared_without_differences(tmp_path):
     assert done.baseline == "baseline" and "no replication where both" in done.notes[0]
     assert not {"map_revenue_rmb_m.png", "headline_differences.png"} & {p.name for p in done.paths}
     assert done.summary["diff"].isna().all() and (done.summary["pairs"] == 0).all()
+
+
+def _scenarios(months: int, plan: Policy | None = None) -> list[ZoneScenario]:
+    """ "plan" (the 2024 plan unless ``plan``) and "baseline", for ``months``."""
+    return [
+        ZoneScenario(name="plan", policy=plan or Policy.plan_2024(), months=months),
+        ZoneScenario(name="baseline", policy=Policy.baseline(), months=months),
+    ]

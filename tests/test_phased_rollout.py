@@ -24,9 +24,8 @@ def load_script():
 
 def test_the_warehouse_opens_in_a_zone_only_after_the_cluster_takes_hold():
     script = load_script()
-    study, _ = script.scenarios()
-    policy, params, model_class = study["phased_rollout"]
-    model = model_class(rng=4, policy=policy, params=dict(params), months=60).run()
+    *_, phased = script.scenarios(60)
+    model = phased.model_class(phased.replace(rng=4)).run()
     uptake = model.uptake()
     opened = dict(zip(model.zone_ids, model.opened, strict=True))
     months = [m for m in opened.values() if m >= 0]

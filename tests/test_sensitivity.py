@@ -13,7 +13,7 @@ from zonesim.studies.sensitivity import (
     run_sensitivity,
 )
 
-from zonesim import Policy, parameters
+from zonesim import Policy, ZoneScenario, parameters
 
 NAMES = ["m6.offset_share", "m2a.recovery_with", "exit.annual_rate"]
 
@@ -64,10 +64,8 @@ def test_a_parameter_of_a_measure_that_is_off_has_no_effect(tmp_path):
     # baseline: no measure is on, so the return centre's recovery share cannot act, while
     # the exit rate acts on every firm
     plan = design("morris", ["m2a.recovery_with", "exit.annual_rate"], 2, seed=5)
-    done = run_sensitivity(
-        plan, Policy.baseline(), {}, ["firms", "revenue_rmb_m"], 12, 1, 7, tmp_path,
-        progress=False,
-    )  # fmt: skip
+    base = ZoneScenario(name="baseline", policy=Policy.baseline(), months=12)
+    done = run_sensitivity(plan, base, ["firms", "revenue_rmb_m"], 1, 7, tmp_path, progress=False)
     assert not done.failed
     mu = done.indices[done.indices["index"] == "mu_star"].set_index(["kpi", "parameter"])
     assert (mu.xs("m2a.recovery_with", level="parameter")["value"] == 0).all()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -155,12 +156,49 @@ def test_compare_of_a_folder_without_a_study_exits_2(tmp_path, capsys):
     assert "uptake.parquet: unreadable" in capsys.readouterr().err
 
 
-def test_a_new_run_removes_the_comparison_of_the_tables_it_replaces(tmp_path):
+def _listing(folder: Path) -> dict[str, int]:
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*")}
+
+
+def test_a_rerun_into_earlier_results_needs_resume_or_overwrite(tmp_path, capsys):
     out = tmp_path / "out"
-    (out / "figures").mkdir(parents=True)
+    first = ["run", "far_uplift", "baseline", "-r", "3", "--months", "13", "--out", str(out), "-q"]
+    assert main([*first, "--executor", "serial"]) == 0
+    capsys.readouterr()
+    before = _listing(out)
+    smaller = [*first[:4], "1", *first[5:]]  # one replication where there were three
+    for extra, says in (
+        ([], "holds earlier results; --resume to finish them, --overwrite"),
+        (["--resume", "--overwrite"], "choose one"),
+        (["--resume", "--seed", "6"], "--resume: "),  # another study: the seed differs
+    ):
+        assert main([*smaller, *extra]) == 2, extra
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and says in err[0], err
+        assert _listing(out) == before  # nothing written
+    assert main([*smaller, "--overwrite", "--executor", "serial"]) == 0
+    runs = sorted(p.name.split(".")[0] for p in (out / "runs").iterdir())
+    assert set(runs) == {"far_uplift__r000", "baseline__r000"}  # none of the old study's
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["replications"] == 1 and len(manifest["runs"]) == 2
+
+
+def test_a_folder_of_other_files_is_never_a_study_folder(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    argv = ["run", "baseline", "-r", "1", "--months", "1", "--out", str(tmp_path), "-q"]
+    assert main([*argv, "--overwrite"]) == 2
+    assert "holds no zonesim results" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_resume_removes_the_comparison_of_the_tables_it_replaces(tmp_path):
+    out = tmp_path / "out"
+    argv = ["run", "baseline", "-r", "1", "--months", "1", "--out", str(out), "-q"]
+    assert main([*argv, "--executor", "serial"]) == 0
+    (out / "figures").mkdir()
     for old in ("kpi_summary.csv", "uptake_summary.md", "figures/map_firms.png"):
-        (out / old).write_text("from an earlier study")
-    assert main(["run", "baseline", "-r", "1", "--months", "1", "--out", str(out), "-q"]) == 0
+        (out / old).write_text("from an earlier comparison")
+    assert main([*argv, "--resume", "--executor", "serial"]) == 0
     assert not (out / "kpi_summary.csv").exists() and not (out / "uptake_summary.md").exists()
     assert not any((out / "figures").iterdir())
     assert (out / "zone_kpis.parquet").is_file()

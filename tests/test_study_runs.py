@@ -15,10 +15,25 @@ from concurrent.futures import ProcessPoolExecutor
 import pandas as pd
 from zonesim.studies.runner import TABLES, run_study
 
-from zonesim import Policy
+from zonesim import Policy, ZoneModel, ZoneScenario
 
 MONTHS = 18
-SCENARIOS = {"plan_2024": Policy.plan_2024(), "baseline": Policy.baseline()}
+SCENARIOS = [
+    ZoneScenario(name="plan_2024", policy=Policy.plan_2024(), months=MONTHS),
+    ZoneScenario(name="baseline", policy=Policy.baseline(), months=MONTHS),
+]
+
+
+class Broken(ZoneModel):
+    """A model whose runs fail in their third month."""
+
+    def step(self) -> None:
+        if self.month == 2:
+            raise RuntimeError("broken on purpose")
+        super().step()
+
+
+BROKEN = ZoneScenario(name="broken", policy=Policy.baseline(), months=MONTHS, model_class=Broken)
 
 
 def tables(out) -> dict[str, pd.DataFrame]:
@@ -27,28 +42,25 @@ def tables(out) -> dict[str, pd.DataFrame]:
 
 
 def test_serial_and_process_pool_give_identical_tables(tmp_path):
-    serial = run_study(SCENARIOS, 2, MONTHS, 11, tmp_path / "serial", progress=False)
+    serial = run_study(SCENARIOS, 2, 11, tmp_path / "serial", progress=False)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
-        pooled = run_study(
-            SCENARIOS, 2, MONTHS, 11, tmp_path / "pool", progress=False, executor=pool
-        )
+        pooled = run_study(SCENARIOS, 2, 11, tmp_path / "pool", progress=False, executor=pool)
     for name, frame in tables(serial.out_dir).items():
         pd.testing.assert_frame_equal(frame, tables(pooled.out_dir)[name])
     runs = frame[["replication", "scenario"]].drop_duplicates().to_numpy().tolist()
-    assert runs == [[r, s] for r in range(2) for s in SCENARIOS]  # replication-major
+    assert runs == [[r, s.name] for r in range(2) for s in SCENARIOS]  # replication-major
 
 
 def test_dask_gives_the_same_tables_as_serial(tmp_path):
     from distributed import Client, LocalCluster
 
-    serial = run_study(SCENARIOS, 2, MONTHS, 11, tmp_path / "serial", progress=False)
+    serial = run_study(SCENARIOS, 2, 11, tmp_path / "serial", progress=False)
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None)
     with cluster, Client(cluster) as client:
         dask = run_study(
             SCENARIOS,
             2,
-            MONTHS,
             11,
             tmp_path / "dask",
             progress=False,
@@ -59,10 +71,9 @@ def test_dask_gives_the_same_tables_as_serial(tmp_path):
 
 
 def test_a_failing_run_is_recorded_and_the_others_go_on(tmp_path):
-    broken = {"plan_2024": Policy.plan_2024(), "broken": (Policy.baseline(), {"no.such": 1.0})}
-    result = run_study(broken, 2, MONTHS, 11, tmp_path, progress=False)
+    result = run_study([SCENARIOS[0], BROKEN], 2, 11, tmp_path, progress=False)
     assert set(result.failed) == {"broken__r000", "broken__r001"}
-    assert "unknown parameter 'no.such'" in result.failed["broken__r000"]
+    assert "broken on purpose" in result.failed["broken__r000"]
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     statuses = {name: run["status"] for name, run in manifest["runs"].items()}
     assert statuses == {
@@ -76,7 +87,7 @@ def test_a_failing_run_is_recorded_and_the_others_go_on(tmp_path):
 
 
 def test_manifest_records_code_environment_design_and_runs(tmp_path):
-    run_study(SCENARIOS, 2, MONTHS, 11, tmp_path, progress=False, manifest={"note": "x"})
+    run_study(SCENARIOS, 2, 11, tmp_path, progress=False, manifest={"note": "x"})
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     env = manifest["environment"]
     assert len(env["git_commit"]) == 40 and isinstance(env["git_dirty"], bool)
@@ -119,10 +130,9 @@ def test_a_study_killed_midway_resumes_to_the_same_tables(tmp_path):
 
 
 def test_combined_tables_of_an_earlier_study_do_not_outlive_a_study_without_results(tmp_path):
-    run_study({"plan_2024": Policy.plan_2024()}, 1, MONTHS, 11, tmp_path, progress=False)
+    run_study(SCENARIOS[:1], 1, 11, tmp_path, progress=False)
     assert (tmp_path / "zone_kpis.parquet").is_file()
-    broken = {"broken": (Policy.baseline(), {"no.such": 1.0})}
-    result = run_study(broken, 1, MONTHS, 11, tmp_path, progress=False)
+    result = run_study([BROKEN], 1, 11, tmp_path, progress=False)
     assert set(result.failed) == {"broken__r000"}
     assert not (tmp_path / "zone_kpis.parquet").exists()
     assert not (tmp_path / "uptake.parquet").exists()

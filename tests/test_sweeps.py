@@ -11,7 +11,7 @@ import pytest
 from zonesim.studies.compare import compare_study, open_study
 from zonesim.studies.runner import run_study
 from zonesim.studies.scenario_files import ScenarioError, load_scenario
-from zonesim.studies.sweeps import MAX_VARIANTS, expand, load_sweep, with_settings
+from zonesim.studies.sweeps import MAX_VARIANTS, load_sweep, with_settings
 
 from zonesim.cli import main
 
@@ -26,25 +26,23 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 
 def test_the_far_sweep_gives_one_variant_per_cap_with_readable_names():
-    variants = expand(SCENARIOS / "far_sweep.toml")
+    variants = load_sweep(SCENARIOS / "far_sweep.toml")
     caps = [1.0, 1.5, 2.0, 2.5, 3.0, 3.5]
-    assert [v.scenario.name for v in variants] == [f"far_sweep[far_cap={c:g}]" for c in caps]
+    assert [v.name for v in variants] == [f"far_sweep[far_cap={c:g}]" for c in caps]
     plan = load_scenario(SCENARIOS / "plan_2024.toml")
     for variant, cap in zip(variants, caps, strict=True):
-        assert variant.values == {"far_cap": cap}
-        params = variant.scenario.params
+        assert variant.swept == {"far_cap": cap}
+        params = variant.params
         assert {params[f"zone.{z}.far_cap"] for z in FAR_ZONES} == {cap}
-        assert variant.scenario.policy == plan.policy  # only the swept setting differs
+        assert variant.policy == plan.policy  # only the swept setting differs
 
 
 def test_the_threshold_sweep_runs_from_half_to_twice_the_published_value():
-    variants = expand(SCENARIOS / "cash_pool_threshold_sweep.toml")
-    values = [v.values["threshold_domestic_revenue"] for v in variants]
+    variants = load_sweep(SCENARIOS / "cash_pool_threshold_sweep.toml")
+    values = [v.swept["threshold_domestic_revenue"] for v in variants]
     assert values == [5000, 7500, 10000, 15000, 20000]
-    assert variants[2].scenario.params["m6.threshold_domestic_revenue"] == 10000
-    assert variants[0].scenario.name == (
-        "cash_pool_threshold_sweep[threshold_domestic_revenue=5000]"
-    )
+    assert variants[2].params["m6.threshold_domestic_revenue"] == 10000
+    assert variants[0].name == ("cash_pool_threshold_sweep[threshold_domestic_revenue=5000]")
 
 
 def test_a_grid_is_every_combination_and_a_list_is_as_written(tmp_path):
@@ -55,10 +53,10 @@ def test_a_grid_is_every_combination_and_a_list_is_as_written(tmp_path):
         '"measures.10b.start_month" = [0, 12, 24]\n'
         '"measures.2a.enabled" = [true, false]\n',
     )
-    variants = expand(grid)
+    variants = load_sweep(grid)
     assert len(variants) == 6
-    assert variants[1].scenario.name == "grid[start_month=0,enabled=false]"
-    assert {v.scenario.policy.measures["10b"].start_month for v in variants} == {0, 12, 24}
+    assert variants[1].name == "grid[start_month=0,enabled=false]"
+    assert {v.policy.measures["10b"].start_month for v in variants} == {0, 12, 24}
     listed = write(
         tmp_path,
         "listed",
@@ -87,7 +85,7 @@ def test_a_grid_is_every_combination_and_a_list_is_as_written(tmp_path):
 def test_a_bad_sweep_names_the_file_and_the_key(tmp_path, body, key):
     path = write(tmp_path, "bad", f'extends = "plan_2024"\n[sweep.grid]\n{body}\n')
     with pytest.raises(ScenarioError) as err:
-        expand(path)
+        load_sweep(path)
     assert err.value.path == str(path) and err.value.key == key, str(err.value)
 
 
@@ -103,10 +101,10 @@ def test_a_grid_over_the_limit_needs_force(tmp_path):
         f'"parameters.space.target_vacancy" = [{vacancies}]\n',
     )
     with pytest.raises(ScenarioError, match="pass --force"):
-        expand(path)
+        load_sweep(path)
     out = path.parent / "out"
     assert main(["run", str(path), "--out", str(out), "-q"]) == 2 and not out.exists()
-    assert len(expand(path, force=True)) == side * side
+    assert len(load_sweep(path, force=True)) == side * side
 
 
 def test_a_one_value_sweep_gives_the_plain_scenario_tables(tmp_path):
@@ -121,8 +119,8 @@ def test_a_one_value_sweep_gives_the_plain_scenario_tables(tmp_path):
     (variant,) = load_sweep(swept)
     base = load_scenario(plain)
     assert variant.params == base.params and variant.policy == base.policy
-    study = {s.name: (s.policy, s.params) for s in (base, variant)}
-    run_study(study, 1, 12, 7, tmp_path / "study", progress=False)
+    study = [s.replace(months=12) for s in (base, variant)]
+    run_study(study, 1, 7, tmp_path / "study", progress=False)
     kpis = pd.read_parquet(tmp_path / "study" / "zone_kpis.parquet")
     a = kpis[kpis["scenario"] == "plain"].drop(columns="scenario").reset_index(drop=True)
     b = kpis[kpis["scenario"] != "plain"].drop(columns="scenario").reset_index(drop=True)
@@ -173,11 +171,11 @@ def test_settings_with_the_same_last_name_get_labels_that_tell_them_apart(tmp_pa
         'extends = "plan_2024"\n[sweep.grid]\n'
         '"measures.6.intensity" = [0.5, 1.0]\n"measures.10b.intensity" = [0.5, 2.0]\n',
     )
-    variants = expand(path)
-    names = [v.scenario.name for v in variants]
+    variants = load_sweep(path)
+    names = [v.name for v in variants]
     assert len(set(names)) == 4
     assert names[0] == "both[6.intensity=0.5,10b.intensity=0.5]"
-    assert variants[1].values == {"6.intensity": 0.5, "10b.intensity": 2.0}
+    assert variants[1].swept == {"6.intensity": 0.5, "10b.intensity": 2.0}
 
 
 def test_a_bad_sweep_stops_the_command_with_one_line(tmp_path, capsys):
@@ -229,7 +227,7 @@ def test_compare_copes_with_categorical_and_mixed_sweeps(tmp_path):
 
 def test_studies_run_from_python_keep_the_swept_values(tmp_path):
     variants = load_sweep(SCENARIOS / "cash_pool_threshold_sweep.toml")[:2]
-    run_study({s.name: s for s in variants}, 1, 6, 3, tmp_path / "api", progress=False)
+    run_study([s.replace(months=6) for s in variants], 1, 3, tmp_path / "api", progress=False)
     study = open_study(tmp_path / "api")
     assert study.sweeps == {s.name: dict(s.swept) for s in variants}
     compare_study(tmp_path / "api")
@@ -238,6 +236,6 @@ def test_studies_run_from_python_keep_the_swept_values(tmp_path):
 
 def test_a_sweep_is_not_inherited(tmp_path):
     child = write(tmp_path, "child", 'extends = "far_sweep"\n[measures.2b]\nenabled = false\n')
-    (only,) = expand(child)
-    assert only.values == {} and only.scenario.name == "child"
-    assert not only.scenario.policy.measures["2b"].enabled
+    (only,) = load_sweep(child)
+    assert only.swept == {} and only.name == "child"
+    assert not only.policy.measures["2b"].enabled

@@ -13,7 +13,7 @@ import pytest
 from zonesim.calibration import patterns
 from zonesim.calibration.fit import table_digest
 
-from zonesim import Policy, parameters
+from zonesim import Policy, ZoneModel, parameters
 from zonesim.cli import main
 
 DOCS = Path(__file__).parents[1] / "docs"
@@ -108,8 +108,18 @@ def test_the_trade_probe_gives_the_published_semi_elasticities():
     assert response.at["seafood_import", "response"] == pytest.approx(np.expm1(seafood))
 
 
-def test_the_survival_probe_follows_cohorts_for_a_year():
-    followed, survived = patterns.entrant_survival([1], months=30)
+def test_entrant_survival_from_the_kpis_follows_each_cohort_for_a_year():
+    # by hand: the firm ids present after each month, each month's newcomers, and which of
+    # them are still present twelve months later (a mover keeps its id)
+    model = ZoneModel(rng=1, policy=Policy.baseline(), months=30)
+    present = [set(model.firms.fid.tolist())]
+    for _ in range(model.months):
+        model.step()
+        present.append(set(model.firms.fid.tolist()))
+    cohorts = [present[m] - present[m - 1] for m in range(1, 30 - 12 + 1)]
+    followed = sum(len(c) for c in cohorts)
+    survived = sum(len(c & present[m + 12]) for m, c in enumerate(cohorts, start=1))
+    assert patterns.entrant_survival(model.zone_kpis()) == (followed, survived)
     assert followed > 10 and 0 < survived < followed
 
 

@@ -22,13 +22,12 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from ..model import Policy, ZoneModel, parameter_table, zone_table
-from ..studies.scenario_files import SHIPPED, ResolvedScenario, load_scenario
+from ..model import FAR_MEASURE, Policy, ZoneModel, parameter_table, zone_table
+from ..studies.scenario_files import SHIPPED, FileScenario, load_scenario
 
 FAR_CAP = "zone.{}.far_cap"  # parameter: the zone's FAR cap where measure 10b is on
 CASH_POOL_THRESHOLD = "m6.threshold_domestic_revenue"  # parameter: measure 6 eligibility
 RETURN_CENTRE = "2a"  # measure: the e-commerce return centre warehouse
-FAR_MEASURE = "10b"  # measure: higher floor-area ratio
 THRESHOLD_LEVER = "cash_pool_threshold"
 SEED_LEVER = "rng"
 SLIDER_POSITIONS = 100  # a slider's step is the power of ten giving at least this many stops
@@ -50,7 +49,7 @@ def zone_ids() -> list[str]:
 
 
 @cache
-def plan_scenario() -> ResolvedScenario:
+def plan_scenario() -> FileScenario:
     """The shipped 2024 plan scenario: the dashboard's policy, seed and horizon."""
     return load_scenario(SHIPPED / "plan_2024.toml")
 

@@ -12,10 +12,9 @@ Quick start::
 
 Studies, as the ``zonesim`` command runs them::
 
-    plan = zonesim.load_scenario("scenarios/plan_2024.toml")
+    plan = zonesim.load_scenario("plan_2024")      # a ZoneScenario, read from a shipped file
     later = zonesim.with_settings(plan, {"measures.10b.start_month": 24})
-    zonesim.run_study({s.name: s for s in (plan, later)},
-                      replications=5, months=120, root_seed=plan.seed, out_dir="results/x")
+    zonesim.run_study([plan, later], replications=5, root_seed=plan.seed, out_dir="results/x")
     zonesim.compare_study("results/x")          # summaries and figures, as `zonesim compare`
     zonesim.open_study("results/x").kpis()       # the tables
 """
@@ -38,11 +37,12 @@ from .model import (
 # The study layer, loaded on first use (the model alone stays quick to import).
 _STUDY_API = {
     "load_scenario": "zonesim.studies.scenario_files",
+    "FileScenario": "zonesim.studies.scenario_files",
     "ScenarioError": "zonesim.studies.scenario_files",
     "load_sweep": "zonesim.studies.sweeps",
-    "expand": "zonesim.studies.sweeps",
     "with_settings": "zonesim.studies.sweeps",
     "run_study": "zonesim.studies.runner",
+    "executor_for": "zonesim.studies.executors",
     "open_study": "zonesim.studies.compare",
     "compare_study": "zonesim.studies.compare",
 }

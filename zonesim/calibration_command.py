@@ -16,21 +16,26 @@ from pathlib import Path
 from .calibration.fit import METHOD, apply_fit, default_knobs, describe, draw, table_digest
 from .calibration.report import CALIBRATION_FIGURES
 from .calibration.validation import SEED, shortest_horizon
-from .model import Policy, measure_table
+from .model import measure_table
+from .model.calendar import DEFAULT_MONTHS
 from .options import (
     UsageError,
     add_execution_options,
+    at_least,
     check_execution_options,
     check_folder,
-    earlier_manifest,
-    executor_for,
+    clear_output,
+    executor,
+    load_one,
     report_failed_runs,
-    scenario_path,
 )
-from .studies.scenario_files import ScenarioError, load_scenario
 
 CALIBRATION_SCENARIO = "plan_2024_all_zones"
-VALIDATION_SCENARIOS = {"plan": "plan_2024", "all_zones": "plan_2024_all_zones"}
+VALIDATION_SCENARIOS = {
+    "baseline": "baseline",
+    "plan": "plan_2024",
+    "all_zones": "plan_2024_all_zones",
+}
 CALIBRATION_FILES = ("posterior.csv", "statistics.csv", "fitted_parameters.csv")
 TARGETS = ("uptake", "survival")
 DEFAULTS = {  # samples, replications, output folder
@@ -92,7 +97,9 @@ def add_parsers(sub) -> None:
     val.add_argument(
         "-r", "--replications", type=int, default=10, help="runs per scenario (default: 10)"
     )
-    val.add_argument("--months", type=int, default=120, help="horizon, >= 65 (default: 120)")
+    val.add_argument(
+        "--months", type=int, default=DEFAULT_MONTHS, help="horizon, >= 65 (default: %(default)s)"
+    )
     val.add_argument(
         "--seed",
         type=int,
@@ -118,81 +125,62 @@ def add_parsers(sub) -> None:
     add_execution_options(val)
 
 
-def _load(name: str):
-    try:
-        return load_scenario(scenario_path(name))
-    except ScenarioError as err:
-        raise UsageError(str(err)) from None
-
-
-def _at_least(args: argparse.Namespace, **minimum: int) -> None:
-    for key, low in minimum.items():
-        value = getattr(args, key)
-        if value < low:
-            raise UsageError(f"--{key} must be >= {low}, got {value}")
-
-
 # ---------------------------------------------------------------------- calibrate
 def check_calibrate(args: argparse.Namespace) -> None:
     """Settle the settings and draw the samples, or raise UsageError (nothing written)."""
-    args.resolved = _load(args.scenario)
+    args.resolved = load_one(args.scenario)
     args.seed = args.resolved.seed if args.seed is None else args.seed
     samples, replications, out = DEFAULTS[args.target]
     args.samples = samples if args.samples is None else args.samples
     args.replications = replications if args.replications is None else args.replications
     args.out = out if args.out is None else args.out
-    _at_least(args, samples=2, replications=1, seed=0)
+    at_least(args, samples=2, replications=1, seed=0)
     if not 0 < args.accept <= 1:
         raise UsageError(f"--accept must be in (0, 1], got {args.accept}")
+    if args.target == "uptake":
+        on = {m for m, s in args.resolved.policy.measures.items() if s.enabled and s.zones}
+        classes = measure_table()["uptake_class"]
+        if missing := sorted(set(classes) - set(classes[sorted(on)])):
+            raise UsageError(
+                f"{args.resolved.path}: turns on no measure of class '{missing[0]}'; the fit "
+                "needs every class (plan_2024_all_zones turns on every measure)"
+            )
+        args.knobs = default_knobs()
+        args.draws = draw(args.knobs, args.samples, args.seed)
+    check_execution_options(args, calibration_work(args))
+
+
+def calibration_work(args: argparse.Namespace) -> dict:
+    """What determines a fit's results (--resume must find it unchanged)."""
+    from .calibration.survival import grid_values
+
     if args.target == "survival":
-        if args.resume:
-            raise UsageError("--resume applies to --target uptake only")
-        check_execution_options(args)
-        return
-    on = {m for m, s in args.resolved.policy.measures.items() if s.enabled and s.zones}
-    classes = measure_table()["uptake_class"]
-    if missing := sorted(set(classes) - set(classes[sorted(on)])):
-        raise UsageError(
-            f"{args.resolved.path}: turns on no measure of class '{missing[0]}'; the fit needs "
-            "every class (plan_2024_all_zones turns on every measure)"
-        )
-    args.knobs = default_knobs()
-    args.draws = draw(args.knobs, args.samples, args.seed)
-    check_execution_options(args)
-    if args.resume:
-        _check_resume(args, "calibration", calibration_record(args))
-
-
-def calibration_record(args: argparse.Namespace) -> dict:
-    """What --resume must find unchanged: the set-up, the draws, the table, the scenario."""
+        return {
+            "target": "survival",
+            "grid": grid_values(args.samples).tolist(),
+            "root_seed": args.seed,
+            "parameter_table_sha256": table_digest(),
+        }
     record = describe(args.knobs, args.draws, args.accept, args.seed)
-    return record | {"scenario_sha256": args.resolved.digest()}
-
-
-def _check_resume(args: argparse.Namespace, key: str, now: dict) -> None:
-    """--resume continues the same work: same set-up under ``key`` in the manifest."""
-    before = earlier_manifest(args.out)
-    if before is None:
-        return
-    if before.get(key) != now or before.get("root_seed") != args.seed:
-        raise UsageError(f"--resume: {args.out} holds different work; use another --out")
+    return {"target": "uptake", **record, "scenario": args.resolved.digest()}
 
 
 def run_calibrate(args: argparse.Namespace) -> int:
     from .calibration.fit import run_calibration
 
+    clear_output(args)
     if args.target == "survival":
         return _run_survival(args)
-    policy = args.resolved.policy
     print(
         f"{METHOD}: {len(args.knobs)} knobs, {args.samples} draws (and the table's values) x "
         f"{args.replications} run(s), under {args.resolved.name}"
     )
-    with executor_for(args.executor, args.workers, args.scheduler) as executor:
+    work = calibration_work(args)
+    with executor(args) as pool:
         done = run_calibration(
-            policy, args.knobs, args.samples, args.replications, args.seed, args.out,
-            accept=args.accept, executor=executor, progress=not args.quiet,
-            resume=args.resume, manifest={"calibration": calibration_record(args)},
+            args.resolved, args.knobs, args.samples, args.replications, args.seed, args.out,
+            accept=args.accept, executor=pool, progress=not args.quiet,
+            resume=args.resume, manifest={"calibration": work, "work": work},
         )  # fmt: skip
     if done.failed:
         return report_failed_runs(done.failed, args.out, "no fit")
@@ -205,19 +193,22 @@ def run_calibrate(args: argparse.Namespace) -> int:
 
 
 def _run_survival(args: argparse.Namespace) -> int:
-    from .calibration.survival import MONTHS, PARAMETER, run_survival_fit
-    from .studies.runner import spawn_seeds
+    from .calibration.survival import HORIZON, PARAMETER, run_survival_fit
 
     print(
         f"Grid search: {PARAMETER} at {args.samples} values x {args.replications} baseline "
-        f"run(s) of {MONTHS} months, entrants followed for a year"
+        f"run(s) of {HORIZON} months, entrants followed for a year"
     )
-    with executor_for(args.executor, args.workers, args.scheduler) as executor:
+    with executor(args) as pool:
         done = run_survival_fit(
-            args.samples, spawn_seeds(args.seed, args.replications), args.out, executor
-        )
+            args.samples, args.replications, args.seed, args.out, executor=pool,
+            progress=not args.quiet, resume=args.resume,
+            manifest={"work": calibration_work(args)},
+        )  # fmt: skip
+    if done.failed:
+        return report_failed_runs(done.failed, args.out, "no fit")
     print(f"Fitted {PARAMETER}: {done.value:.3g}")
-    _finish(args, done.fitted, done.paths, "--apply")
+    _finish(args, done.fitted, done.paths, "--apply --resume")
     return 0
 
 
@@ -235,11 +226,8 @@ def _finish(args: argparse.Namespace, fitted, paths: list[Path], adopt: str) -> 
 # ---------------------------------------------------------------------- validate-model
 def check_validate(args: argparse.Namespace) -> None:
     """Load the scenarios and check the settings, or raise UsageError (nothing written)."""
-    args.loaded = {role: _load(name) for role, name in VALIDATION_SCENARIOS.items()}
-    args.scenarios = {"baseline": Policy.baseline()} | {
-        role: scenario.policy for role, scenario in args.loaded.items()
-    }
-    _at_least(args, replications=1, months=shortest_horizon(args.scenarios), seed=0)
+    args.scenarios = {role: load_one(name) for role, name in VALIDATION_SCENARIOS.items()}
+    at_least(args, replications=1, months=shortest_horizon(args.scenarios), seed=0)
     check_folder(args.report.parent, "--report")
     if args.report.exists() and not args.report.is_file():
         raise UsageError(f"--report {args.report} exists and is not a file")
@@ -250,17 +238,16 @@ def check_validate(args: argparse.Namespace) -> None:
             raise UsageError(
                 f"--calibration {args.calibration}: no {missing[0]} (run zonesim calibrate)"
             )
-    check_execution_options(args)
-    if args.resume:
-        _check_resume(args, "validation", validation_record(args))
+    check_execution_options(args, validation_work(args))
 
 
-def validation_record(args: argparse.Namespace) -> dict:
-    """What --resume must find unchanged: the settings, the scenarios and the table."""
+def validation_work(args: argparse.Namespace) -> dict:
+    """What determines the validation's runs (--resume must find it unchanged)."""
     return {
         "months": args.months,
         "replications": args.replications,
-        "scenarios_sha256": {role: s.digest() for role, s in args.loaded.items()},
+        "root_seed": args.seed,
+        "scenarios": {role: s.digest() for role, s in args.scenarios.items()},
         "parameter_table_sha256": table_digest(),
     }
 
@@ -272,12 +259,13 @@ def run_validate(args: argparse.Namespace) -> int:
         f"Validation: baseline, plan_2024 and plan_2024_all_zones x {args.replications} runs "
         f"x {args.months} months, then the probes"
     )
-    record = {"validation": validation_record(args)}
-    with executor_for(args.executor, args.workers, args.scheduler) as executor:
+    clear_output(args)
+    work = validation_work(args)
+    with executor(args) as pool:
         done = run_validation(
             args.scenarios, args.replications, args.months, args.seed, args.out, args.report,
-            executor=executor, progress=not args.quiet, resume=args.resume,
-            calibration=args.calibration, manifest=record,
+            executor=pool, progress=not args.quiet, resume=args.resume,
+            calibration=args.calibration, manifest={"validation": work, "work": work},
         )  # fmt: skip
     if done.failed:
         return report_failed_runs(done.failed, args.out, "no report")

@@ -36,15 +36,16 @@ from .model import (
 from .options import (
     UsageError,
     add_execution_options,
+    at_least,
     check_execution_options,
-    check_horizon,
-    earlier_manifest,
-    executor_for,
-    scenario_path,
+    clear_output,
+    executor,
+    load_all,
+    with_horizon,
 )
 from .studies.scenario_files import SHIPPED, ScenarioError, describe
 from .studies.summary import ALL_ZONES, DEFAULT_MAP_KPI, MAIN_KPIS, fmt
-from .studies.sweeps import MAX_VARIANTS, expand
+from .studies.sweeps import MAX_VARIANTS, load_sweep
 
 DEFAULT_STUDY = ("plan_2024", "baseline")  # shipped scenarios run when none is named
 LISTS = ("zones", "sectors", "measures", "parameters", "metrics", "scenarios")
@@ -174,44 +175,23 @@ def main(argv: list[str] | None = None) -> int:
 
 def _check_run(args: argparse.Namespace) -> None:
     """Load the scenarios and settle the simulation settings, or raise UsageError."""
-    names = list(dict.fromkeys(args.scenarios or DEFAULT_STUDY))
-    try:
-        variants = [v for name in names for v in expand(scenario_path(name), args.force)]
-    except ScenarioError as err:
-        raise UsageError(str(err)) from None
-    args.resolved = [v.scenario for v in variants]
-    if len({s.name for s in args.resolved}) < len(args.resolved):
-        raise UsageError("two scenarios share a name; rename one of the files")
+    scenarios = load_all(list(dict.fromkeys(args.scenarios or DEFAULT_STUDY)), args.force)
     for key in ("replications", "months", "seed"):
         if getattr(args, key) is None:
-            setattr(args, key, _common(args.resolved, key))
-    if args.replications < 1:
-        raise UsageError(f"--replications must be >= 1, got {args.replications}")
-    if args.months < 1:
-        raise UsageError(f"--months must be >= 1, got {args.months}")
-    if args.seed < 0:
-        raise UsageError(f"--seed must be >= 0, got {args.seed}")
-    for scenario in args.resolved:
-        check_horizon(scenario, args.months)
-    check_execution_options(args)
-    if args.resume:
-        _check_resume(args)
+            setattr(args, key, _common(scenarios, key))
+    at_least(args, replications=1, months=1, seed=0)
+    args.resolved = [with_horizon(s, args.months) for s in scenarios]
+    check_execution_options(args, run_work(args))
 
 
-def _check_resume(args: argparse.Namespace) -> None:
-    """--resume continues the same study: same scenarios (by content), seed and horizon."""
-    before = earlier_manifest(args.out)
-    if before is None:
-        return  # nothing to resume: a fresh study
-    now = {s.name: s.digest() for s in args.resolved}
-    then = {name: s.get("sha256") for name, s in before.get("scenarios", {}).items()}
-    if now != then or before.get("root_seed") != args.seed:
-        raise UsageError(
-            f"--resume: {args.out} holds a different study (scenarios or seed differ); "
-            "use another --out"
-        )
-    if before.get("months") != args.months:
-        raise UsageError(f"--resume: {args.out} was run with --months {before.get('months')}")
+def run_work(args: argparse.Namespace) -> dict:
+    """What determines a study's results (--resume must find it unchanged): each scenario's
+    content, the root seed and the horizon. More replications may be added."""
+    return {
+        "scenarios": {s.name: s.digest() for s in args.resolved},
+        "root_seed": args.seed,
+        "months": args.months,
+    }
 
 
 def _common(scenarios, key: str) -> int:
@@ -228,26 +208,25 @@ def run(args: argparse.Namespace) -> int:
     from .studies.compare import remove_comparison
     from .studies.runner import TABLES, run_study
 
+    clear_output(args)
     if args.out.is_dir():
-        remove_comparison(args.out)  # it would describe other tables
-
-    settings = {s.name: s for s in args.resolved}
+        remove_comparison(args.out)  # --resume: it would describe other tables
     start = time.perf_counter()
-    with executor_for(args.executor, args.workers, args.scheduler) as executor:
+    with executor(args) as pool:
         result = run_study(
-            settings,
+            args.resolved,
             args.replications,
-            args.months,
             args.seed,
             args.out,
             progress=not args.quiet,
-            executor=executor,
+            executor=pool,
             resume=args.resume,
+            manifest={"work": run_work(args)},
         )
     out = result.out_dir
-    total = len(settings) * args.replications
+    total = len(args.resolved) * args.replications
     print(
-        f"{len(settings)} scenario(s) x {args.replications} replication(s) x {args.months} "
+        f"{len(args.resolved)} scenario(s) x {args.replications} replication(s) x {args.months} "
         f"months in {time.perf_counter() - start:.1f} s. Results in {out}/:"
     )
     if len(result.failed) < total:
@@ -315,18 +294,17 @@ def validate(files: list[Path], force: bool = False) -> int:
     resolved = []
     for path in files:
         try:
-            resolved.append(expand(path, force))
+            resolved.append(load_sweep(path, force))
         except ScenarioError as err:
             print(f"zonesim: error: {err}", file=sys.stderr)
             return 2
     for variants in resolved:
-        if len(variants) == 1 and not variants[0].values:
-            print(describe(variants[0].scenario))
+        if len(variants) == 1 and not variants[0].swept:
+            print(describe(variants[0]))
             continue
-        first = variants[0].scenario
-        print(f"{first.path}: valid, a sweep of {len(variants):,} variants")
+        print(f"{variants[0].path}: valid, a sweep of {len(variants):,} variants")
         for variant in variants:
-            print(f"  {variant.scenario.name}  sha256 {variant.scenario.digest()[:12]}")
+            print(f"  {variant.name}  sha256 {variant.digest()[:12]}")
     return 0
 
 
@@ -365,8 +343,8 @@ def scenario_list(folder: Path) -> pd.DataFrame:
     rows = []
     for path in sorted(folder.glob("*.toml")):
         try:
-            variants = expand(path)
-            scenario = variants[0].scenario
+            variants = load_sweep(path)
+            scenario = variants[0]
             on = sum(s.enabled for s in scenario.policy.measures.values())
             rows.append((path.stem, on, len(variants), scenario.description))
         except ScenarioError as err:

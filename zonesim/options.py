@@ -1,18 +1,18 @@
-"""What the study commands share: the execution options (where runs go), scenario
-arguments, and UsageError, the one-line refusal of bad input (exit status 2)."""
+"""What the study commands share: the execution options, loading scenario arguments, the
+checks of the output folder (--resume, --overwrite), and UsageError, the one-line refusal of
+bad input (exit status 2). Every check runs before anything is written."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
-import os
+import shutil
 import sys
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
-from .studies.scenario_files import SHIPPED
+from .studies.executors import EXECUTORS, executor_for
+from .studies.scenario_files import FileScenario, ScenarioError, find_scenario, load_scenario
+from .studies.sweeps import load_sweep
 
 
 class UsageError(Exception):
@@ -20,10 +20,10 @@ class UsageError(Exception):
 
 
 def add_execution_options(parser: argparse.ArgumentParser) -> None:
-    """--executor, --scheduler, --workers, --resume and --quiet: how a study's runs go."""
+    """--executor, --scheduler, --workers, --resume, --overwrite and --quiet."""
     parser.add_argument(
         "--executor",
-        choices=("process", "serial", "dask"),
+        choices=EXECUTORS,
         default="process",
         help="where runs go: a local process pool (default), one after another here, or "
         "Dask distributed (--scheduler, or a local cluster)",
@@ -37,22 +37,60 @@ def add_execution_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--resume",
         action="store_true",
-        help="keep the runs already finished in --out and run only the others",
+        help="finish the work in --out: keep the runs already finished, run only the others",
+    )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="remove what an earlier run of this command wrote in --out, then start afresh",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress line")
 
 
-def check_horizon(scenario, months: int) -> None:
-    """UsageError when a measure of ``scenario`` (a ResolvedScenario) starts at or after
-    ``months``, the horizon the command line asks for."""
+# ---------------------------------------------------------------------- scenario arguments
+def load_one(name: str) -> FileScenario:
+    """A scenario argument (a file, or a shipped scenario's name) read and checked; a file
+    with a sweep is refused (it gives several scenarios)."""
+    try:
+        return load_scenario(find_scenario(name))
+    except ScenarioError as err:
+        raise UsageError(str(err)) from None
+
+
+def load_all(names: list[str], force: bool = False) -> list[FileScenario]:
+    """Scenario arguments read and checked, a sweep file giving its variants; names must
+    differ."""
+    try:
+        scenarios = [s for name in names for s in load_sweep(find_scenario(name), force)]
+    except ScenarioError as err:
+        raise UsageError(str(err)) from None
+    names = [s.name for s in scenarios]
+    if twice := sorted({n for n in names if names.count(n) > 1}):
+        raise UsageError(f"two scenarios are named '{twice[0]}'; rename one of the files")
+    return scenarios
+
+
+def with_horizon(scenario: FileScenario, months: int) -> FileScenario:
+    """``scenario`` run for ``months`` (--months): UsageError when one of its measures
+    would start at or after that horizon."""
     late = [m for m, s in scenario.policy.measures.items() if s.start_month >= months]
     if late:
         raise UsageError(
             f"{scenario.path}: measures.{late[0]}.start_month is past the horizon "
             f"(--months {months})"
         )
+    return scenario if scenario.months == months else scenario.replace(months=months)
 
 
+def at_least(args: argparse.Namespace, **minimum: int) -> None:
+    """UsageError unless each named option is at least its minimum."""
+    for key, low in minimum.items():
+        value = getattr(args, key)
+        if value < low:
+            raise UsageError(f"--{key} must be >= {low}, got {value}")
+
+
+# ---------------------------------------------------------------------- where results go
 def check_folder(folder: Path, flag: str) -> None:
     """UsageError unless ``folder`` is, or can be made, a folder: neither it nor any folder
     above it may be a file."""
@@ -61,66 +99,58 @@ def check_folder(folder: Path, flag: str) -> None:
             raise UsageError(f"{flag} {folder}: {place} exists and is not a folder")
 
 
-def check_execution_options(args: argparse.Namespace) -> None:
-    """UsageError for --out, --scheduler and --workers that cannot work."""
+def check_execution_options(args: argparse.Namespace, work: dict) -> None:
+    """UsageError for execution options that cannot work, and for an --out that holds
+    earlier work: that needs --resume (and the same ``work``, the plain-data description
+    of what determines the results) or --overwrite."""
     check_folder(args.out, "--out")
     if args.scheduler and args.executor != "dask":
         raise UsageError("--scheduler needs --executor dask")
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be >= 1, got {args.workers}")
-
-
-def executor_for(kind: str, workers: int | None, scheduler: str | None = None):
-    """The executor runs go to: None (here, one after another), a process pool, or Dask."""
-    if kind == "serial":
-        return nullcontext(None)
-    if kind == "dask":
-        return _dask_executor(workers, scheduler)
-    # spawn: workers start clean (forking a process that runs threads can deadlock)
-    context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=workers or os.cpu_count(), mp_context=context)
-
-
-@contextmanager
-def _dask_executor(workers: int | None, scheduler: str | None):
-    """A Dask distributed executor: on the scheduler at ``scheduler``, or on a local cluster
-    of ``workers`` single-threaded processes. Workers write the run files themselves, so on a
-    real cluster --out must be on storage they all share."""
-    from distributed import Client, LocalCluster
-
-    if scheduler:
-        with Client(scheduler) as client:
-            yield client.get_executor()
+    if args.resume and args.overwrite:
+        raise UsageError("--resume and --overwrite: choose one")
+    before = _earlier_work(args.out)
+    if before is None:
         return
-    cluster = LocalCluster(
-        n_workers=workers or os.cpu_count(), threads_per_worker=1, dashboard_address=None
-    )
-    with cluster, Client(cluster) as client:
-        yield client.get_executor()
+    if args.resume:
+        if differs := [k for k in work if before.get(k) != work[k]]:
+            raise UsageError(
+                f"--resume: {args.out} holds different work ({differs[0]} differs); "
+                "use another --out, or --overwrite"
+            )
+    elif not args.overwrite:
+        raise UsageError(
+            f"--out {args.out} holds earlier results; --resume to finish them, --overwrite "
+            "to replace them, or choose another --out"
+        )
 
 
-def scenario_path(name: str) -> Path:
-    """A scenario argument: a file path, or the name of a shipped scenario."""
-    path = Path(name)
-    if path.suffix == ".toml" or path.exists():
-        return path
-    shipped = SHIPPED / f"{name}.toml"
-    if shipped.is_file():
-        return shipped
-    known = ", ".join(sorted(p.stem for p in SHIPPED.glob("*.toml")))
-    raise UsageError(f"unknown scenario '{name}': not a file, nor one of {known}")
-
-
-def earlier_manifest(out: Path) -> dict | None:
-    """The manifest of the work in ``out`` that --resume would continue (None if there is
-    none); UsageError if it cannot be read."""
+def _earlier_work(out: Path) -> dict | None:
+    """What determined the results already in ``out`` (the manifest's ``work``): None for
+    a folder that does not exist or is empty; UsageError for a folder that holds other
+    files, or a manifest that cannot be read."""
+    if not out.is_dir() or not any(out.iterdir()):
+        return None
     path = out / "manifest.json"
     if not path.is_file():
-        return None
+        raise UsageError(f"--out {out} is not empty and holds no zonesim results; choose another")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
-        raise UsageError(f"--resume: cannot read {path} ({err})") from None
+        raise UsageError(f"--out {out}: cannot read {path.name} ({err})") from None
+    return manifest.get("work", {}) if isinstance(manifest, dict) else {}
+
+
+def clear_output(args: argparse.Namespace) -> None:
+    """With --overwrite, remove the earlier results in --out (after every check passed)."""
+    if args.overwrite and (args.out / "manifest.json").is_file():
+        shutil.rmtree(args.out)
+
+
+def executor(args: argparse.Namespace):
+    """The executor the options ask for (a context manager)."""
+    return executor_for(args.executor, args.workers, args.scheduler)
 
 
 def report_failed_runs(failed: dict, out: Path, lost: str) -> int:

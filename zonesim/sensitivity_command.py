@@ -15,14 +15,14 @@ from pathlib import Path
 from .options import (
     UsageError,
     add_execution_options,
+    at_least,
     check_execution_options,
-    check_horizon,
-    earlier_manifest,
-    executor_for,
+    clear_output,
+    executor,
+    load_one,
     report_failed_runs,
-    scenario_path,
+    with_horizon,
 )
-from .studies.scenario_files import ScenarioError, load_scenario
 from .studies.sensitivity import DEFAULT_KPIS, METHODS
 from .studies.summary import MAIN_KPIS
 
@@ -70,23 +70,15 @@ def check(args: argparse.Namespace) -> None:
     """Load the scenario and draw the design, or raise UsageError (nothing written)."""
     from .studies.sensitivity import choose_parameters, design
 
-    try:
-        args.resolved = load_scenario(scenario_path(args.scenario))
-    except ScenarioError as err:
-        raise UsageError(str(err)) from None
-    base = args.resolved
+    base = load_one(args.scenario)
     args.months = base.months if args.months is None else args.months
     args.seed = base.seed if args.seed is None else args.seed
     args.out = args.out or Path("results") / f"sensitivity_{base.name}"
     args.kpi_names = [k.strip() for k in args.kpis.split(",") if k.strip()]
     if unknown := [k for k in args.kpi_names if k not in MAIN_KPIS]:
         raise UsageError(f"--kpis: unknown KPI '{unknown[0]}'; one of {', '.join(MAIN_KPIS)}")
-    for key, value in (("months", args.months), ("replications", args.replications)):
-        if value < 1:
-            raise UsageError(f"--{key} must be >= 1, got {value}")
-    if args.seed < 0:
-        raise UsageError(f"--seed must be >= 0, got {args.seed}")
-    check_horizon(base, args.months)
+    at_least(args, months=1, replications=1, seed=0)
+    args.resolved = with_horizon(base, args.months)
     samples = DEFAULT_SAMPLES[args.method] if args.samples is None else args.samples
     names = [n.strip() for n in args.params.split(",")] if args.params else None
     try:
@@ -94,26 +86,19 @@ def check(args: argparse.Namespace) -> None:
         args.plan = design(args.method, chosen, samples, seed=args.seed)
     except ValueError as err:
         raise UsageError(f"--params/--grade/--samples: {err}") from None
-    check_execution_options(args)
-    if args.resume:
-        _check_resume(args)
+    check_execution_options(args, work(args))
 
 
-def _check_resume(args: argparse.Namespace) -> None:
-    """--resume continues the same analysis: same design, base scenario and seed."""
+def work(args: argparse.Namespace) -> dict:
+    """What determines the analysis (--resume must find it unchanged)."""
     from .studies.sensitivity import describe
 
-    before = earlier_manifest(args.out)
-    if before is None:
-        return
-    same = (
-        before.get("sensitivity") == describe(args.plan)
-        and before.get("base", {}).get("sha256") == args.resolved.digest()
-        and before.get("root_seed") == args.seed
-        and before.get("months") == args.months
-    )
-    if not same:
-        raise UsageError(f"--resume: {args.out} holds a different analysis; use another --out")
+    return {
+        "design": describe(args.plan),
+        "base": args.resolved.digest(),
+        "root_seed": args.seed,
+        "months": args.months,
+    }
 
 
 def run(args: argparse.Namespace) -> int:
@@ -124,12 +109,13 @@ def run(args: argparse.Namespace) -> int:
         f"{plan.method}: {len(plan.names)} parameters, {len(plan.points)} points x "
         f"{args.replications} replication(s) x {args.months} months, base {base.name}"
     )
-    with executor_for(args.executor, args.workers, args.scheduler) as executor:
+    clear_output(args)
+    with executor(args) as pool:
         done = run_sensitivity(
-            plan, base.policy, base.params, args.kpi_names, args.months, args.replications,
-            args.seed, args.out, executor=executor, progress=not args.quiet,
-            resume=args.resume,
-            manifest={"base": {**base.as_dict(), "sha256": base.digest()}, "scenarios": {}},
+            plan, base, args.kpi_names, args.replications, args.seed, args.out,
+            executor=pool, progress=not args.quiet, resume=args.resume,
+            manifest={"base": {"name": base.name, **base.as_dict(), "sha256": base.digest()},
+                      "work": work(args), "scenarios": {}},  # the points: design.csv
         )  # fmt: skip
     if done.failed:
         return report_failed_runs(done.failed, args.out, "no indices")
