@@ -37,7 +37,7 @@ class Developer(mesa.Agent):
         self.plot_m2 = float(model.space.plot_m2[zone])
         self.far_now = float(model.space.far_now[zone])
         # the pro forma: capitalised rent must cover construction cost times the profit factor
-        cost = prm["space.build_cost_upper"] * prm["space.profit_factor"]
+        cost = prm["space.build_cost_vertical"] * prm["space.profit_factor"]
         earning = (
             prm["time.days_per_year"] * prm["space.building_efficiency"] / prm["space.cap_rate"]
         )
@@ -53,15 +53,15 @@ class Developer(mesa.Agent):
         larger of what demand calls for (firms in or queuing for vertical space, at the target
         vacancy) and what the up-the-floors programme builds ahead of demand."""
         space, z = self.model.space, self.zone
-        space.upper_stock[z] += self.pipeline.popleft()
+        space.vertical_stock[z] += self.pipeline.popleft()
         self.pipeline.append(0.0)
 
-        planned = float(space.upper_stock[z]) + sum(self.pipeline)
+        planned = float(space.vertical_stock[z]) + sum(self.pipeline)
         buildable = self.buildable()
         headroom = buildable - planned
         if headroom <= 0 or not self.pays():
             return
-        demand = float(space.upper_occupied[z] + self.model.waiting_floor[z])
+        demand = float(space.vertical_occupied[z] + self.model.waiting_floor[z])
         for_demand = (demand * self.stock_per_demand - planned) * self.build_share
         # The programme builds ahead of demand (government-led), for as long as it pays.
         programme = self.programme_share * buildable

@@ -11,20 +11,29 @@ if TYPE_CHECKING:
 
 
 class Enterprise(mesa.Agent):
-    """A firm. Its identity is the Mesa agent; its numbers live in ``model.firms`` (a
+    """A firm. Its identity is the Mesa agent (``unique_id``, the ``fid`` column of the firm
+    table); its numbers live in ``model.firms`` (a
     :class:`~zonesim.agents.population.FirmTable`), updated for all firms at once by the
-    model's monthly step. The properties below read this firm's row.
+    model's monthly step. The properties below read this firm's row, which the table keeps
+    in ``row`` (-1 once the firm has left).
     """
 
     model: ZoneModel
 
-    def __init__(self, model: ZoneModel, fid: int):
+    def __init__(self, model: ZoneModel):
         super().__init__(model)
-        self.fid = fid
+        self.row = -1  # set by the firm table when the firm takes its place
+
+    @property
+    def fid(self) -> int:
+        """The firm's id: its agent's unique_id."""
+        return self.unique_id
 
     @property
     def _row(self) -> int:
-        return self.model.firms.row(self.fid)
+        if self.row < 0:
+            raise KeyError(f"firm {self.unique_id} is not in the model")
+        return self.row
 
     @property
     def zone(self) -> str:
@@ -65,7 +74,7 @@ class Enterprise(mesa.Agent):
     @property
     def in_vertical_space(self) -> bool:
         """Whether the firm occupies new multi-storey ("up the floors") space."""
-        return bool(self.model.firms.upper[self._row])
+        return bool(self.model.firms.in_vertical[self._row])
 
     def measure_states(self) -> dict[str, dict[str, object]]:
         """Per measure: eligible, aware, adopted, and the annual benefit (RMB million)."""

@@ -1,10 +1,16 @@
 """The firms' numbers, held in columns so that one vectorised pass updates them all.
 
-Each :class:`~zonesim.agents.enterprise.Enterprise` agent is a view onto one row, found by
-its firm id (``fid``) through ``row_of``. Once a month the firms that left are removed and
-entrants added in place: the last rows fill the gaps and entrants go at the end, so a month
-moves a few hundred rows instead of copying the table. The count of eligible firms per cell
-and measure is kept up to date as firms leave, enter and move.
+Each :class:`~zonesim.agents.enterprise.Enterprise` agent is a view onto one row: the
+table's ``agent`` column holds the agent, and the agent its ``row``, which the table keeps
+up to date as rows move. A firm's id (``fid``) is its agent's Mesa ``unique_id``: the one
+record of a firm's identity. Once a month the firms that left are removed and entrants
+added in place: the last rows fill the gaps and entrants go at the end, so a month moves a
+few hundred rows instead of copying the table. The count of eligible firms per cell and
+measure is kept up to date as firms leave, enter and move.
+
+Why columns: the monthly step updates every firm at once with numpy (a Python loop over
+agents and measures would be some hundred times slower); Mesa 3.5's experimental
+``NumpyAgentDataSet`` takes the same approach.
 """
 
 from __future__ import annotations
@@ -40,7 +46,8 @@ class FirmTable:
 
     Parameters
     ----------
-    columns, matrices : mappings of name to array; ``columns`` must include ``fid`` and ``cell``.
+    columns, matrices : mappings of name to array; ``columns`` must include ``fid``, ``cell``
+        and ``agent`` (objects with a settable ``row``, e.g. Enterprise agents).
     n_cells : number of (zone, sector) cells.
     """
 
@@ -56,18 +63,12 @@ class FirmTable:
         self._expose()
         self._free_slots = np.zeros(0, dtype=np.int64)
         self._slots_issued = n  # slots 0 .. n - 1 have been handed out
-        self._next_fid = int(self.fid.max()) + 1 if n else 0
-        self.row_of = np.full(self._next_fid, -1, dtype=np.int64)
-        self.row_of[self.fid] = np.arange(n)
+        self._locate(np.arange(n))
         self.eligible_in_cell = np.zeros((n_cells, self.eligible.shape[1]))
         self._count_eligible(self.cell, self.eligible, +1)
 
     def __len__(self) -> int:
         return self._n
-
-    @property
-    def next_fid(self) -> int:
-        return self._next_fid
 
     def batch(self, columns: Mapping[str, np.ndarray], matrices: Mapping[str, np.ndarray]):
         """New firms' arrays as a :class:`Batch` in this table's layout, ready for
@@ -78,7 +79,7 @@ class FirmTable:
     def replace(self, keep: np.ndarray, new: Batch | None = None) -> None:
         """Remove the rows where ``keep`` is False and add the firms of ``new`` (a batch in
         this table's layout; their slots are assigned here). Surviving firms may change
-        rows."""
+        rows; their agents' ``row`` follows, and the agents of removed firms get row -1."""
         gone = np.flatnonzero(~keep)
         self._free_slots = np.sort(np.concatenate([self._free_slots, self.slot[gone]]))
         self._count_eligible(self.cell[gone], self.eligible[gone], -1)
@@ -87,7 +88,7 @@ class FirmTable:
                 raise ValueError("new firms must come in this table's layout (FirmTable.batch)")
             new["slot"] = self._take_slots(len(new))
             self._count_eligible(new["cell"], new["eligible"], +1)
-        self.row_of[self.fid[gone]] = -1
+        self._unlocate(gone)
         n_keep = self._n - len(gone)
         holes = gone[gone < n_keep]  # gaps below the new end, filled by the last kept rows
         movers = n_keep + np.flatnonzero(keep[n_keep:])
@@ -100,7 +101,7 @@ class FirmTable:
             self._store.put(n_keep, new)
         self._n = n_new
         self._expose()
-        self._index(np.concatenate([holes, np.arange(n_keep, n_new)]))
+        self._locate(np.concatenate([holes, np.arange(n_keep, n_new)]))
 
     def _store_reassigned(self) -> None:
         """Copy attributes that code assigned anew into their buffers."""
@@ -129,15 +130,15 @@ class FirmTable:
         self._slots_issued += len(fresh)
         return np.concatenate([reused, fresh])
 
-    def _index(self, rows: np.ndarray) -> None:
-        """Point the fid -> row map at ``rows``, which hold moved or new firms."""
-        fid = self.fid[rows]
-        if len(fid) and fid.max() >= len(self.row_of):
-            grown = np.full(int(fid.max() * GROWTH) + 1, -1, dtype=np.int64)
-            grown[: len(self.row_of)] = self.row_of
-            self.row_of = grown
-        self.row_of[fid] = rows
-        self._next_fid = max(self._next_fid, int(fid.max()) + 1 if len(fid) else 0)
+    def _locate(self, rows: np.ndarray) -> None:
+        """Tell the agents of ``rows`` (moved or new firms) where they are."""
+        for agent, row in zip(self.agent[rows].tolist(), rows.tolist(), strict=True):
+            agent.row = row
+
+    def _unlocate(self, rows: np.ndarray) -> None:
+        """The agents of ``rows`` (removed firms) are nowhere."""
+        for agent in self.agent[rows].tolist():
+            agent.row = -1
 
     def _count_eligible(self, cell: np.ndarray, eligible: np.ndarray, sign: int) -> None:
         """Add (sign +1) or remove (-1) the firms given to the eligible counts per cell."""
@@ -159,10 +160,3 @@ class FirmTable:
         sums = [np.bincount(idx, minlength=size)]
         sums += [np.bincount(idx, weights=w, minlength=size) for w in weights]
         return [total.reshape(n_groups, k) for total in sums]
-
-    def row(self, fid: int) -> int:
-        """Row of firm ``fid``; raises KeyError if it has left."""
-        r = int(self.row_of[fid]) if fid < len(self.row_of) else -1
-        if r < 0:
-            raise KeyError(f"firm {fid} is not in the model")
-        return r

@@ -33,17 +33,18 @@ class FirmFactory:
     ----------
     prm : Parameters
     sector_ids : list of str
-    vertical : bool array, one per sector: whether the sector can use multi-storey space
+    can_go_vertical : bool array, one per sector: whether the sector can use multi-storey
+        (vertical) space
     n_measures : int
     """
 
     def __init__(
-        self, prm: Parameters, sector_ids: list[str], vertical: np.ndarray, n_measures: int
+        self, prm: Parameters, sector_ids: list[str], can_go_vertical: np.ndarray, n_measures: int
     ):
         self.prm = prm
         self.n_sectors = len(sector_ids)
         self.n_measures = n_measures
-        self.vertical = vertical
+        self.can_go_vertical = can_go_vertical
         self.by_sector = {
             col: prm.vector(f"sector.{{}}.{attr}", sector_ids)
             for col, attr in SECTOR_COLUMNS.items()
@@ -88,7 +89,7 @@ class FirmFactory:
             zone=zone,
             sector=sector,
             cell=zone * self.n_sectors + sector,
-            vertical=self.vertical[sector],
+            can_go_vertical=self.can_go_vertical[sector],
             age=age,
             base=revenue,
             revenue=revenue.copy(),
@@ -107,8 +108,9 @@ class FirmFactory:
             class_a=u_class_a < prm["m7a.class_a_share"],
             credit_constrained=constrained,
             credit_limit=np.where(constrained, wc * (1 + prm["credit.slack"]), np.inf),
-            upper=np.zeros(n, dtype=bool),
-            wants_upper=np.zeros(n, dtype=bool),
+            in_vertical=np.zeros(n, dtype=bool),
+            wants_vertical=np.zeros(n, dtype=bool),
+            agent=np.full(n, None, dtype=object),  # the Enterprise agent, once in the zones
             space_constrained=np.zeros(n, dtype=bool),
             days_saved=np.zeros(n),
             policy_profit=np.zeros(n),

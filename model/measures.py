@@ -35,7 +35,7 @@ RULES: dict[str, Rule] = {
     "mnc": lambda f, prm: f.mnc.copy(),
     "trading": lambda f, prm: (f.import_int + f.export_int) > 0,
     "office": lambda f, prm: f.office_share > 0,
-    "vertical": lambda f, prm: f.vertical.copy(),
+    "can_go_vertical": lambda f, prm: f.can_go_vertical.copy(),
 }
 
 

@@ -3,10 +3,16 @@ as tidy DataFrames."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
-from .calendar import START
+from ..agents import behaviour
+from .calendar import MONTHS_PER_YEAR, START
+
+if TYPE_CHECKING:
+    from .model import ZoneModel
 
 ZONE_KPIS = {
     # column: (unit, description)
@@ -66,6 +72,72 @@ class Recorder:
         self.sector = np.full((months + 1, z, s, len(SECTOR_KPIS)), np.nan)
         self.uptake = np.full((months + 1, k, z, len(UPTAKE)), np.nan)
         self.last = -1
+
+    def collect_uptake(self, model: ZoneModel) -> None:
+        """Per measure and zone: eligible, aware and adopted firms, uptake share, benefit
+        (the adopters of the month, as the model's operate step left them)."""
+        f, z = model.firms, len(model.zone_ids)
+        eligible = behaviour.cells_to_zones(f.eligible_in_cell, z)
+        rows, cols = model.adopted_pairs  # adoption has not changed since operate()
+        adopted, benefit = f.sums_by(f.zone, z, rows, cols, model.benefit[rows, cols])
+        (aware,) = f.sums_by(f.zone, z, *behaviour.pairs(f.aware & f.eligible))
+        uptake = behaviour.share(adopted, eligible)
+        self.record_uptake(
+            model.month,
+            {
+                "eligible": eligible.T,
+                "aware": aware.T,
+                "adopted": adopted.T,
+                "uptake_share": uptake.T,
+                "annual_benefit_rmb_m": benefit.T,
+            },
+        )
+
+    def collect(self, model: ZoneModel) -> None:
+        """The month's closing state: KPIs per zone, and per zone and sector."""
+        f, space, z = model.firms, model.space, len(model.zone_ids)
+
+        def by_zone(values=None):
+            return np.bincount(f.zone, weights=values, minlength=z).astype(float)
+
+        def by_cell(values=None):
+            return np.bincount(f.cell, weights=values, minlength=f.n_cells).astype(float)
+
+        firms = by_zone()
+        revenue = by_zone(f.revenue)
+        clearance = model.clearance_base[f.zone] - f.days_saved
+        self.record_zones(
+            model.month,
+            {
+                "firms": firms,
+                **model.flows,
+                "one_year_survivors": by_zone((f.age == MONTHS_PER_YEAR).astype(float)),
+                "employment": by_zone(f.employees),
+                "revenue_rmb_m": revenue,
+                "imports_rmb_m": by_zone(f.imports),
+                "exports_rmb_m": by_zone(f.exports),
+                "floor_stock_m2": space.stock,
+                "vertical_stock_m2": space.vertical_stock,
+                "occupied_m2": space.occupied,
+                "vacancy": space.vacancy,
+                "rent_rmb_m2_day": space.rent,
+                "output_per_km2_rmb_m": revenue / space.land_km2,
+                "clearance_days": by_zone(clearance) / np.maximum(firms, 1),
+                "space_constrained_firms": by_zone(f.space_constrained.astype(float)),
+            },
+        )
+        self.record_sectors(
+            model.month,
+            {
+                "firms": by_cell(),
+                "employment": by_cell(f.employees),
+                "revenue_rmb_m": by_cell(f.revenue),
+                "imports_rmb_m": by_cell(f.imports),
+                "exports_rmb_m": by_cell(f.exports),
+                "floor_m2": by_cell(f.floor),
+                "adopters": by_cell(f.adopted.any(axis=1).astype(float)),
+            },
+        )
 
     def record_zones(self, month: int, values: dict[str, np.ndarray]) -> None:
         self.zone[month] = np.stack([values[c] for c in ZONE_KPIS], axis=1)

@@ -41,7 +41,7 @@ def _zones() -> pd.DataFrame:
 @cache
 def _sectors() -> pd.DataFrame:
     df = _read("sectors.csv")
-    df["vertical"] = df["vertical"].map({"true": True, "false": False})
+    df["can_go_vertical"] = df["can_go_vertical"].map({"true": True, "false": False})
     return df.set_index("sector")
 
 

@@ -30,7 +30,7 @@ def _describe(model, rows, k):
     f = model.firms
     return [
         (int(f.fid[r]), model.zone_ids[f.zone[r]], model.sector_ids[f.sector[r]], int(f.age[r]),
-         bool(f.upper[r]), model.measure_ids[c])
+         bool(f.in_vertical[r]), model.measure_ids[c])
         for r, c in zip(rows[:5], k[:5], strict=True)
     ]  # fmt: skip
 
@@ -39,7 +39,7 @@ def _describe(model, rows, k):
 def test_rules_hold_for_every_firm_every_month(params):
     model = make_model(SEED, months=MONTHS, firm_scale=SCALE, params=params)
     prm = zonesim.parameters()["value"]
-    vertical_sector = zonesim.sectors()["vertical"].reindex(model.sector_ids).to_numpy()
+    vertical_sector = zonesim.sectors()["can_go_vertical"].reindex(model.sector_ids).to_numpy()
     k6, k10b = model.measures.index["6"], model.measures.index["10b"]
     failures = []
     seen = {"pool adopters": 0, "10b adopters": 0}
@@ -49,7 +49,7 @@ def test_rules_hold_for_every_firm_every_month(params):
         if len(rows):
             failures.append(
                 f"month {month}: {len(rows)} adopted & ~eligible, e.g. "
-                f"(fid, zone, sector, age, upper, measure) {_describe(model, rows, cols)}"
+                f"(fid, zone, sector, age, in_vertical, measure) {_describe(model, rows, cols)}"
             )
 
         pool = f.adopted[:, k6]
@@ -66,11 +66,11 @@ def test_rules_hold_for_every_firm_every_month(params):
 
         flat = ~vertical_sector[f.sector]
         seen["10b adopters"] += int(f.adopted[:, k10b].sum())
-        if (flat & f.adopted[:, k10b]).any() or (flat & f.upper).any():
+        if (flat & f.adopted[:, k10b]).any() or (flat & f.in_vertical).any():
             failures.append(
                 f"month {month}: non-vertical-sector firms hold 10b "
                 f"({(flat & f.adopted[:, k10b]).sum()}) or vertical space "
-                f"({(flat & f.upper).sum()})"
+                f"({(flat & f.in_vertical).sum()})"
             )
     assert failures == [], "\n".join(failures)
     if params:  # the checks were not vacuous

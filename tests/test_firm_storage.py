@@ -4,6 +4,8 @@ out each sector's firms in sequence."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from conftest import make_model
@@ -49,14 +51,25 @@ def test_firm_table_keeps_each_firms_numbers_through_exits_and_entries():
     f = model.firms
     survivors = [int(fid) for fid in f.fid if int(fid) in before]
     assert 0 < len(survivors) < len(f)  # some left, some entered
+    agents = {agent.unique_id: agent for agent in model.enterprises()}
+    assert sorted(agents) == sorted(f.fid.tolist())  # one identity: the agent's unique_id
     for fid in survivors:
-        row = f.row(fid)
-        assert f.fid[row] == fid
+        row = agents[fid].row  # the table keeps each agent's row as rows move
+        assert f.fid[row] == fid and f.agent[row] is agents[fid]
         assert f.sector[row] == before[fid][0]
         np.testing.assert_array_equal(f.taste[row], before[fid][1])  # drawn once, for life
     assert len(np.unique(f.fid)) == len(f) and len(np.unique(f.slot)) == len(f)
-    with pytest.raises(KeyError):
-        f.row(max(before) + 10**6)
+
+
+def test_a_firm_that_left_is_nowhere_and_out_of_mesa():
+    model = make_model(4, months=24)
+    first = list(model.enterprises())
+    for _ in range(24):
+        model.step()
+    gone = [agent for agent in first if agent.row < 0]
+    assert gone and not set(gone) & set(model.enterprises())
+    with pytest.raises(KeyError, match="not in the model"):
+        _ = gone[0].revenue
 
 
 def counting_pool(size: int):
@@ -94,14 +107,22 @@ def test_pool_starts_a_new_batch_when_arrivals_do_not_fit():
     assert pool.store["id"][rows].tolist() == [74]  # other sectors keep their place
 
 
+def holders(ids) -> np.ndarray:
+    """Stand-ins for agents: objects with a ``row``."""
+    return np.array([SimpleNamespace(id=int(i), row=-1) for i in ids], dtype=object)
+
+
 def tiny_table(n: int) -> FirmTable:
-    columns = {"fid": np.arange(n), "cell": np.zeros(n, dtype=int), "value": np.arange(n) * 1.0}
+    ids = np.arange(n)
+    columns = {"fid": ids, "cell": np.zeros(n, dtype=int), "value": ids * 1.0}
+    columns["agent"] = holders(ids)
     return FirmTable(columns, {"eligible": np.ones((n, 2), dtype=bool)}, n_cells=1)
 
 
 def entrants(table: FirmTable, m: int):
-    fid = table.next_fid + np.arange(m)
+    fid = int(table.fid.max()) + 1 + np.arange(m)
     columns = {"fid": fid, "cell": np.zeros(m, dtype=int), "value": fid * 1.0}
+    columns["agent"] = holders(fid)
     return table.batch(columns, {"eligible": np.ones((m, 2), dtype=bool)})
 
 
@@ -112,6 +133,7 @@ def test_slots_stay_unique_when_the_top_slot_leaves_before_a_busy_month():
     assert sorted(table.slot.tolist()) == [0, 1, 2, 3]
     assert table.value.tolist()[:2] == [0.0, 1.0]
     assert table.eligible_in_cell.tolist() == [[4.0, 4.0]]
+    assert [a.row for a in table.agent] == [0, 1, 2, 3]  # each holder knows its row
 
 
 def test_draws_aligned_on_slots_do_not_depend_on_the_table_size():

@@ -69,4 +69,4 @@ def test_baseline_has_no_uptake_at_all(baseline_run):
     for col in ("aware", "adopted", "uptake_share", "annual_benefit_rmb_m"):
         assert (u[col] == 0).all(), u[u[col] != 0].head()
     assert not model.firms.aware.any() and not model.firms.adopted.any()
-    assert not model.firms.upper.any()
+    assert not model.firms.in_vertical.any()

@@ -8,7 +8,7 @@ import re
 import pytest
 from zonesim.studies.runner import Progress, plan_runs
 
-from zonesim import Policy
+from zonesim import Policy, ZoneScenario
 
 STARTUP = 2.0  # s before the first run starts (a pool's workers importing zonesim)
 RUN = 1.0  # s a run
@@ -20,7 +20,7 @@ def estimates(workers: int) -> list[tuple[float, float]]:
     now = [0.0]
     stream = io.StringIO()
     progress = Progress(TOTAL, stream=stream, clock=lambda: now[0])
-    specs = plan_runs({"a": Policy.baseline()}, TOTAL, 1, 0)
+    specs = plan_runs([ZoneScenario(name="a", policy=Policy.baseline(), months=1)], TOTAL, 0)
     finish = [STARTUP + RUN * (1 + i // workers) for i in range(TOTAL)]
     for spec, at in zip(specs, finish, strict=True):
         now[0] = at

@@ -99,7 +99,7 @@ def test_example_overrides_what_it_sets_and_inherits_the_rest():
     assert not example.policy.measures["3c"].enabled
     assert example.policy.measures["8"] == plan["8"]
     assert example.params["m6.threshold_domestic_revenue"] == 8000.0
-    assert example.params["space.build_cost_upper"] == 3500.0
+    assert example.params["space.build_cost_vertical"] == 3500.0
     assert example.replications == 10
     assert example.digest() != shipped("plan_2024").digest()
 

@@ -63,10 +63,10 @@ def test_sectors_have_a_boolean_vertical_flag():
     sectors = zonesim.sectors()
     missing = NAMED_SECTORS - set(sectors.index)
     assert not missing, f"sectors missing: {sorted(missing)}"
-    is_bool = sectors["vertical"].map(lambda v: isinstance(v, (bool, np.bool_)))
-    assert is_bool.all(), sectors["vertical"]
+    is_bool = sectors["can_go_vertical"].map(lambda v: isinstance(v, (bool, np.bool_)))
+    assert is_bool.all(), sectors["can_go_vertical"]
     # both kinds exist: some sectors can go up the floors, some cannot
-    assert sectors["vertical"].any() and not sectors["vertical"].all()
+    assert sectors["can_go_vertical"].any() and not sectors["can_go_vertical"].all()
 
 
 def test_sector_mix_is_the_raw_weights_normalised_per_zone():

@@ -1,0 +1,233 @@
+"""Firms leaving, entering and moving between the six zones (ODD: process step 7).
+
+Exits follow a hazard (agents.behaviour.exit_probability); entrants and movers choose among
+the zones (and entrants an outside option) by the nested logit of :class:`LocationChoice`;
+an arriving firm needs room in the zone it chose. The stream of potential entrants is set
+once, on the world without the plan, so that every scenario run with the same seed sees the
+same potential entrants.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..agents import behaviour
+from ..agents.batch import Batch
+from .calendar import MONTHS_PER_YEAR
+from .entrants import EntrantPool
+from .location import LocationChoice
+
+if TYPE_CHECKING:
+    from .model import ZoneModel
+
+
+class Demography:
+    """Exits, relocation and entry of firms, for one model.
+
+    Parameters
+    ----------
+    model : ZoneModel
+        Its starting firms, space and measures are in place; its policy is read each month.
+    """
+
+    def __init__(self, model: ZoneModel):
+        self.model = model
+        prm, f, factory = model.prm, model.firms, model.factory
+        self.exit_size_norm = float(behaviour.size_factor(f, prm).mean())
+        counts = firm_counts(model, f.cell)
+        planned = prm.vector("zone.{}.firms", model.zone_ids)[:, None] * model.firm_scale
+        self.location = LocationChoice(prm, planned * model.mix, counts, model.space.rent)
+        # unscaled floor of a typical entrant of each sector (m²)
+        sectors = np.arange(len(model.sector_ids))
+        typical_revenue = factory.revenue_median * prm["entry.size_factor"]
+        self.typical_entrant_floor = factory.floor_need(sectors, typical_revenue)
+        no_policy = np.zeros((len(model.measures), len(model.zone_ids)), dtype=bool)
+        v = self.utilities(np.zeros(counts.shape), counts, no_policy)
+        p_in, _ = self.location.entry_probabilities(v)
+        self.potential_entrants = self._replacing_exits(p_in)
+        self.pool = EntrantPool(
+            self._potential_entrants,
+            lambda index: model.dice.stream("pool", index),
+            expected=self.potential_entrants * p_in,
+        )
+
+    def _replacing_exits(self, p_in: np.ndarray) -> np.ndarray:
+        """Potential entrants per sector and month: enough to replace the exits expected at
+        the start, net of the entrants' own higher first-year exits (a steady state)."""
+        model, prm, f = self.model, self.model.prm, self.model.firms
+        exits = behaviour.exit_probability(f, prm, np.zeros(len(f)), self.exit_size_norm)
+        expected_exits = np.bincount(f.sector, weights=exits, minlength=len(model.sector_ids))
+        revenue = model.factory.revenue_median * prm["entry.size_factor"]
+        typical = SimpleNamespace(
+            base=revenue,
+            age=np.zeros(len(model.sector_ids)),
+            margin=model.factory.by_sector["margin"],
+            revenue=revenue,
+        )
+        typical.log_size = behaviour.log_size(typical.base, prm)
+        typical.profit = behaviour.profit(typical)
+        first_month = behaviour.exit_probability(typical, prm, 0.0, self.exit_size_norm)
+        first_year_survival = (1 - first_month) ** MONTHS_PER_YEAR
+        return expected_exits / p_in / first_year_survival
+
+    # ------------------------------------------------------------------ the month
+    def exits(self) -> np.ndarray:
+        """Which firms close this month (a hazard, or below the minimum size): a boolean
+        per firm row."""
+        f, prm, dice = self.model.firms, self.model.prm, self.model.dice
+        p = behaviour.exit_probability(f, prm, f.policy_profit, self.exit_size_norm)
+        return (dice.uniform("exit", f.slot) < p) | (f.base < prm["firms.min_revenue"])
+
+    def utilities(self, pull: np.ndarray, counts: np.ndarray, live: np.ndarray) -> np.ndarray:
+        """Utility of each zone for each sector's entrants and movers (Z x S), given the
+        policy pull of each zone, the firms per zone and sector, and the measures ``live``
+        (K x Z)."""
+        room = self.room_by_sector(live)
+        return self.location.utilities(self.model.space.rent, counts, pull, room)
+
+    def policy_pull(self, counts: np.ndarray) -> np.ndarray:
+        """Pull of each zone on each sector's entrants (Z x S): the attraction of every
+        measure live in the zone, weighted by the share of the sector's firms there that are
+        eligible for it (the sector-wide share where the zone has none of the sector yet).
+        ``counts``: the firms per zone and sector that the eligible counts cover."""
+        model = self.model
+        z, s = len(model.zone_ids), len(model.sector_ids)
+        eligible = model.firms.eligible_in_cell.reshape(z, s, -1)
+        counts = counts[:, :, None]
+        sector_wide = eligible.sum(axis=0) / np.maximum(counts.sum(axis=0), 1)
+        share = np.where(counts > 0, eligible / np.maximum(counts, 1), sector_wide)
+        return np.einsum("kz,ks,zsk->zs", model.live, model.measures.pull, share)
+
+    def room_by_sector(self, live: np.ndarray) -> np.ndarray:
+        """1 where a zone has room for a typical entrant of the sector (Z x S): on the
+        ground, or in vertical space where the FAR measure is live and the sector can go
+        vertical."""
+        model, space = self.model, self.model.space
+        typical = self.typical_entrant_floor * (model.floor_scale * space.thrift())[:, None]
+        ground = space.free(vertical=False)[:, None] >= typical
+        vertical = (space.free(vertical=True)[:, None] >= typical) & model.factory.can_go_vertical
+        far_live = live[model.far_index][:, None]
+        return (ground | (vertical & far_live)).astype(float)
+
+    def relocate(self, v: np.ndarray, staying: np.ndarray) -> None:
+        """A few established firms reconsider their zone (utilities ``v`` less a moving
+        cost) and move where they chose if it has ground space for them; a mover starts
+        the measures afresh."""
+        model, f, prm = self.model, self.model.firms, self.model.prm
+        rng = model.dice.stream("relocate")
+        draws = rng.random(int(f.slot.max()) + 1)[f.slot]
+        reviewing = np.flatnonzero((draws < prm["relocation.review_prob"]) & staying)
+        if len(reviewing) == 0:
+            return
+        utility = v[:, f.sector[reviewing]].T - prm["relocation.moving_cost"]
+        utility[np.arange(len(reviewing)), f.zone[reviewing]] += prm["relocation.moving_cost"]
+        choice = np.argmax(utility + rng.gumbel(size=utility.shape), axis=1)
+        movers, to = self._movers_with_room(reviewing, choice)
+        if len(movers) == 0:
+            return
+        origin, space = f.zone[movers], model.space
+        space.move_out(origin, f.floor[movers], f.in_vertical[movers])
+        f.move(movers, to, len(model.sector_ids))
+        f.in_vertical[movers], f.wants_vertical[movers] = False, False
+        space.move_in(to, f.floor[movers], f.in_vertical[movers])
+        # measures are zone programmes: a mover starts afresh
+        f.adopted[movers] = False
+        f.below_cost[movers] = 0
+        f.aware[movers] &= model.live.T[to]
+        fresh = model.exposure[to] + rng.standard_exponential((len(movers), len(model.measures)))
+        f.aware_at[movers] = np.where(f.aware[movers], f.aware_at[movers], fresh)
+        z = len(model.zone_ids)
+        model.flows["relocations_out"] = np.bincount(origin, minlength=z)
+        model.flows["relocations_in"] = np.bincount(to, minlength=z)
+
+    def _movers_with_room(self, reviewing: np.ndarray, choice: np.ndarray):
+        """The reviewing firms whose chosen zone differs from theirs and has ground space
+        left for them, in turn; returns their rows and destination zones."""
+        f = self.model.firms
+        ground = self.model.space.free(vertical=False).tolist()
+        away = np.flatnonzero(choice != f.zone[reviewing])
+        moving = []
+        for i, to, need in zip(
+            away.tolist(), choice[away].tolist(), f.floor[reviewing[away]].tolist(), strict=True
+        ):
+            if need <= ground[to]:
+                ground[to] -= need
+                moving.append(i)
+        return reviewing[moving], choice[moving]
+
+    def enter(self, v: np.ndarray) -> Batch | None:
+        """Draw this month's entrants and place them; returns them as a batch of firms."""
+        model = self.model
+        rng = model.dice.stream("entry")
+        p_in, p_zone = self.location.entry_probabilities(v)
+        # Poisson arrivals per sector, split among zones: independent Poisson per zone (Z, S)
+        by_zone = rng.poisson(self.potential_entrants * p_in * p_zone).T  # (S, Z)
+        sector, zone = np.nonzero(by_zone)
+        repeat = by_zone[sector, zone]
+        arrival = rng.permutation(repeat.sum())  # arrivals compete for space in random order
+        sector, zone = np.repeat(sector, repeat)[arrival], np.repeat(zone, repeat)[arrival]
+        if len(sector) == 0:
+            model.flows["entries"] = np.zeros(len(model.zone_ids), dtype=int)
+            return None
+        rows = self.pool.arrive(sector)
+        revenue = self.pool.store["revenue"][rows]
+        scale = model.floor_scale * model.space.thrift()
+        floor = model.factory.floor_need(sector, revenue) * scale[zone]
+        far_live = model.live[model.far_index]
+        vertical = self._place(zone, floor, model.factory.can_go_vertical[sector] & far_live[zone])
+        placed = vertical >= 0
+        model.flows["entries"] = np.bincount(zone[placed], minlength=len(model.zone_ids))
+        return self._new_firms(rows[placed], zone[placed], floor[placed], vertical[placed] == 1)
+
+    def _place(self, zone, floor, may_go_vertical) -> np.ndarray:
+        """For each arriving firm: 0 placed on the ground, 1 in vertical space, -1 no room."""
+        space = self.model.space
+        # plain Python numbers: this loop runs once per arriving firm
+        ground, vertical = space.free(vertical=False).tolist(), space.free(vertical=True).tolist()
+        where = []
+        for z, need, up in zip(
+            zone.tolist(), floor.tolist(), may_go_vertical.tolist(), strict=True
+        ):
+            if need <= ground[z]:
+                ground[z] -= need
+                where.append(0)
+            elif up and need <= vertical[z]:
+                vertical[z] -= need
+                where.append(1)
+            else:
+                where.append(-1)
+        return np.array(where, dtype=int)
+
+    # ------------------------------------------------------------------ entrants as firms
+    def _potential_entrants(self, sector: int, count: int, rng: np.random.Generator) -> Batch:
+        """``count`` potential entrants of one sector, with all they bring when they enter
+        except what depends on the zone they choose (set by ``_new_firms``)."""
+        model = self.model
+        sectors = np.full(count, sector)
+        revenue = model.factory.draw_revenue(sectors, rng, model.prm["entry.size_factor"])
+        nowhere, zero = np.zeros(count, dtype=int), np.zeros(count)
+        cols, mats = model.factory.make(nowhere, nowhere, sectors, revenue, zero, nowhere, rng)
+        mats["eligible"] = model.measures.eligible(SimpleNamespace(**cols), model.prm)
+        return model.firms.batch(cols, mats)
+
+    def _new_firms(self, rows, zone, floor, vertical) -> Batch:
+        """Potential entrants ``rows`` of the pool entering ``zone`` on ``floor`` m² (in
+        vertical space where ``vertical``), with their Enterprise agents."""
+        model, new = self.model, self.pool.store.take(rows)
+        new["zone"], new["floor"], new["in_vertical"] = zone, floor, vertical
+        new["cell"] = zone * len(model.sector_ids) + new["sector"]
+        # floor per unit of revenue at starting rents: growth applies the rent in force
+        new["floor_intensity"] = floor / (new["revenue"] * model.space.thrift()[zone])
+        new["aware_at"] += model.exposure[zone]  # Bass exposure counts from entry
+        new["adopted"][:, model.far_index] = new["aware"][:, model.far_index] = vertical
+        model.add_enterprises(new)
+        return new
+
+
+def firm_counts(model: ZoneModel, cells: np.ndarray) -> np.ndarray:
+    """Firms per zone and sector (Z x S) among the firms in ``cells``."""
+    z, s = len(model.zone_ids), len(model.sector_ids)
+    return np.bincount(cells, minlength=z * s).reshape(z, s)
