@@ -282,7 +282,7 @@ class Manifest:
             **extra,
             "runs": {
                 spec.name: {
-                    "scenario": spec.scenario,
+                    "scenario": spec.scenario.name,
                     "replication": spec.replication,
                     "seed": spec.seed,
                     "status": "pending",
@@ -372,7 +372,7 @@ class Progress:
             self.began = max(self.start, now - seconds)
         left = (now - self.began) / self.done * (self.total - self.done)
         line = (
-            f"run {self.done}/{self.total} ({spec.scenario}, replication {spec.replication}) "
+            f"run {self.done}/{self.total} ({spec.scenario.name}, replication {spec.replication}) "
             f"elapsed {_duration(now - self.start)}, about {_duration(left)} left"
         )
         if self.inline:

@@ -43,3 +43,11 @@ def test_time_left_leaves_out_the_start_up(workers):
     # take (11 s), where counting the start-up as run time would say 33 s
     said, true = pairs[0]
     assert said == pytest.approx((TOTAL - 1) * RUN, abs=0.5), pairs
+
+
+def test_the_line_names_the_scenario_and_replication():
+    stream = io.StringIO()
+    progress = Progress(2, stream=stream, clock=lambda: 0.0)
+    (spec,) = plan_runs([ZoneScenario(name="plan", months=1)], 1, 0)
+    progress(spec, RUN)
+    assert stream.getvalue().startswith("run 1/2 (plan, replication 0) elapsed")

@@ -202,3 +202,28 @@ def test_resume_removes_the_comparison_of_the_tables_it_replaces(tmp_path):
     assert not (out / "kpi_summary.csv").exists() and not (out / "uptake_summary.md").exists()
     assert not any((out / "figures").iterdir())
     assert (out / "zone_kpis.parquet").is_file()
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["run", "plan2024"], "unknown scenario 'plan2024': not a file, nor shipped; did you mean"
+         " 'plan_2024'?"),
+        (["sensitivity", "basline", "--grade", "P"], "did you mean 'baseline'?"),
+        (["run", "zzzz"], "shipped: baseline, cash_pool"),  # nothing near: the list
+    ],
+)  # fmt: skip
+def test_a_mistyped_scenario_name_gets_the_nearest_shipped_one(tmp_path, capsys, argv, says):
+    assert main([*argv, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and says in err[0], err
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_python_api_finds_shipped_scenarios_by_name():
+    import zonesim
+
+    plan = zonesim.load_scenario("plan_2024")
+    assert isinstance(plan, zonesim.ZoneScenario) and plan.name == "plan_2024"
+    with pytest.raises(zonesim.ScenarioError, match="did you mean 'plan_2024'"):
+        zonesim.load_scenario("plan_2042")

@@ -95,8 +95,11 @@ def test_manifest_records_code_environment_design_and_runs(tmp_path):
     assert manifest["root_seed"] == 11 and len(manifest["seeds"]) == 2
     assert manifest["months"] == MONTHS and manifest["replications"] == 2
     assert manifest["started"] <= manifest["ended"] and manifest["note"] == "x"
-    for run in manifest["runs"].values():
+    for name, run in manifest["runs"].items():
         assert run["status"] == "done" and run["seconds"] > 0
+        assert name == f"{run['scenario']}__r{run['replication']:03d}"
+    assert list(manifest["scenarios"]) == ["plan_2024", "baseline"]
+    assert manifest["scenarios"]["baseline"]["sha256"] == SCENARIOS[1].digest()
 
 
 def _study(out, *extra):
