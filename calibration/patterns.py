@@ -7,7 +7,7 @@ published Bass p and q ranges of each class of measure, which become a band on t
 eligible firms that has adopted 1, 3 and 5 years after a measure starts).
 
 The model's side is a set of small functions over a study's tables (zone_kpis, uptake) and
-two probes that run the model directly (entrant survival, trade per day saved). Each returns
+a probe that runs the model directly (trade per day saved). Each returns
 plain numbers; :func:`check` puts them next to the bands.
 """
 

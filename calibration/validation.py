@@ -1,5 +1,5 @@
-"""Validation: run the model under the baseline, the plan and the plan in every zone, run the
-two probes, hold every statistic against its pattern, and write the report.
+"""Validation: run the model under the baseline, the plan and the plan in every zone, run
+the trade probe, hold every statistic against its pattern, and write the report.
 
     done = run_validation(scenarios, replications=10, months=120, seed=1,
                           out_dir=Path("results/validation"), report=Path("docs/VALIDATION.md"))
@@ -70,7 +70,7 @@ def run_validation(
 ) -> Validation:
     """Run the study (``scenarios`` maps each role in ROLES to a scenario, run under the
     role's name for ``months``) into ``out_dir``,
-    the probes, the checks, and write patterns.csv there and the report at ``report_path``
+    the trade probe, the checks, and write patterns.csv there and the report at ``report_path``
     with its figures in a ``validation`` folder beside it. ``calibration``: a folder written
     by ``zonesim calibrate`` whose posterior the report includes."""
     if missing := [r for r in ROLES if r not in scenarios]:

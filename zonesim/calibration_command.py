@@ -257,7 +257,7 @@ def run_validate(args: argparse.Namespace) -> int:
 
     print(
         f"Validation: baseline, plan_2024 and plan_2024_all_zones x {args.replications} runs "
-        f"x {args.months} months, then the probes"
+        f"x {args.months} months, then the trade probe"
     )
     clear_output(args)
     work = validation_work(args)
