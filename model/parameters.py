@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Mapping
 
 import numpy as np
 
+from .checks import UnknownParameterError, parameter_overrides
 from .tables import parameter_values
-
-
-class UnknownParameterError(KeyError):
-    """A parameter name that is not in the parameter table."""
-
-    def __init__(self, name: str, known: list[str]):
-        near = difflib.get_close_matches(name, known, n=1)
-        hint = f"; did you mean '{near[0]}'?" if near else ""
-        super().__init__(f"unknown parameter '{name}'{hint}")
-        self.name = name
 
 
 class Parameters(Mapping[str, float]):
@@ -26,15 +16,14 @@ class Parameters(Mapping[str, float]):
     Parameters
     ----------
     overrides : mapping of parameter name to value, optional
-        Replaces table values; names must exist in the parameter table.
+        Replaces table values. A name must be a row of the parameter table and its value a
+        finite number within the row's [low, high] (ValueError naming the parameter
+        otherwise; see :mod:`zonesim.model.checks`, which scenario files use too).
     """
 
     def __init__(self, overrides: Mapping[str, float] | None = None):
         self._values: dict[str, float] = dict(parameter_values())
-        for name, value in (overrides or {}).items():
-            if name not in self._values:
-                raise UnknownParameterError(name, list(self._values))
-            self._values[name] = float(value)
+        self._values.update(parameter_overrides(overrides or {}))
         self.overrides = dict(overrides or {})
         self._sections: dict[str, dict[str, float]] | None = None
 
@@ -42,7 +31,7 @@ class Parameters(Mapping[str, float]):
         try:
             return self._values[name]
         except KeyError:
-            raise UnknownParameterError(name, list(self._values)) from None
+            raise UnknownParameterError(name) from None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._values)

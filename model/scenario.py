@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from types import MappingProxyType
 from typing import Self
@@ -15,8 +15,9 @@ from typing import Self
 import numpy as np
 from mesa.experimental.scenarios import Scenario
 
+from . import checks
 from .calendar import DEFAULT_MONTHS
-from .tables import measure_table, zone_table
+from .tables import measure_table
 
 
 @dataclass(frozen=True)
@@ -48,15 +49,10 @@ class Policy:
     measures: Mapping[str, MeasureSetting] = field(default_factory=dict)
 
     def __post_init__(self):
-        object.__setattr__(self, "measures", MappingProxyType(dict(self.measures)))  # read-only
-        known_m, known_z = _known_measures(), _known_zones()
-        for mid, setting in self.measures.items():
-            if mid not in known_m:
-                raise ValueError(f"unknown measure '{mid}'")
-            if bad := set(setting.zones) - known_z:
-                raise ValueError(f"measure {mid}: unknown zone(s) {sorted(bad)}")
-            if setting.start_month < 0 or setting.intensity < 0:
-                raise ValueError(f"measure {mid}: start_month and intensity must be >= 0")
+        """Checks every setting as a scenario file's (zonesim.model.checks; ValueError naming
+        the measure and key) and keeps them read-only, zones as frozensets."""
+        checked = {mid: _checked(mid, setting) for mid, setting in dict(self.measures).items()}
+        object.__setattr__(self, "measures", MappingProxyType(checked))
 
     def __reduce__(self):  # picklable (for process pools) despite the read-only mapping
         return (Policy, (dict(self.measures),))
@@ -72,12 +68,23 @@ class Policy:
         return _plan_2024()
 
     def only(self, measure_ids: Iterable[str]) -> Policy:
-        """This policy with every measure not listed removed."""
-        keep = set(measure_ids)
+        """This policy with every measure not listed removed; ValueError for an id that is
+        no measure."""
+        if isinstance(measure_ids, str):
+            raise checks.InputError(
+                f"must be a list of measure ids, not {checks.kind(measure_ids)}"
+            )
+        keep = {checks.measure_id(m) for m in measure_ids}
         return Policy({m: s for m, s in self.measures.items() if m in keep})
 
     def with_measure(self, measure_id: str, **changes) -> Policy:
-        """This policy with one measure's setting changed (added, from the plan, if absent)."""
+        """This policy with one measure's setting changed (added, from the plan, if absent).
+        ValueError for an unknown measure, TypeError for a keyword that is no setting."""
+        checks.measure_id(measure_id)
+        for key in changes:
+            if key not in _SETTING_KEYS:
+                where = f"measures.{measure_id}.{key}"
+                raise TypeError(f"{where}: {checks.unknown('key', key, _SETTING_KEYS)}")
         base = self.measures.get(measure_id) or Policy.plan_2024().measures[measure_id]
         return Policy({**self.measures, measure_id: replace(base, **changes)})
 
@@ -105,14 +112,22 @@ class Policy:
         )
 
 
-@cache
-def _known_measures() -> frozenset[str]:
-    return frozenset(measure_table().index)
+_SETTING_KEYS = tuple(f.name for f in fields(MeasureSetting))
 
 
-@cache
-def _known_zones() -> frozenset[str]:
-    return frozenset(zone_table().index)
+def _checked(mid: str, setting: MeasureSetting) -> MeasureSetting:
+    """``setting`` of measure ``mid``, checked; zones as a frozenset."""
+    checks.measure_id(mid)
+    if not isinstance(setting, MeasureSetting):
+        raise TypeError(f"measures.{mid}: must be a MeasureSetting, not {checks.kind(setting)}")
+    where = f"measures.{mid}"
+    checks.at(f"{where}.enabled", checks.flag, setting.enabled)
+    checks.at(f"{where}.start_month", checks.whole_number, setting.start_month, 0)
+    checks.at(f"{where}.intensity", checks.number, setting.intensity, 0.0)
+    if not setting.enabled and not setting.zones:
+        return setting  # off, and nowhere
+    zones = frozenset(checks.at(f"{where}.zones", checks.zone_names, setting.zones))
+    return setting if isinstance(setting.zones, frozenset) else replace(setting, zones=zones)
 
 
 @cache
@@ -191,6 +206,7 @@ class ZoneScenario(Scenario):
         if isinstance(months, bool) or not isinstance(months, int | np.integer) or months < 0:
             raise ValueError(f"months must be a whole number >= 0, got {months!r}")
         self.months = int(months)
+        checks.parameter_overrides(self.params)  # as a scenario file's: names and ranges
         if not self.firm_scale > 0:
             raise ValueError(f"firm_scale must be > 0, got {self.firm_scale!r}")
 

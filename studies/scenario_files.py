@@ -19,16 +19,16 @@ nothing starts from no measures at all (the baseline).
 from __future__ import annotations
 
 import difflib
-import math
 import tomllib
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 
-from ..model import MeasureSetting, Policy, ZoneScenario
+from ..model import MeasureSetting, Policy, ZoneScenario, checks
 from ..model.calendar import DEFAULT_MONTHS, DEFAULT_SEED
-from ..model.tables import measure_table, parameter_table, zone_table
+from ..model.checks import InputError, kind, unknown
+from ..model.tables import measure_table
 
 SHIPPED = Path(__file__).resolve().parents[1] / "scenarios"  # the scenarios that come with zonesim
 TOP_KEYS = ("description", "extends", "simulation", "measures", "parameters", "sweep")
@@ -170,7 +170,7 @@ def _overlay(path: Path, base: dict, data: dict) -> dict:
     }
     for key in ("simulation", "measures", "parameters"):
         if key in data and not isinstance(data[key], dict):
-            raise ScenarioError(path, key, f"must be a table ([{key}]), not {_kind(data[key])}")
+            raise ScenarioError(path, key, f"must be a table ([{key}]), not {kind(data[key])}")
     for key, value in data.get("simulation", {}).items():
         merged["simulation"][key] = (path, value)
     for mid, setting in data.get("measures", {}).items():
@@ -218,10 +218,11 @@ def _simulation(values: dict) -> dict:
 
 
 def _measure(mid: str, setting: dict, months: int) -> tuple[MeasureSetting, dict]:
-    known = _measure_ids()
     first_path = next(iter(setting.values()))[0] if setting else None
-    if mid not in known:
-        raise ScenarioError(first_path, f"measures.{mid}", _unknown("measure", mid, known))
+    try:
+        checks.measure_id(mid)
+    except InputError as err:
+        raise ScenarioError(first_path, f"measures.{mid}", err.message) from None
     plan = _plan_measures()[mid]
     values = {
         "enabled": True,
@@ -234,9 +235,7 @@ def _measure(mid: str, setting: dict, months: int) -> tuple[MeasureSetting, dict
         where = f"measures.{mid}.{key}"
         _check_key(path, f"measures.{mid}", key, MEASURE_KEYS)
         if key == "enabled":
-            if not isinstance(value, bool):
-                raise ScenarioError(path, where, f"must be true or false, not {_kind(value)}")
-            values["enabled"] = value
+            values["enabled"] = _checked(path, where, checks.flag, value)
         elif key == "zones":
             values["zones"] = _zones(path, where, value)
         elif key == "start_month":
@@ -263,59 +262,24 @@ def _measure(mid: str, setting: dict, months: int) -> tuple[MeasureSetting, dict
 
 
 def _parameters(values: dict, prefix: str, where: str) -> dict[str, float]:
-    table = _parameter_rows()
+    """The checks of zonesim.model.checks (as ZoneModel's), at the file and key."""
     out = {}
     for short, (path, value) in values.items():
-        name = prefix + short
         key = f"{where}.{short}"
-        if name not in table.index:
-            known = [n.removeprefix(prefix) for n in table.index if n.startswith(prefix)]
-            raise ScenarioError(path, key, _unknown("parameter", short, known))
-        row = table.loc[name]
-        number = _number(path, key, value)
-        if not row["low"] <= number <= row["high"]:
-            raise ScenarioError(
-                path,
-                key,
-                f"{number:g} is outside the parameter's range [{row['low']:g}, {row['high']:g}]"
-                f" {row['unit']}",
-            )
-        out[name] = number
+        name = _checked(path, key, checks.parameter_name, short, prefix)
+        out[name] = _checked(path, key, checks.parameter_value, name, value)
     return out
 
 
 def _zones(path: Path, where: str, value) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(z, str) for z in value):
-        raise ScenarioError(path, where, f"must be a list of zone names, not {_kind(value)}")
-    known = _zone_ids()
-    for zone in value:
-        if zone not in known:
-            raise ScenarioError(path, where, _unknown("zone", zone, known))
-    if not value:
-        raise ScenarioError(path, where, "is empty: list at least one zone, or set enabled = false")
-    return value
+    return _checked(path, where, checks.zone_names, value)
 
 
 # ---------------------------------------------------------------- the tables, read once
 # (a sweep checks thousands of variants; the tables do not change while it does)
 @cache
-def _measure_ids() -> list[str]:
-    return list(measure_table().index)
-
-
-@cache
 def _plan_measures() -> Mapping[str, MeasureSetting]:
     return Policy.plan_2024().measures
-
-
-@cache
-def _parameter_rows():
-    return parameter_table()
-
-
-@cache
-def _zone_ids() -> list[str]:
-    return list(zone_table().index)
 
 
 # ---------------------------------------------------------------- small checks
@@ -327,37 +291,23 @@ def _check_keys(path: Path, table: str, data: dict, allowed: tuple[str, ...]) ->
 def _check_key(path: Path, table: str, key: str, allowed: tuple[str, ...]) -> None:
     if key not in allowed:
         where = f"{table}.{key}" if table else key
-        raise ScenarioError(path, where, _unknown("key", key, list(allowed)))
+        raise ScenarioError(path, where, unknown("key", key, allowed))
 
 
-def _unknown(what: str, name: str, known: list[str]) -> str:
-    near = difflib.get_close_matches(str(name), known, n=1)
-    hint = f"; did you mean '{near[0]}'?" if near else ""
-    return f"unknown {what} '{name}'{hint}"
+def _checked(path: Path, where: str, check, *args):
+    """``check(*args)`` from zonesim.model.checks, its InputError as a ScenarioError."""
+    try:
+        return check(*args)
+    except InputError as err:
+        raise ScenarioError(path, where, err.message) from None
 
 
 def _integer(path: Path, where: str, value, lowest: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ScenarioError(path, where, f"must be a whole number, not {_kind(value)}")
-    if value < lowest:
-        raise ScenarioError(path, where, f"must be at least {lowest}, got {value}")
-    return value
+    return _checked(path, where, checks.whole_number, value, lowest)
 
 
 def _number(path: Path, where: str, value, low: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ScenarioError(path, where, f"must be a number, not {_kind(value)}")
-    if not math.isfinite(value):
-        raise ScenarioError(path, where, f"must be a finite number, not {value}")
-    if low is not None and value < low:
-        raise ScenarioError(path, where, f"must be at least {low:g}, got {value:g}")
-    return float(value)
-
-
-def _kind(value) -> str:
-    names = {bool: "true/false", int: "a whole number", float: "a number", str: "text"}
-    names.update({list: "a list", dict: "a table"})
-    return names.get(type(value), type(value).__name__)
+    return _checked(path, where, checks.number, value, low)
 
 
 def describe(scenario: FileScenario) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import ALL_ZONES, run_model, uptake_of
+from zonesim.model.checks import BeyondRange
 
 import zonesim
 from zonesim import Policy
@@ -55,6 +56,7 @@ def docking():
         "uptake.p_scale": 1.0,  # p and q above are already the effective rates
         "uptake.q_scale": 1.0,
     }
+    params = {name: BeyondRange(value) for name, value in params.items()}  # limits, on purpose
     runs = []
     for seed in SEEDS:
         model = run_model(seed, policy=policy, params=params, months=MONTHS, firm_scale=SCALE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import make_model, months_of, run_model, uptake_of
+from zonesim.model.checks import BeyondRange
 
 import zonesim
 
@@ -12,10 +13,11 @@ MONTHS = 60
 SCALE = 2
 SEED = 1
 # Every measure promoted hard and decided on every month: many more adopters to check
-# (at the table's values only a handful of groups ever take up the cash pool).
+# (at the table's values only a handful of groups ever take up the cash pool); beyond the
+# table's ranges, on purpose.
 EAGER = {
-    **{f"m{m}.alpha": 3.0 for m in zonesim.measures().index},
-    **{f"m{m}.bass_p": 0.3 for m in zonesim.measures().index},
+    **{f"m{m}.alpha": BeyondRange(3.0) for m in zonesim.measures().index},
+    **{f"m{m}.bass_p": BeyondRange(0.3) for m in zonesim.measures().index},
     "decision.review_prob": 1.0,
 }
 THRESHOLDS = {  # firm column -> parameter
@@ -78,7 +80,7 @@ def test_rules_hold_for_every_firm_every_month(params):
 
 
 def test_cash_pool_closed_when_domestic_threshold_is_out_of_reach():
-    out_of_reach = 1e15  # RMB million: far above any group's domestic revenue
+    out_of_reach = BeyondRange(1e15)  # RMB million: far above any group's domestic revenue
     model = make_model(
         SEED,
         months=MONTHS,

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import ALL_ZONES, run_model
+from zonesim.model.checks import BeyondRange
 
 import zonesim
 from zonesim import Policy
@@ -18,9 +19,12 @@ SEED = 1
 MONTHS = 36  # enough also for 10b, whose adopters need vertical space to be built first
 FIRM_SCALE = 1.0
 INTENSITY = 5.0  # promotion intensity: five times the Bass p below
-BASS_P = 0.5  # 1/yr, m<id>.bass_p: with the intensity, nearly every firm hears within a year,
+# Both far above the table's ranges, on purpose:
+BASS_P = BeyondRange(
+    0.5
+)  # 1/yr, m<id>.bass_p: with the intensity, nearly every firm hears within a year,
 # so that even a measure with a handful of eligible firms gets adopters in every seed
-ALPHA = 5.0  # the measure's decision intercept, m<id>.alpha
+ALPHA = BeyondRange(5.0)  # the measure's decision intercept, m<id>.alpha
 KEYS = ["month", "zone"]
 
 

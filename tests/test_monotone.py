@@ -11,6 +11,7 @@ from itertools import pairwise
 import pandas as pd
 import pytest
 from conftest import ALL_ZONES, at_horizon, plan_zones, run_model, uptake_of
+from zonesim.model.checks import BeyondRange
 
 import zonesim
 from zonesim import Policy
@@ -31,8 +32,9 @@ def _horizon(param: str, value: float, **fixed) -> list[tuple[pd.DataFrame, pd.D
 @cache
 def _runs(override: tuple) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
     out = []
+    params = {name: BeyondRange(value) for name, value in override}  # past the ranges, on purpose
     for seed in SEEDS:
-        model = run_model(seed, policy=Policy.plan_2024(), params=dict(override), months=MONTHS)
+        model = run_model(seed, policy=Policy.plan_2024(), params=params, months=MONTHS)
         kpis = at_horizon(model.zone_kpis()).drop(columns=["month", "date"])
         uptake = at_horizon(uptake_of(model, "2a"))[["eligible", "aware", "adopted"]]
         out.append((kpis, uptake))

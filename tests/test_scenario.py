@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from zonesim.model.checks import BeyondRange
 
 import zonesim
 from zonesim import Policy, ZoneModel, ZoneScenario
@@ -12,7 +13,7 @@ from zonesim import Policy, ZoneModel, ZoneScenario
 def test_parameter_overrides_reach_the_sector_mix():
     cbec = zonesim.sectors().index.get_loc("cbec")
     plain = ZoneModel(rng=1)
-    tilted = ZoneModel(rng=1, params={"mix.songjiang.cbec": 300.0})
+    tilted = ZoneModel(rng=1, params={"mix.songjiang.cbec": BeyondRange(300.0)})  # range 6-19
     share = [(m.firms.sector[m.firms.zone == 0] == cbec).mean() for m in (plain, tilted)]
     assert share[1] > 0.6 > share[0]
 

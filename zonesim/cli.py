@@ -6,7 +6,8 @@
     zonesim calibrate [SCENARIO] [--samples N] [-r R] [--accept F] [--apply] ...
     zonesim validate-model [-r R] [--months M] [--report FILE] [--calibration DIR] ...
     zonesim validate FILE...
-    zonesim list zones|sectors|measures|parameters|metrics|scenarios
+    zonesim list zones|sectors|measures|parameters|metrics|scenarios [--format table|long|csv]
+    zonesim list parameters [--name GLOB] [--measure ID] [--grade P|D|G]
     zonesim dashboard [--port N]
 
 Bad input ends with one line on stderr and exit status 2, before anything is written.
@@ -121,8 +122,37 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help=f"check a sweep of more than {MAX_VARIANTS:,}"
     )
 
-    lister = sub.add_parser("list", help="print a data table")
+    from .listing import FORMATS  # here: another engineer edits the import block
+
+    lister = sub.add_parser(
+        "list",
+        help="print a data table",
+        description="Print a data table. The parameter table can be filtered (the filters "
+        "combine); long text is cut to the terminal's width: --format long or csv shows it.",
+    )
     lister.add_argument("table", choices=LISTS)
+    lister.add_argument(
+        "--name",
+        metavar="GLOB",
+        help="parameters whose name matches a pattern, e.g. 'space.*' or '*.far_cap'",
+    )
+    lister.add_argument(
+        "--measure", metavar="ID", help="parameters of one sub-measure (m<ID>.*), e.g. 6 or 10b"
+    )
+    lister.add_argument(
+        "--grade",
+        type=str.upper,
+        metavar="P|D|G",
+        help="parameters of one evidence grade: P published, D derived, G guess",
+    )
+    lister.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="table",
+        help="table: a line per row, long text cut to the terminal's width (default; "
+        "nothing cut when piped, unless COLUMNS is set); "
+        "long: every field in full, wrapped; csv: everything, for other tools",
+    )
 
     sensitivity_command.add_parser(sub)
     calibration_command.add_parsers(sub)
@@ -153,8 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         if args.command == "list":
-            print(list_table(args.table).to_string())
-            return 0
+            return list_command(args)
         if args.command == "validate":
             return validate(args.files, args.force)
         if args.command == "compare":
@@ -308,6 +337,29 @@ def validate(files: list[Path], force: bool = False) -> int:
     return 0
 
 
+def list_command(args: argparse.Namespace) -> int:
+    """Print the table ``args.table``, filtered and formatted; one line and status 2 for a
+    bad filter."""
+    import shutil
+
+    from .listing import render, select_parameters
+
+    filters = {"name": args.name, "measure": args.measure, "grade": args.grade}
+    try:
+        table = list_table(args.table)
+        if args.table == "parameters":
+            table = select_parameters(table, **filters)
+        elif given := [f"--{k}" for k, v in filters.items() if v is not None]:
+            raise UsageError(f"{', '.join(given)}: only for `zonesim list parameters`")
+    except UsageError as err:
+        print(f"zonesim: error: {err}", file=sys.stderr)
+        return 2
+    # cut to fit a terminal (or COLUMNS); piped elsewhere, every character is kept
+    terminal = sys.stdout.isatty() or "COLUMNS" in os.environ
+    print(render(table, args.format, shutil.get_terminal_size().columns if terminal else None))
+    return 0
+
+
 def list_table(name: str) -> pd.DataFrame:
     """The data table ``name`` (one of LISTS) as shipped with the model."""
     if name == "zones":
@@ -318,7 +370,8 @@ def list_table(name: str) -> pd.DataFrame:
         cols = ["title", "plan_zones", "start_month", "mechanism", "bass_p", "bass_q", "grade"]
         return measure_table()[cols]
     if name == "parameters":
-        return parameter_table()[["value", "unit", "low", "high", "grade", "description"]]
+        columns = ["value", "unit", "low", "high", "grade", "description", "source"]
+        return parameter_table()[columns]
     if name == "metrics":
         rows = [
             (table, col, u, desc)
