@@ -26,13 +26,15 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from types import MappingProxyType
 
 from ..model import MeasureSetting, Policy
 from ..model.tables import measure_table, parameter_table, zone_table
 
-SHIPPED = Path(__file__).resolve().parents[1] / "scenarios"  # the scenarios that come with zonesim
+# The scenarios that come with zonesim: package data, a folder wherever zonesim is installed
+SHIPPED = Path(str(files("zonesim.scenarios")))
 TOP_KEYS = ("description", "extends", "simulation", "measures", "parameters", "sweep")
 SIMULATION_KEYS = ("months", "replications", "seed")
 MEASURE_KEYS = ("enabled", "zones", "start_month", "intensity", "parameters")
