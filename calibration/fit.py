@@ -37,12 +37,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 from ..model import Policy, ZoneScenario, measure_table, parameter_table
 from ..studies.runner import run_study
 from ..studies.storage import write_text_atomic
-from . import figures
 from .patterns import (
     UPTAKE_MONTHS,
     class_bands,
@@ -86,6 +84,8 @@ def default_knobs() -> list[Knob]:
 
 def draw(knobs: Sequence[Knob], samples: int, seed: int) -> pd.DataFrame:
     """``samples`` points (rows, named s00000...) by Latin hypercube over the knobs' ranges."""
+    from scipy.stats import qmc  # here: slow to import, and `zonesim list` must start fast
+
     if samples < 2:
         raise ValueError(f"samples must be >= 2, got {samples}")
     unit = qmc.LatinHypercube(d=len(knobs), seed=np.random.default_rng(seed)).random(samples)
@@ -252,6 +252,8 @@ def run_calibration(
     ``base`` should turn every measure on (the shipped plan_2024_all_zones), so that each
     class has as many eligible firms as the zones hold; its horizon is replaced by the
     fewest months that give every measure the last comparison month of exposure."""
+    from . import figures  # matplotlib: slow to import, and `zonesim list` must start fast
+
     out_dir = Path(out_dir)
     policy = base.policy
     base = base.replace(months=months_needed(policy))

@@ -20,10 +20,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..model import ZoneScenario, parameter_table
-from ..studies.plots import save
 from ..studies.runner import run_study, spawn_seeds
 from ..studies.storage import write_text_atomic
-from . import figures, patterns, report
+from . import patterns, report
 from .patterns import CASH_POOL_MONTHS, UPTAKE_MONTHS
 
 ROLES = ("baseline", "plan", "all_zones")
@@ -165,6 +164,10 @@ def _class_rows(classes: pd.DataFrame) -> pd.DataFrame:
 
 
 def _figures(found: dict, folder: Path) -> list[Path]:
+    # matplotlib: slow to import, and `zonesim list` must start fast
+    from ..studies.plots import save
+    from . import figures
+
     folder.mkdir(parents=True, exist_ok=True)
     band = patterns.targets().loc["rent.lambda", ["low", "high"]].astype(float)
     rates = patterns.targets().loc["demography.death_rate", ["low", "high"]].astype(float)

@@ -334,6 +334,8 @@ def environment() -> dict:
 
 
 def _git(root: Path, *args: str) -> str | None:
+    if not (root / ".git").exists():  # installed, not a checkout: not the commit of a repo above
+        return None
     try:
         out = subprocess.run(
             ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10

@@ -22,6 +22,7 @@ import difflib
 import tomllib
 from collections.abc import Mapping
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from types import MappingProxyType
 
@@ -30,7 +31,8 @@ from ..model.calendar import DEFAULT_MONTHS, DEFAULT_SEED
 from ..model.checks import InputError, kind, unknown
 from ..model.tables import measure_table
 
-SHIPPED = Path(__file__).resolve().parents[1] / "scenarios"  # the scenarios that come with zonesim
+# The scenarios that come with zonesim: package data, a folder wherever zonesim is installed
+SHIPPED = Path(str(files("zonesim.scenarios")))
 TOP_KEYS = ("description", "extends", "simulation", "measures", "parameters", "sweep")
 SIMULATION_KEYS = ("months", "replications", "seed")
 MEASURE_KEYS = ("enabled", "zones", "start_month", "intensity", "parameters")

@@ -24,13 +24,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from SALib.analyze import morris as morris_analyze
-from SALib.analyze import sobol as sobol_analyze
-from SALib.sample import morris as morris_sample
-from SALib.sample import sobol as sobol_sample
 
 from ..model import ZoneScenario, parameter_table
-from . import plots
 from .runner import run_study
 from .storage import write_text_atomic
 from .summary import ALL_ZONES, MAIN_KPIS, with_all_zones
@@ -101,6 +96,10 @@ def design(method: str, names: Sequence[str], samples: int, seed: int) -> Design
     """Draw the points: Morris, ``samples`` trajectories of len(names) + 1 points each; Sobol
     (Saltelli's scheme, first and total order), ``samples`` x (len(names) + 2) points, with
     ``samples`` a power of 2."""
+    # SALib: slow to import, and `zonesim list` must start fast
+    from SALib.sample import morris as morris_sample
+    from SALib.sample import sobol as sobol_sample
+
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     if len(names) < 2:
@@ -158,6 +157,9 @@ def indices(plan: Design, results: pd.DataFrame) -> pd.DataFrame:
 
 
 def _indices_of(plan: Design, y: np.ndarray) -> pd.DataFrame:
+    from SALib.analyze import morris as morris_analyze
+    from SALib.analyze import sobol as sobol_analyze
+
     problem = plan.problem()
     if plan.method == "morris":
         found = morris_analyze.analyze(
@@ -208,6 +210,8 @@ def run_sensitivity(
     on the ``base`` scenario (its policy, overrides and horizon), and write to ``out_dir``:
     design.csv (the points), indices.csv (:func:`indices`), figures/sensitivity_<method>.png,
     and the study's own tables and manifest."""
+    from . import plots  # matplotlib: slow to import, and `zonesim list` must start fast
+
     if unknown := [k for k in kpi_names if k not in MAIN_KPIS]:
         raise ValueError(f"unknown KPI '{unknown[0]}'; one of {', '.join(MAIN_KPIS)}")
     out_dir = Path(out_dir)
