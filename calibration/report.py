@@ -10,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 
 from ..model import measure_table
-from ..studies.runner import environment
 from ..studies.summary import fmt, markdown_table
 from .fit import table_digest
 from .patterns import CASH_POOL_MONTHS, UPTAKE_MONTHS, uptake_classes
@@ -151,10 +150,12 @@ def copy_calibration_figures(calibration: Path, folder: Path) -> list[Path]:
 
 
 def validation_markdown(
-    found: dict, settings: dict, figures: str, calibration: Path | None = None
+    found: dict, settings: dict, figures: str, env: dict, calibration: Path | None = None
 ) -> str:
+    """The report's text. ``env``: the code and environment (studies.runner.environment)
+    as they were before the validation wrote anything, so that its own figures do not make
+    the commit look changed."""
     table = found["patterns"]
-    env = environment()
     commit = (env["git_commit"] or "unknown")[:12] + (
         " (uncommitted changes)" if env["git_dirty"] else ""
     )

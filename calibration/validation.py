@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..model import ZoneScenario, parameter_table
-from ..studies.runner import run_study, spawn_seeds
+from ..studies.runner import environment, run_study, spawn_seeds
 from ..studies.storage import write_text_atomic
 from . import patterns, report
 from .patterns import CASH_POOL_MONTHS, UPTAKE_MONTHS
@@ -76,6 +76,7 @@ def run_validation(
         raise ValueError(f"no scenario for '{missing[0]}'")
     check_months(months, scenarios)
     out_dir, report_path = Path(out_dir), Path(report_path)
+    env = environment()  # before anything is written: the report's own files are no change
     study = run_study(
         [scenarios[r].replace(name=r, months=months) for r in ROLES], replications, seed, out_dir,
         progress=progress, executor=executor, resume=resume, manifest=manifest,
@@ -94,7 +95,7 @@ def run_validation(
     folder = report_path.parent / FIGURES
     paths += _figures(found, folder)
     settings = {"replications": replications, "months": months, "seed": seed}
-    text = report.validation_markdown(found, settings, folder.name, calibration)
+    text = report.validation_markdown(found, settings, folder.name, env, calibration)
     if calibration is not None:
         paths += report.copy_calibration_figures(calibration, folder)
     report_path.parent.mkdir(parents=True, exist_ok=True)
