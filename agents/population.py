@@ -1,9 +1,12 @@
 """The firms' numbers, held in columns so that one vectorised pass updates them all.
 
 Each :class:`~zonesim.agents.enterprise.Enterprise` agent is a view onto one row: the
-table's ``agent`` column holds the agent, and the agent its ``row``, which the table keeps
-up to date as rows move. A firm's id (``fid``) is its agent's Mesa ``unique_id``: the one
-record of a firm's identity. Once a month the firms that left are removed and entrants
+table's ``agent`` column refers to the agent, and the agent holds its ``row``, which the
+table keeps up to date as rows move. The column holds weak references: the Mesa model owns
+its agents, and Python's cycle collector cannot see into a numpy object array, so strong
+references there (agent -> model -> table -> agent) would keep every model alive. A firm's
+id (``fid``) is its agent's Mesa ``unique_id``: the one record of a firm's identity. Once a
+month the firms that left are removed and entrants
 added in place: the last rows fill the gaps and entrants go at the end, so a month moves a
 few hundred rows instead of copying the table. The count of eligible firms per cell and
 measure is kept up to date as firms leave, enter and move.
@@ -47,7 +50,8 @@ class FirmTable:
     Parameters
     ----------
     columns, matrices : mappings of name to array; ``columns`` must include ``fid``, ``cell``
-        and ``agent`` (objects with a settable ``row``, e.g. Enterprise agents).
+        and ``agent`` (weak references to objects with a settable ``row``, e.g. Enterprise
+        agents).
     n_cells : number of (zone, sector) cells.
     """
 
@@ -132,13 +136,15 @@ class FirmTable:
 
     def _locate(self, rows: np.ndarray) -> None:
         """Tell the agents of ``rows`` (moved or new firms) where they are."""
-        for agent, row in zip(self.agent[rows].tolist(), rows.tolist(), strict=True):
-            agent.row = row
+        for ref, row in zip(self.agent[rows].tolist(), rows.tolist(), strict=True):
+            ref().row = row
 
     def _unlocate(self, rows: np.ndarray) -> None:
-        """The agents of ``rows`` (removed firms) are nowhere."""
-        for agent in self.agent[rows].tolist():
-            agent.row = -1
+        """The agents of ``rows`` (removed firms) are nowhere; an agent nobody holds any
+        more is gone already."""
+        for ref in self.agent[rows].tolist():
+            if (agent := ref()) is not None:
+                agent.row = -1
 
     def _count_eligible(self, cell: np.ndarray, eligible: np.ndarray, sign: int) -> None:
         """Add (sign +1) or remove (-1) the firms given to the eligible counts per cell."""

@@ -110,7 +110,7 @@ class FirmFactory:
             credit_limit=np.where(constrained, wc * (1 + prm["credit.slack"]), np.inf),
             in_vertical=np.zeros(n, dtype=bool),
             wants_vertical=np.zeros(n, dtype=bool),
-            agent=np.full(n, None, dtype=object),  # the Enterprise agent, once in the zones
+            agent=np.full(n, None, dtype=object),  # its Enterprise agent (weakly), once in a zone
             space_constrained=np.zeros(n, dtype=bool),
             days_saved=np.zeros(n),
             policy_profit=np.zeros(n),

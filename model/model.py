@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from types import SimpleNamespace
 
 import mesa
@@ -253,7 +254,7 @@ class ZoneModel(mesa.Model):
         leaving = people.exits()
         self.flows["exits"] = np.bincount(f.zone[leaving], minlength=len(self.zone_ids))
         for agent in f.agent[leaving]:
-            agent.remove()
+            agent().remove()
         self.space.move_out(f.zone[leaving], f.floor[leaving], f.in_vertical[leaving])
 
         counts = firm_counts(self, f.cell)
@@ -286,16 +287,16 @@ class ZoneModel(mesa.Model):
         cols, mats = self.factory.make(
             fid, zone, sector, revenue, need * self.floor_scale[zone], established, rng
         )
-        cols["agent"] = np.array(list(agents), dtype=object)
+        cols["agent"] = np.array([weakref.ref(agent) for agent in agents], dtype=object)
         mats["eligible"] = self.measures.eligible(SimpleNamespace(**cols), self.prm)
         self.firms = FirmTable(cols, mats, n_cells=len(self.zone_ids) * len(self.sector_ids))
 
     def add_enterprises(self, new: Batch) -> None:
         """Create the Enterprise agents of the firms in ``new`` (entrants): their ids go in
-        its ``fid`` column, the agents in its ``agent`` column."""
+        its ``fid`` column, (weak) references to them in its ``agent`` column."""
         agents = Enterprise.create_agents(self, len(new))
         new["fid"] = [agent.unique_id for agent in agents]
-        new["agent"] = list(agents)
+        new["agent"] = [weakref.ref(agent) for agent in agents]
 
     def _no_flows(self) -> dict[str, np.ndarray]:
         zero = np.zeros(len(self.zone_ids), dtype=int)

@@ -4,7 +4,8 @@ out each sector's firms in sequence."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+import gc
+import weakref
 
 import numpy as np
 import pytest
@@ -55,7 +56,7 @@ def test_firm_table_keeps_each_firms_numbers_through_exits_and_entries():
     assert sorted(agents) == sorted(f.fid.tolist())  # one identity: the agent's unique_id
     for fid in survivors:
         row = agents[fid].row  # the table keeps each agent's row as rows move
-        assert f.fid[row] == fid and f.agent[row] is agents[fid]
+        assert f.fid[row] == fid and f.agent[row]() is agents[fid]
         assert f.sector[row] == before[fid][0]
         np.testing.assert_array_equal(f.taste[row], before[fid][1])  # drawn once, for life
     assert len(np.unique(f.fid)) == len(f) and len(np.unique(f.slot)) == len(f)
@@ -107,9 +108,21 @@ def test_pool_starts_a_new_batch_when_arrivals_do_not_fit():
     assert pool.store["id"][rows].tolist() == [74]  # other sectors keep their place
 
 
+class Holder:
+    """A stand-in for an agent: an object with a ``row``."""
+
+    def __init__(self, row: int = -1):
+        self.row = row
+
+
+KEPT: list[Holder] = []  # the table refers to its agents weakly: someone must hold them
+
+
 def holders(ids) -> np.ndarray:
-    """Stand-ins for agents: objects with a ``row``."""
-    return np.array([SimpleNamespace(id=int(i), row=-1) for i in ids], dtype=object)
+    """Weak references to stand-ins for agents, one per id."""
+    made = [Holder() for _ in ids]
+    KEPT.extend(made)
+    return np.array([weakref.ref(h) for h in made], dtype=object)
 
 
 def tiny_table(n: int) -> FirmTable:
@@ -133,7 +146,7 @@ def test_slots_stay_unique_when_the_top_slot_leaves_before_a_busy_month():
     assert sorted(table.slot.tolist()) == [0, 1, 2, 3]
     assert table.value.tolist()[:2] == [0.0, 1.0]
     assert table.eligible_in_cell.tolist() == [[4.0, 4.0]]
-    assert [a.row for a in table.agent] == [0, 1, 2, 3]  # each holder knows its row
+    assert [ref().row for ref in table.agent] == [0, 1, 2, 3]  # each holder knows its row
 
 
 def test_draws_aligned_on_slots_do_not_depend_on_the_table_size():
@@ -147,3 +160,13 @@ def test_draws_aligned_on_slots_do_not_depend_on_the_table_size():
     shocks = dice.laplace("grow", np.arange(200_000))
     assert abs(shocks.mean()) < 0.01 and abs(shocks.var() - 1) < 0.02
     assert abs(np.mean(np.abs(shocks)) - np.sqrt(0.5)) < 0.01  # Laplace: E|x| = scale
+
+
+def test_a_model_nobody_holds_is_freed():
+    # the firm table's agent column must not tie agents and model into a cycle the
+    # collector cannot see (a numpy object array): every model would stay in memory
+    model = make_model(4, months=6).run()
+    gone = weakref.ref(model)
+    del model
+    gc.collect()
+    assert gone() is None
