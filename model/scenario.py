@@ -16,7 +16,7 @@ import numpy as np
 from mesa.experimental.scenarios import Scenario
 
 from . import checks
-from .calendar import DEFAULT_MONTHS
+from .calendar import DEFAULT_MONTHS, MAX_MONTHS
 from .tables import measure_table
 
 
@@ -161,7 +161,7 @@ class ZoneScenario(Scenario):
     params : mapping of str to float
         Parameter-table overrides, name -> value, each within the table's range.
     months : int
-        Horizon in months from 2024-09 (default 120).
+        Horizon in months from 2024-09 (default 120, at most MAX_MONTHS = 1,200).
     firm_scale : float
         Multiplies every zone's firm count and land (1 = the real zones); used to test
         scale and speed, keeping per-firm dynamics unchanged.
@@ -205,6 +205,11 @@ class ZoneScenario(Scenario):
         months = self.months
         if isinstance(months, bool) or not isinstance(months, int | np.integer) or months < 0:
             raise ValueError(f"months must be a whole number >= 0, got {months!r}")
+        if months > MAX_MONTHS:
+            raise ValueError(
+                f"months must be at most {MAX_MONTHS:,} (a century, the longest horizon the "
+                f"model runs), got {months:,}"
+            )
         self.months = int(months)
         checks.parameter_overrides(self.params)  # as a scenario file's: names and ranges
         if not self.firm_scale > 0:

@@ -13,12 +13,21 @@ scenarios/example.toml for every key a user can set:
 
 A scenario that extends another starts from it: its measures, parameters and simulation
 settings, then changes what it sets itself (a measure's keys one by one). A file that extends
-nothing starts from no measures at all (the baseline).
+nothing starts from no measures at all (the baseline). A description is the file's own: one
+without it has none (shown as "(no description; extends plan_2024)").
+
+What cannot be a scenario file is refused before it is read (a folder, a pipe, more than
+MAX_FILE_BYTES) or as soon as it is (nested deeper than MAX_DEPTH, names longer than
+MAX_NAME, more than MAX_EXTENDS files extending one another); [simulation] is held to the
+limits of zonesim.studies.limits (``force`` lifts the soft ones, as ``--force`` does).
+:func:`problems` reports every problem of a file, one per key, where loading stops at the
+first.
 """
 
 from __future__ import annotations
 
 import difflib
+import stat
 import tomllib
 from collections.abc import Mapping
 from functools import cache
@@ -30,6 +39,7 @@ from ..model import MeasureSetting, Policy, ZoneScenario, checks
 from ..model.calendar import DEFAULT_MONTHS, DEFAULT_SEED
 from ..model.checks import InputError, kind, unknown
 from ..model.tables import measure_table
+from . import limits
 
 # The scenarios that come with zonesim: package data, a folder wherever zonesim is installed
 SHIPPED = Path(str(files("zonesim.scenarios")))
@@ -39,6 +49,16 @@ MEASURE_KEYS = ("enabled", "zones", "start_month", "intensity", "parameters")
 DEFAULT_SIMULATION = MappingProxyType(
     {"months": DEFAULT_MONTHS, "replications": 5, "seed": DEFAULT_SEED}
 )
+# What no scenario file needs, refused as one line rather than read or recursed into.
+MAX_FILE_BYTES = 4 * 2**20  # a sweep listing 10,000 variants of two settings takes ~1 MB
+MAX_DEPTH = 16  # tables and lists within one another: a file needs 5 ([sweep.grid] key.set)
+MAX_NAME = 200  # characters in a key or a text value (the longest name in the tables is 48)
+MAX_DESCRIPTION = 10_000  # characters of the description, free text
+MAX_PATH = 4_096  # characters of extends, a path (Linux's PATH_MAX)
+MAX_EXTENDS = 32  # files in a chain of extends
+MAX_INTEGER = 2**63 - 1  # TOML's whole numbers are 64-bit; Python's reader takes any size
+MAX_PROBLEMS = 100  # problems() stops collecting after these
+DEEP = f"tables and lists nested more than {MAX_DEPTH} deep"
 
 
 class ScenarioError(ValueError):
@@ -74,9 +94,10 @@ class FileScenario(ZoneScenario):
         return super().as_dict() | study
 
 
-def load_scenario(path: Path | str) -> FileScenario:
+def load_scenario(path: Path | str, force: bool = False) -> FileScenario:
     """Read, inherit and validate one scenario file (a path, or a shipped scenario's name);
-    raises ScenarioError. A file with a ``[sweep]`` gives several scenarios: read it with
+    raises ScenarioError. ``force`` lifts the soft limits of its [simulation] (see
+    :func:`check_limits`). A file with a ``[sweep]`` gives several scenarios: read it with
     zonesim.studies.sweeps.load_sweep."""
     path = find_scenario(path)
     raw = merged_scenario(path)
@@ -84,7 +105,73 @@ def load_scenario(path: Path | str) -> FileScenario:
         raise ScenarioError(
             path, "sweep", "a sweep gives several scenarios; run it with `zonesim run`"
         )
+    check_limits(raw, force)
     return resolve(path, raw)
+
+
+def check_limits(raw: dict, force: bool = False) -> None:
+    """ScenarioError, naming the file that sets it, for a [simulation] months or
+    replications past the limits of zonesim.studies.limits (``force`` lifts the soft ones;
+    the model's horizon holds). Only whole numbers are looked at: other values are
+    resolve's to refuse."""
+    checks = {"months": limits.months_problem, "replications": limits.replications_problem}
+    for key, problem in checks.items():
+        path, value = raw["simulation"].get(key, (None, None))
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if whole and (found := problem(value, force)):
+            raise ScenarioError(path, f"simulation.{key}", f"{value:,} is {found}")
+
+
+def problems(path: Path | str, force: bool = False) -> list[ScenarioError]:
+    """Every problem of a scenario file, one per key (at most MAX_PROBLEMS), where loading
+    stops at the first; [] when it loads (``force`` as for :func:`load_scenario`).
+
+    Each key is resolved on its own, on an empty scenario, so the checks that loading makes
+    find each key's problem. A file that cannot be read, or whose extends cannot be
+    followed, has that one problem; a sweep is checked once the keys are sound (its first
+    problem)."""
+    from .sweeps import load_sweep  # sweeps builds on this module
+
+    try:
+        path = find_scenario(path)
+        raw = merged_scenario(path)
+    except ScenarioError as err:
+        return [err]
+    found: dict[str, ScenarioError] = {}  # by message: an unknown measure's keys say it once
+    empty = dict(description="", extends=None, simulation={}, measures={}, parameters={})
+
+    def sound(forced: bool = force, **piece) -> bool:
+        """Whether ``empty`` with ``piece`` resolves; its problem noted if not."""
+        if len(found) >= MAX_PROBLEMS:
+            return False
+        try:
+            check_limits(empty | piece, forced)
+            resolve(path, empty | piece)
+        except ScenarioError as err:
+            found.setdefault(str(err), err)
+            return False
+        return True
+
+    sound(description=raw["description"])
+    simulation = {k: v for k, v in raw["simulation"].items() if sound(simulation={k: v})}
+    for name, tagged in raw["parameters"].items():
+        sound(parameters={name: tagged})
+    # a start month is held to the file's horizon if sound, else to the model's longest
+    # (forced: the horizon's own problem is noted already)
+    horizon = {k: v for k, v in simulation.items() if k == "months"}
+    if "months" in raw["simulation"] and not horizon:
+        horizon = {"months": (path, limits.MAX_MONTHS)}
+    for mid, setting in raw["measures"].items():
+        for key, tagged in setting.items() or [(None, None)]:
+            keys = {} if key is None else {key: tagged}  # an empty table: its id is checked
+            sound(True, simulation=horizon, measures={mid: keys})
+    if found:
+        return list(found.values())
+    try:
+        load_sweep(path, force)
+    except ScenarioError as err:
+        return [err]
+    return []
 
 
 def find_scenario(name: str | Path) -> Path:
@@ -120,24 +207,81 @@ def resolve(path: Path, raw: dict) -> FileScenario:
 
 # ---------------------------------------------------------------- reading and inheritance
 def _read(path: Path) -> dict:
-    if not path.is_file():
-        raise ScenarioError(path, "", "no such scenario file")
+    """The file's TOML content; ScenarioError for what is not a scenario file's (what it
+    is, before reading it; its shape, after: see _check_shape)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise ScenarioError(path, "", "no such scenario file") from None
+    except OSError as err:  # a symlink loop, a path through a file, ...
+        raise ScenarioError(path, "", f"cannot read it ({err.strerror})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ScenarioError(path, "", "is a folder, not a scenario file")
+    if not stat.S_ISREG(info.st_mode):  # a pipe or a device: reading could wait forever
+        raise ScenarioError(path, "", "is not a regular file")
+    if info.st_size > MAX_FILE_BYTES:
+        raise ScenarioError(
+            path,
+            "",
+            f"{info.st_size:,} bytes, more than a scenario file needs ({MAX_FILE_BYTES:,})",
+        )
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            data = tomllib.load(handle)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(path, "", f"not valid TOML ({err})") from None
     except UnicodeDecodeError:
         raise ScenarioError(path, "", "not a UTF-8 text file") from None
+    except RecursionError:
+        raise ScenarioError(path, "", DEEP) from None
+    except ValueError:  # a whole number of more than 4,300 digits (Python's own limit)
+        raise ScenarioError(path, "", "not valid TOML (a number too long to read)") from None
+    except OSError as err:  # unreadable: permissions, an I/O error
+        raise ScenarioError(path, "", f"cannot read it ({err.strerror})") from None
+    _check_shape(path, data)
+    return data
+
+
+def _check_shape(path: Path, data: dict) -> None:
+    """ScenarioError for content no scenario file has and the checks should not meet:
+    nesting deeper than MAX_DEPTH, keys or text longer than MAX_NAME (the description,
+    MAX_DESCRIPTION; extends, MAX_PATH), whole numbers past 64 bits. Walked without
+    recursion."""
+    todo = [(data, "", 1)]
+    while todo:
+        value, where, depth = todo.pop()
+        if depth > MAX_DEPTH:
+            raise ScenarioError(path, "", DEEP)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if len(key) > MAX_NAME:
+                    raise ScenarioError(
+                        path, where, f"a key of {len(key):,} characters (at most {MAX_NAME})"
+                    )
+                todo.append((item, f"{where}.{key}" if where else key, depth + 1))
+        elif isinstance(value, list):
+            todo.extend((item, f"{where}[{i}]", depth + 1) for i, item in enumerate(value))
+        elif isinstance(value, str):
+            longest = {"description": MAX_DESCRIPTION, "extends": MAX_PATH}.get(where, MAX_NAME)
+            if len(value) > longest:
+                raise ScenarioError(
+                    path, where, f"text of {len(value):,} characters (at most {longest:,})"
+                )
+        elif isinstance(value, int) and not -MAX_INTEGER - 1 <= value <= MAX_INTEGER:
+            raise ScenarioError(path, where, "a whole number past TOML's 64 bits")
 
 
 def _merged(path: Path, chain: tuple[Path, ...]) -> dict:
     """The file's content on top of what it extends, with each value tagged by its file."""
+    if len(chain) >= MAX_EXTENDS:
+        raise ScenarioError(
+            chain[0], "extends", f"more than {MAX_EXTENDS} files extend one another ({path.name})"
+        )
+    data = _read(path)  # first: a file that cannot be read may not resolve (a symlink loop)
     resolved = path.resolve()
     if resolved in chain:
         cycle = " -> ".join(p.name for p in (*chain, resolved))
         raise ScenarioError(path, "extends", f"a cycle of extends ({cycle})")
-    data = _read(path)
     _check_keys(path, "", data, TOP_KEYS)
     parent = data.get("extends")
     if parent is None:
@@ -147,6 +291,7 @@ def _merged(path: Path, chain: tuple[Path, ...]) -> dict:
             raise ScenarioError(path, "extends", "must be a scenario name or a file path")
         base = _merged(_parent_path(path, parent), (*chain, resolved))
     merged = _overlay(path, base, data)  # keeps no parent's sweep: a sweep is not inherited
+    merged["extends"] = parent  # the file's own (what its description is shown with)
     if "sweep" in data:
         merged["sweep"] = data["sweep"]
     return merged
@@ -165,7 +310,7 @@ def _parent_path(path: Path, parent: str) -> Path:
 
 def _overlay(path: Path, base: dict, data: dict) -> dict:
     merged = {
-        "description": data.get("description", base["description"]),
+        "description": data.get("description", ""),  # the file's own, never its parent's
         "simulation": dict(base["simulation"]),
         "measures": {mid: dict(m) for mid, m in base["measures"].items()},
         "parameters": dict(base["parameters"]),
@@ -318,7 +463,7 @@ def describe(scenario: FileScenario) -> str:
     lines = [
         f"{scenario.path}: valid",
         f"  name: {scenario.name}",
-        f"  description: {scenario.description}",
+        f"  description: {shown_description(scenario)}",
         f"  simulation: {scenario.months} months, {scenario.replications} replications, "
         f"seed {scenario.seed}",
         f"  measures on: {len(on)} of {len(measure_table())}",
@@ -332,3 +477,12 @@ def describe(scenario: FileScenario) -> str:
     lines += [f"    {name} = {value:g}" for name, value in sorted(scenario.params.items())]
     lines.append(f"  sha256: {scenario.digest()}")
     return "\n".join(lines)
+
+
+def shown_description(scenario: FileScenario) -> str:
+    """The description for people: the file's own, or, for a file without one, that it has
+    none and what it extends ("(no description; extends plan_2024)")."""
+    if scenario.description:
+        return scenario.description
+    parent = (scenario.raw or {}).get("extends")
+    return f"(no description; extends {parent})" if parent else "(no description)"

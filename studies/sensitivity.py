@@ -118,6 +118,12 @@ def design(method: str, names: Sequence[str], samples: int, seed: int) -> Design
     return Design(method, tuple(names), bounds, points, seed)
 
 
+def design_size(method: str, parameters: int, samples: int) -> int:
+    """The points :func:`design` draws for ``parameters`` parameters and ``samples``: known
+    before drawing them (a design is refused when too large to run)."""
+    return samples * (parameters + (1 if method == "morris" else 2))
+
+
 def point_scenarios(plan: Design, base: ZoneScenario) -> list[ZoneScenario]:
     """One scenario per point of the design: ``base`` with the point's parameter values
     on top of its own overrides, named after the point."""

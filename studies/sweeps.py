@@ -30,7 +30,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .scenario_files import FileScenario, ScenarioError, find_scenario, merged_scenario, resolve
+from .scenario_files import (
+    FileScenario,
+    ScenarioError,
+    check_limits,
+    find_scenario,
+    merged_scenario,
+    resolve,
+)
 
 MAX_VARIANTS = 10_000  # larger sweeps need force=True (zonesim run --force)
 SWEEP_KEYS = ("grid", "variants")
@@ -95,11 +102,13 @@ def unique_labels(settings: Sequence[str]) -> list[str]:
 def load_sweep(path: Path | str, force: bool = False) -> list[FileScenario]:
     """The scenarios a file asks for: its variants if it has a ``[sweep]`` table (each
     with its swept values in ``swept``), else the scenario itself. ``force`` lifts the limit
-    of MAX_VARIANTS (counted before any variant is built). Raises ScenarioError naming the
+    of MAX_VARIANTS (counted before any variant is built) and the soft limits of its
+    [simulation] (scenario_files.check_limits). Raises ScenarioError naming the
     file and the key. ``path``: a file, or a shipped scenario's name."""
     path = find_scenario(path)
     raw = merged_scenario(path)
     sweep = raw.pop("sweep", None)
+    check_limits(raw, force)
     base = resolve(path, raw)
     if sweep is None:
         return [base]

@@ -2,9 +2,9 @@
 runs; the work itself is zonesim.calibration.
 
     zonesim calibrate [SCENARIO] [--target uptake|survival] [--samples N] [-r R] [--accept F]
-        [--seed S] [--out DIR] [--apply] [--executor ...] [--workers N] [--resume] [-q]
+        [--seed S] [--out DIR] [--apply] [--executor ...] [--workers N] [--resume] [--force] [-q]
     zonesim validate-model [-r R] [--months M] [--seed S] [--out DIR] [--report FILE]
-        [--calibration DIR] [--executor ...] [--workers N] [--resume] [-q]
+        [--calibration DIR] [--executor ...] [--workers N] [--resume] [--force] [-q]
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from .calibration.fit import METHOD, apply_fit, default_knobs, describe, draw, table_digest
+from .calibration.patterns import months_needed
 from .calibration.report import CALIBRATION_FIGURES
 from .calibration.validation import SEED, shortest_horizon
 from .model import measure_table
@@ -24,6 +25,7 @@ from .options import (
     at_least,
     check_execution_options,
     check_folder,
+    check_study_size,
     clear_output,
     executor,
     load_one,
@@ -128,7 +130,7 @@ def add_parsers(sub) -> None:
 # ---------------------------------------------------------------------- calibrate
 def check_calibrate(args: argparse.Namespace) -> None:
     """Settle the settings and draw the samples, or raise UsageError (nothing written)."""
-    args.resolved = load_one(args.scenario)
+    args.resolved = load_one(args.scenario, args.force)
     args.seed = args.resolved.seed if args.seed is None else args.seed
     samples, replications, out = DEFAULTS[args.target]
     args.samples = samples if args.samples is None else args.samples
@@ -145,9 +147,24 @@ def check_calibrate(args: argparse.Namespace) -> None:
                 f"{args.resolved.path}: turns on no measure of class '{missing[0]}'; the fit "
                 "needs every class (plan_2024_all_zones turns on every measure)"
             )
+    _check_size(args)
+    if args.target == "uptake":
         args.knobs = default_knobs()
         args.draws = draw(args.knobs, args.samples, args.seed)
     check_execution_options(args, calibration_work(args))
+
+
+def _check_size(args: argparse.Namespace) -> None:
+    """The fit's study checked for size before its draws are made: the draws and the
+    table's values (uptake), or the grid points (survival), each run --replications times
+    for as many months as the fit takes."""
+    from .calibration.survival import HORIZON
+
+    if args.target == "uptake":
+        points, months, unit = args.samples + 1, months_needed(args.resolved.policy), "draws"
+    else:
+        points, months, unit = args.samples, HORIZON, "grid points"
+    check_study_size(args, points * args.replications, months, unit)
 
 
 def calibration_work(args: argparse.Namespace) -> dict:
@@ -226,8 +243,11 @@ def _finish(args: argparse.Namespace, fitted, paths: list[Path], adopt: str) -> 
 # ---------------------------------------------------------------------- validate-model
 def check_validate(args: argparse.Namespace) -> None:
     """Load the scenarios and check the settings, or raise UsageError (nothing written)."""
-    args.scenarios = {role: load_one(name) for role, name in VALIDATION_SCENARIOS.items()}
+    args.scenarios = {
+        role: load_one(name, args.force) for role, name in VALIDATION_SCENARIOS.items()
+    }
     at_least(args, replications=1, months=shortest_horizon(args.scenarios), seed=0)
+    check_study_size(args, len(args.scenarios) * args.replications, args.months, "scenarios")
     check_folder(args.report.parent, "--report")
     if args.report.exists() and not args.report.is_file():
         raise UsageError(f"--report {args.report} exists and is not a file")

@@ -39,12 +39,20 @@ from .options import (
     add_execution_options,
     at_least,
     check_execution_options,
+    check_study_size,
     clear_output,
     executor,
     load_all,
     with_horizon,
 )
-from .studies.scenario_files import SHIPPED, ScenarioError, describe
+from .studies.scenario_files import (
+    MAX_PROBLEMS,
+    SHIPPED,
+    ScenarioError,
+    describe,
+    problems,
+    shown_description,
+)
 from .studies.summary import ALL_ZONES, DEFAULT_MAP_KPI, MAIN_KPIS, fmt
 from .studies.sweeps import MAX_VARIANTS, load_sweep
 
@@ -86,11 +94,6 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("results/plan_vs_baseline"),
         help="output folder (default: %(default)s)",
     )
-    run.add_argument(
-        "--force",
-        action="store_true",
-        help=f"run a sweep of more than {MAX_VARIANTS:,} variants",
-    )
     add_execution_options(run)
 
     compare = sub.add_parser(
@@ -115,11 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     validate = sub.add_parser(
-        "validate", help="check scenario files and print what each resolves to"
+        "validate", help="check scenario files: every problem, or what each resolves to"
     )
     validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
     validate.add_argument(
-        "--force", action="store_true", help=f"check a sweep of more than {MAX_VARIANTS:,}"
+        "--force",
+        action="store_true",
+        help=f"accept what `run --force` runs: a sweep of more than {MAX_VARIANTS:,} variants, "
+        "a [simulation] past the soft limits",
     )
 
     from .listing import FORMATS  # here: another engineer edits the import block
@@ -209,6 +215,7 @@ def _check_run(args: argparse.Namespace) -> None:
         if getattr(args, key) is None:
             setattr(args, key, _common(scenarios, key))
     at_least(args, replications=1, months=1, seed=0)
+    check_study_size(args, len(scenarios) * args.replications, args.months, "scenarios")
     args.resolved = [with_horizon(s, args.months) for s in scenarios]
     check_execution_options(args, run_work(args))
 
@@ -318,23 +325,26 @@ def dashboard(port: int | None) -> int:
 
 
 def validate(files: list[Path], force: bool = False) -> int:
-    """Print each scenario file's resolved content (a sweep: its variants); one line and
-    status 2 at the first problem."""
-    resolved = []
+    """Print each scenario file's resolved content (a sweep: its variants), or every
+    problem of it, one line each (status 2)."""
+    status = 0
     for path in files:
-        try:
-            resolved.append(load_sweep(path, force))
-        except ScenarioError as err:
+        found = problems(path, force)
+        for err in found:
             print(f"zonesim: error: {err}", file=sys.stderr)
-            return 2
-    for variants in resolved:
+        if len(found) >= MAX_PROBLEMS:
+            print(f"zonesim: error: {path}: stopped after {MAX_PROBLEMS} problems", file=sys.stderr)
+        if found:
+            status = 2
+            continue
+        variants = load_sweep(path, force)
         if len(variants) == 1 and not variants[0].swept:
             print(describe(variants[0]))
             continue
         print(f"{variants[0].path}: valid, a sweep of {len(variants):,} variants")
         for variant in variants:
             print(f"  {variant.name}  sha256 {variant.digest()[:12]}")
-    return 0
+    return status
 
 
 def list_command(args: argparse.Namespace) -> int:
@@ -399,7 +409,7 @@ def scenario_list(folder: Path) -> pd.DataFrame:
             variants = load_sweep(path)
             scenario = variants[0]
             on = sum(s.enabled for s in scenario.policy.measures.values())
-            rows.append((path.stem, on, len(variants), scenario.description))
+            rows.append((path.stem, on, len(variants), shown_description(scenario)))
         except ScenarioError as err:
             rows.append((path.stem, None, None, f"INVALID: {err}"))
     columns = ["scenario", "measures_on", "variants", "description"]

@@ -1,6 +1,7 @@
 """What the study commands share: the execution options, loading scenario arguments, the
-checks of the output folder (--resume, --overwrite), and UsageError, the one-line refusal of
-bad input (exit status 2). Every check runs before anything is written."""
+checks of the output folder (--resume, --overwrite) and of a study's size (--force), and
+UsageError, the one-line refusal of bad input (exit status 2). Every check runs before
+anything is written."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ import shutil
 import sys
 from pathlib import Path
 
+from .studies import limits
 from .studies.executors import EXECUTORS, executor_for
 from .studies.scenario_files import FileScenario, ScenarioError, find_scenario, load_scenario
-from .studies.sweeps import load_sweep
+from .studies.sweeps import MAX_VARIANTS, load_sweep
 
 
 class UsageError(Exception):
@@ -20,7 +22,7 @@ class UsageError(Exception):
 
 
 def add_execution_options(parser: argparse.ArgumentParser) -> None:
-    """--executor, --scheduler, --workers, --resume, --overwrite and --quiet."""
+    """--executor, --scheduler, --workers, --resume, --overwrite, --force and --quiet."""
     parser.add_argument(
         "--executor",
         choices=EXECUTORS,
@@ -44,15 +46,25 @@ def add_execution_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="remove what an earlier run of this command wrote in --out, then start afresh",
     )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help=f"run a study larger than a slip would ask for: a horizon over "
+        f"{limits.SOFT_MONTHS:,} months, over {limits.SOFT_REPLICATIONS:,} replications, "
+        f"{limits.SOFT_RUNS:,} runs or {limits.SOFT_OUTPUT_BYTES // 10**9} GB of output, or a "
+        f"sweep of over {MAX_VARIANTS:,} variants (the model's {limits.MAX_MONTHS:,} months and "
+        "the free disk space still hold)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress line")
 
 
 # ---------------------------------------------------------------------- scenario arguments
-def load_one(name: str) -> FileScenario:
-    """A scenario argument (a file, or a shipped scenario's name) read and checked; a file
-    with a sweep is refused (it gives several scenarios)."""
+def load_one(name: str, force: bool = False) -> FileScenario:
+    """A scenario argument (a file, or a shipped scenario's name) read and checked (``force``:
+    past the soft limits of its [simulation]); a file with a sweep is refused (it gives
+    several scenarios)."""
     try:
-        return load_scenario(find_scenario(name))
+        return load_scenario(find_scenario(name), force)
     except ScenarioError as err:
         raise UsageError(str(err)) from None
 
@@ -88,6 +100,25 @@ def at_least(args: argparse.Namespace, **minimum: int) -> None:
         value = getattr(args, key)
         if value < low:
             raise UsageError(f"--{key} must be >= {low}, got {value}")
+
+
+def check_study_size(args: argparse.Namespace, runs: int, months: int, unit: str) -> None:
+    """UsageError for a study of ``runs`` runs (``unit``, e.g. "scenarios", times
+    --replications) of ``months`` months that cannot be meant (the soft limits, lifted by
+    --force) or done (the model's horizon, the free space at --out); see
+    zonesim.studies.limits. Run it before building scenarios of that horizon (a ZoneScenario
+    refuses past the model's) or drawing a design of that size."""
+    force, replications = args.force, args.replications
+    horizon = f"--months {months}" if hasattr(args, "months") else f"a horizon of {months} months"
+    if found := limits.months_problem(months, force):
+        raise UsageError(f"{horizon}: {found}")
+    if found := limits.replications_problem(replications, force):
+        raise UsageError(f"--replications {replications}: {found}")
+    if found := limits.runs_problem(runs, force):
+        per = f"{runs // replications:,} {unit} x {replications:,} replications"
+        raise UsageError(f"{runs:,} runs ({per}): {found}")
+    if found := limits.output_problem(runs, months, args.out, force):
+        raise UsageError(f"--out {args.out}: {found}")
 
 
 # ---------------------------------------------------------------------- where results go

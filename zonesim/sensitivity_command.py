@@ -2,7 +2,7 @@
 
     zonesim sensitivity SCENARIO [--method morris|sobol] (--params NAMES | --grade P|D|G)
         [--samples N] [--kpis KPIS] [--months M] [-r R] [--seed S] [--out DIR]
-        [--executor ...] [--workers N] [--resume] [-q]
+        [--executor ...] [--workers N] [--resume] [--force] [-q]
 
 The command's parser, checks and run; the analysis itself is zonesim.studies.sensitivity.
 """
@@ -17,6 +17,7 @@ from .options import (
     add_execution_options,
     at_least,
     check_execution_options,
+    check_study_size,
     clear_output,
     executor,
     load_one,
@@ -68,9 +69,9 @@ def add_parser(sub) -> None:
 
 def check(args: argparse.Namespace) -> None:
     """Load the scenario and draw the design, or raise UsageError (nothing written)."""
-    from .studies.sensitivity import choose_parameters, design
+    from .studies.sensitivity import choose_parameters, design, design_size
 
-    base = load_one(args.scenario)
+    base = load_one(args.scenario, args.force)
     args.months = base.months if args.months is None else args.months
     args.seed = base.seed if args.seed is None else args.seed
     args.out = args.out or Path("results") / f"sensitivity_{base.name}"
@@ -78,14 +79,16 @@ def check(args: argparse.Namespace) -> None:
     if unknown := [k for k in args.kpi_names if k not in MAIN_KPIS]:
         raise UsageError(f"--kpis: unknown KPI '{unknown[0]}'; one of {', '.join(MAIN_KPIS)}")
     at_least(args, months=1, replications=1, seed=0)
-    args.resolved = with_horizon(base, args.months)
     samples = DEFAULT_SAMPLES[args.method] if args.samples is None else args.samples
     names = [n.strip() for n in args.params.split(",")] if args.params else None
     try:
         chosen = choose_parameters(names, args.grade)
+        points = design_size(args.method, len(chosen), samples)  # sized before it is drawn
+        check_study_size(args, points * args.replications, args.months, "points")
         args.plan = design(args.method, chosen, samples, seed=args.seed)
     except ValueError as err:
         raise UsageError(f"--params/--grade/--samples: {err}") from None
+    args.resolved = with_horizon(base, args.months)
     check_execution_options(args, work(args))
 
 
