@@ -27,7 +27,7 @@ from .mechanisms import (
 )
 from .parameters import Parameters
 from .randomness import Dice
-from .reporters import SECTOR_KPIS, UPTAKE, ZONE_KPIS, Recorder
+from .reporters import MODEL_REPORTERS, SECTOR_KPIS, UPTAKE, ZONE_KPIS, Recorder
 from .scenario import Policy, ZoneScenario
 from .space import ZoneSpace
 from .tables import sector_mix, sector_table, zone_table
@@ -107,6 +107,9 @@ class ZoneModel(mesa.Model):
         self.record_uptake()
         self.record_zones()
         self.record_sectors()
+        # Mesa's DataCollector: headline KPIs of all six zones, read from the recorder
+        self.datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS)
+        self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ the monthly step
     def step(self) -> None:
@@ -126,6 +129,7 @@ class ZoneModel(mesa.Model):
         self.assess_measures()
         self.record_zones()
         self.record_sectors()
+        self.datacollector.collect(self)
         if self.month >= self.months:
             self.running = False
 
