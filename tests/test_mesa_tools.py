@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+
 import mesa
 import numpy as np
 import pandas as pd
@@ -84,10 +86,20 @@ def test_uptake_counts_only_the_measures_on_and_only_where_they_are_on():
 
 
 # ---------------------------------------------------------------------- batch_run
+def batch_run(*args, **kwargs) -> list[dict]:
+    """mesa.batch_run, leaving the multiprocessing start method as it was (batch_run sets it
+    to "spawn" for the whole process, which other tests' process pools would inherit)."""
+    before = multiprocessing.get_start_method(allow_none=True)
+    try:
+        return mesa.batch_run(*args, **kwargs)
+    finally:
+        multiprocessing.set_start_method(before, force=True)
+
+
 @pytest.fixture(scope="module")
 def batch() -> pd.DataFrame:
     """The issue's batch_run, every month kept: 2 firm scales x 2 seeds x 13 months."""
-    rows = mesa.batch_run(
+    rows = batch_run(
         zonesim.ZoneModel,
         parameters={"months": [MONTHS], "firm_scale": [1.0, 2.0]},
         rng=[1, 2],
@@ -116,7 +128,7 @@ def test_batch_run_firm_scale_two_gives_about_twice_the_firms(batch):
 
 
 def test_batch_run_as_the_issue_wrote_it_gives_the_horizon():
-    rows = mesa.batch_run(
+    rows = batch_run(
         zonesim.ZoneModel,
         parameters={"months": [2], "firm_scale": [1.0]},
         rng=[1],
