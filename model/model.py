@@ -27,7 +27,7 @@ from .mechanisms import (
 )
 from .parameters import Parameters
 from .randomness import Dice
-from .reporters import SECTOR_KPIS, UPTAKE, ZONE_KPIS, Recorder
+from .reporters import MODEL_REPORTERS, SECTOR_KPIS, UPTAKE, ZONE_KPIS, Recorder
 from .scenario import ZoneScenario
 from .space import ZoneSpace
 from .tables import sector_mix, sector_table, zone_table
@@ -104,6 +104,9 @@ class ZoneModel(mesa.Model):
         self.adopted_pairs = behaviour.pairs(self.firms.adopted)
         self.recorder.collect_uptake(self)
         self.recorder.collect(self)
+        # Mesa's DataCollector: headline KPIs of all six zones, read from the recorder
+        self.datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS)
+        self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ the monthly step
     def step(self) -> None:
@@ -122,6 +125,7 @@ class ZoneModel(mesa.Model):
         self.exit_enter_and_relocate()
         self.assess_measures()
         self.recorder.collect(self)  # the month's closing state
+        self.datacollector.collect(self)
         if self.month >= self.months:
             self.running = False
 

@@ -191,3 +191,89 @@ class Recorder:
         frame.insert(0, "date", (START + np.repeat(months, k * z)).astype(str))
         frame.insert(0, "month", np.repeat(months, k * z))
         return frame.astype({"eligible": "int64", "aware": "int64", "adopted": "int64"})
+
+
+# ---------------------------------------------------------------------- Mesa's DataCollector
+# Model-level reporters for mesa.DataCollector (``ZoneModel.datacollector``): the headline
+# KPIs of the six zones together, read from the month the recorder holds last, so they cost a
+# few sums of arrays already filled (nothing is recomputed from the firms).
+HEADLINE_KPIS = {
+    # reporter: (unit, how the six zones combine)
+    "firms": ("firms", "sum of the zones' firms at the end of the month"),
+    "revenue_rmb_m": ("RMB million/yr", "sum of the zones' annual revenue (annual rate)"),
+    "trade_rmb_m": ("RMB million/yr", "sum of the zones' imports plus exports (annual rate)"),
+    "floor_stock_m2": ("m2", "sum of the zones' floor stock, ground plus vertical"),
+    "vacancy": ("share", "1 - occupied / stock, both summed over the zones"),
+    "rent_rmb_m2_day": (
+        "RMB/m2/day",
+        "mean of the six zones' rents, unweighted (as the 'all zones' rows of zonesim compare)",
+    ),
+    "uptake_share": (
+        "share",
+        "mean over the measures the policy turns on of each one's adopted / eligible firms, "
+        "both summed over the zones where it is on (as uptake_summary's 'all zones'); "
+        "measures with no eligible firm there are left out (NaN when none is left)",
+    ),
+}
+_ZONE_COLUMN = {kpi: i for i, kpi in enumerate(ZONE_KPIS)}
+_UPTAKE_COLUMN = {column: i for i, column in enumerate(UPTAKE)}
+
+
+def _zone_total(model, kpi: str) -> float:
+    """A zone KPI of the last recorded month, summed over the zones."""
+    recorder = model.recorder
+    return float(recorder.zone[recorder.last, :, _ZONE_COLUMN[kpi]].sum())
+
+
+def firms(model) -> int:
+    """Firms in the six zones (firms)."""
+    return int(_zone_total(model, "firms"))
+
+
+def revenue(model) -> float:
+    """Annual revenue of the six zones (RMB million/yr)."""
+    return _zone_total(model, "revenue_rmb_m")
+
+
+def trade(model) -> float:
+    """Annual imports plus exports of the six zones (RMB million/yr)."""
+    return _zone_total(model, "imports_rmb_m") + _zone_total(model, "exports_rmb_m")
+
+
+def floor_stock(model) -> float:
+    """Floor stock of the six zones, ground plus vertical (m2)."""
+    return _zone_total(model, "floor_stock_m2")
+
+
+def vacancy(model) -> float:
+    """Vacant share of the six zones' floor stock (share)."""
+    return 1 - _zone_total(model, "occupied_m2") / _zone_total(model, "floor_stock_m2")
+
+
+def mean_rent(model) -> float:
+    """Rent, the unweighted mean over the six zones (RMB/m2/day)."""
+    recorder = model.recorder
+    return float(recorder.zone[recorder.last, :, _ZONE_COLUMN["rent_rmb_m2_day"]].mean())
+
+
+def mean_uptake(model) -> float:
+    """Mean uptake share of the measures the policy turns on (share; see HEADLINE_KPIS)."""
+    recorder, on = model.recorder, model.measures.enabled_in  # on: K x Z
+    month = recorder.uptake[recorder.last]  # K x Z x columns
+    eligible = np.where(on, month[:, :, _UPTAKE_COLUMN["eligible"]], 0).sum(axis=1)
+    adopted = np.where(on, month[:, :, _UPTAKE_COLUMN["adopted"]], 0).sum(axis=1)
+    counted = eligible > 0
+    if not counted.any():
+        return float("nan")
+    return float((adopted[counted] / eligible[counted]).mean())
+
+
+MODEL_REPORTERS = {
+    "firms": firms,
+    "revenue_rmb_m": revenue,
+    "trade_rmb_m": trade,
+    "floor_stock_m2": floor_stock,
+    "vacancy": vacancy,
+    "rent_rmb_m2_day": mean_rent,
+    "uptake_share": mean_uptake,
+}

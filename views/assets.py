@@ -19,7 +19,8 @@ import tempfile
 from pathlib import Path
 
 # What the dashboard's pages load through the proxy under Solara 1.64 with ipyvuetify 3:
-# the app itself, require.js, Font Awesome, and the draggable grid of Mesa's SolaraViz.
+# the app itself, require.js, Font Awesome, and the draggable grid of Mesa's SolaraViz (loaded by
+# the browser test that checks SolaraViz's grid still fails; the dashboard no longer uses it).
 PACKAGES = (
     "@widgetti/solara-vuetify3-app@5.2.0",
     "requirejs@2.3.6",

@@ -1,9 +1,18 @@
 """The live page's plots: what a running model has recorded so far, drawn month by month.
 
-Each ``*_series`` function turns the model's tidy tables (``model.uptake()``,
+Headline plots: Mesa's plot components (``make_plot_component``) over the model's
+DataCollector, the KPIs of all six zones together (model/reporters.py MODEL_REPORTERS). They
+are drawn in the page's column, not through SolaraViz's ``components=``, whose draggable grid
+does not load under ipyvuetify 3 (see :class:`HeadlinePlots`).
+
+Detail plots, per zone and per measure, which the DataCollector does not hold: each
+``*_series`` function turns the model's tidy tables (``model.uptake()``,
 ``model.zone_kpis()``) into a wide frame, months down and lines across; each ``*_figure``
 draws a model's series as a :class:`matplotlib.figure.Figure` (no pyplot, as in
-studies.plots); each component shows one figure and redraws it when the model steps.
+studies.plots).
+
+Every plot spans the whole horizon on its x axis with whole-month ticks and marks the month
+reached with a dot, so month 0 shows the starting point.
 """
 
 from __future__ import annotations
@@ -16,18 +25,21 @@ from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+from mesa.visualization import make_plot_component
 from mesa.visualization.utils import update_counter
 
-from ..model import ZoneModel, measure_table, parameter_table
+from ..model import FAR_MEASURE, ZoneModel, measure_table, parameter_table
 from ..model.calendar import START
+from ..model.reporters import HEADLINE_KPIS
 from ..studies.summary import TRADE, share, unit, zones_on
 from .levers import (
     CASH_POOL_THRESHOLD,
     FAR_CAP,
-    FAR_MEASURE,
-    RETURN_CENTRE,
+    MEASURES_LEVER,
     SEED_LEVER,
     DashboardModel,
+    describe_setting,
+    setting_of,
 )
 
 FIGSIZE = (7.5, 3.4)  # inches, one live figure of two panels
@@ -35,6 +47,25 @@ FIGSIZE = (7.5, 3.4)  # inches, one live figure of two panels
 MARGINS = {"left": 0.11, "right": 0.82, "bottom": 0.15, "top": 0.9, "wspace": 0.5}
 MONTH_LABEL = f"month (0 = {START})"
 FIGURE_CSS = ".zonesim-figures img {max-width: 100%; height: auto;}"
+HEADLINE_SIZE = (4.2, 2.6)  # inches, one headline plot
+# The headline plots: DataCollector reporters drawn together share a unit.
+HEADLINE_PLOTS = (
+    ("firms",),
+    ("revenue_rmb_m", "trade_rmb_m"),
+    ("floor_stock_m2",),
+    ("rent_rmb_m2_day",),
+    ("vacancy", "uptake_share"),
+)
+HEADLINE_NAMES = {
+    "firms": "firms",
+    "revenue_rmb_m": "revenue",
+    "trade_rmb_m": "trade (imports + exports)",
+    "floor_stock_m2": "floor stock",
+    "rent_rmb_m2_day": "rent, mean over zones",
+    "vacancy": "vacancy",
+    "uptake_share": "uptake, mean of measures on",
+}
+SHARES = {"vacancy", "uptake_share"}  # reporters in [0, 1]: their axis starts at 0
 
 
 # ---------------------------------------------------------------------- series
@@ -68,7 +99,19 @@ def _figure(panels: int) -> tuple[Figure, list]:
     return fig, list(fig.subplots(1, panels, squeeze=False)[0])
 
 
-def _lines(ax, wide: pd.DataFrame, title: str, ylabel: str) -> None:
+def month_axis(ax, months: int) -> None:
+    """The x axis over the whole horizon (0 to ``months``) with whole-month ticks; a dot on
+    each line's last point (the month reached, the only point at month 0); y numbers with
+    thousands separators and no offset."""
+    for line in ax.get_lines():
+        line.set(marker="o", markersize=3, markevery=[-1], clip_on=False)
+    ax.set_xlim(0, max(months, 1))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
+    ax.grid(alpha=0.3)
+
+
+def _lines(ax, wide: pd.DataFrame, title: str, ylabel: str, months: int) -> None:
     """A line per column of ``wide`` over its month index, coloured in column order."""
     cmap = colormaps["tab10" if wide.shape[1] <= 10 else "tab20"]
     for i, column in enumerate(wide.columns):
@@ -77,9 +120,7 @@ def _lines(ax, wide: pd.DataFrame, title: str, ylabel: str) -> None:
     ax.set_xlabel(MONTH_LABEL, fontsize=8)
     ax.set_ylabel(ylabel, fontsize=8)
     ax.tick_params(labelsize=7)
-    ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.grid(alpha=0.3)
+    month_axis(ax, months)
 
 
 def _thousands(value: float, _pos=None) -> str:
@@ -95,6 +136,7 @@ def uptake_figure(model: ZoneModel) -> Figure:
         uptake_series(model),
         f"uptake share per measure, all zones, month {model.month}",
         "adopted / eligible",
+        model.months,
     )
     ax.set_ylim(0, 1)
     ax.legend(title="measure", fontsize=6, ncol=2, loc="center left", bbox_to_anchor=(1, 0.5))
@@ -105,7 +147,9 @@ def zone_figure(model: ZoneModel, kpis: dict[str, str]) -> Figure:
     """A panel per zone KPI (column -> title), a line per zone, over the months run so far."""
     fig, axes = _figure(len(kpis))
     for ax, (kpi, title) in zip(axes, kpis.items(), strict=True):
-        _lines(ax, zone_series(model, kpi), f"{title}, month {model.month}", unit(kpi))
+        _lines(
+            ax, zone_series(model, kpi), f"{title}, month {model.month}", unit(kpi), model.months
+        )
     axes[-1].legend(title="zone", fontsize=7, loc="center left", bbox_to_anchor=(1, 0.5))
     return fig
 
@@ -140,7 +184,7 @@ def unit_of(parameter: str) -> str:
 @solara.component
 def LiveFigure(model: ZoneModel, draw: Callable[[ZoneModel], Figure]):
     """``draw(model)`` as a PNG, redrawn when the model steps or is reset."""
-    update_counter.get()  # re-render when SolaraViz steps or resets the model
+    update_counter.get()  # re-render when Mesa's controller steps or resets the model
     key = [model, model.month, draw]
     fig = solara.use_memo(lambda: draw(model), key)
     solara.FigureMatplotlib(fig, dependencies=key, format="png")
@@ -171,12 +215,15 @@ def LeverSummary(model: DashboardModel):
     prm, on = model.prm, zones_on(model.policy)
     far_zones = ", ".join(sorted(on.get(FAR_MEASURE, ()))) or "nowhere"
     far = ", ".join(f"{z} {prm[FAR_CAP.format(z)]:g}" for z in model.zone_ids)
+    changed = [
+        describe_setting(m, setting_of(model.levers, m)) for m in model.levers[MEASURES_LEVER]
+    ]
     lines = [
         f"Month {model.month} of {model.months} (0 = {START}); seed {model.levers[SEED_LEVER]}.",
         f"FAR cap ({FAR_MEASURE} on in {far_zones}): {far}.",
         f"Cash pool threshold: {prm[CASH_POOL_THRESHOLD]:g} {unit_of(CASH_POOL_THRESHOLD)}.",
-        f"Return centre warehouse ({RETURN_CENTRE}) in: "
-        f"{', '.join(sorted(on.get(RETURN_CENTRE, ()))) or 'no zone'}.",
+        "Measures: "
+        + ("; ".join(changed) + ", the rest as planned." if changed else "as in the 2024 plan."),
         "Move the levers, then press Reset to run with them.",
     ]
     with solara.Card("Running model"), solara.Column(gap="2px"):
@@ -186,11 +233,51 @@ def LeverSummary(model: DashboardModel):
             solara.Text(line)
 
 
+def headline_style(reporters: tuple[str, ...], model: ZoneModel) -> Callable:
+    """Mesa's ``post_process`` for a headline plot of ``reporters`` (one unit): size, title,
+    unit, legend names, and the month axis of :func:`month_axis`."""
+    names = [HEADLINE_NAMES[r] for r in reporters]
+
+    def style(ax) -> None:
+        ax.figure.set_size_inches(*HEADLINE_SIZE)
+        ax.set_title(f"{' and '.join(names)}, all zones, month {model.month}", fontsize=9)
+        ax.set_ylabel(HEADLINE_KPIS[reporters[0]][0], fontsize=8)
+        ax.tick_params(labelsize=7)
+        if len(reporters) > 1:
+            for line, name in zip(ax.get_lines(), names, strict=True):
+                line.set_label(name)
+            ax.legend(fontsize=7)
+        month_axis(ax, model.months)
+        if SHARES.issuperset(reporters):
+            ax.set_ylim(bottom=0)
+
+    return style
+
+
+@solara.component
+def HeadlinePlots(model: ZoneModel):
+    """The headline KPIs of all six zones, from the model's DataCollector, by Mesa's plot
+    components (one per entry of HEADLINE_PLOTS).
+
+    They are placed here rather than passed to SolaraViz as ``components=``: SolaraViz lays its
+    components out in Solara's GridDraggable, which under ipyvuetify 3 (Solara 1.64) loads the
+    Vue 2 build of vue-grid-layout; in Chromium that throws "GlobalVue.use is not a function"
+    and the grid stays empty under its "Page 0" tab."""
+    with solara.Row(gap="8px", style={"flex-wrap": "wrap"}):
+        for reporters in HEADLINE_PLOTS:
+            measure = reporters[0] if len(reporters) == 1 else list(reporters)
+            make, _page = make_plot_component(
+                measure, post_process=headline_style(reporters, model)
+            )
+            make(model)
+
+
 @solara.component
 def LivePlots(model: DashboardModel):
     """The live page's main column: the running model's levers, then its plots."""
     with FigureColumn():
         LeverSummary(model)
+        HeadlinePlots(model)
         UptakePlot(model)
         SpacePlot(model)
         FirmsTradePlot(model)
