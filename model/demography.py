@@ -40,10 +40,10 @@ class Demography:
         counts = firm_counts(model, f.cell)
         planned = prm.vector("zone.{}.firms", model.zone_ids)[:, None] * model.firm_scale
         self.location = LocationChoice(prm, planned * model.mix, counts, model.space.rent)
-        # unscaled floor of a typical entrant of each sector (m²)
+        # revenue (RMB m/yr) and unscaled floor (m²) of a typical entrant of each sector
         sectors = np.arange(len(model.sector_ids))
-        typical_revenue = factory.revenue_median * prm["entry.size_factor"]
-        self.typical_entrant_floor = factory.floor_need(sectors, typical_revenue)
+        self.typical_revenue = factory.revenue_median * prm["entry.size_factor"]
+        self.typical_entrant_floor = factory.floor_need(sectors, self.typical_revenue)
         no_policy = np.zeros((len(model.measures), len(model.zone_ids)), dtype=bool)
         v = self.utilities(np.zeros(counts.shape), counts, no_policy)
         p_in, _ = self.location.entry_probabilities(v)
@@ -60,12 +60,11 @@ class Demography:
         model, prm, f = self.model, self.model.prm, self.model.firms
         exits = behaviour.exit_probability(f, prm, np.zeros(len(f)), self.exit_size_norm)
         expected_exits = np.bincount(f.sector, weights=exits, minlength=len(model.sector_ids))
-        revenue = model.factory.revenue_median * prm["entry.size_factor"]
         typical = SimpleNamespace(
-            base=revenue,
+            base=self.typical_revenue,
             age=np.zeros(len(model.sector_ids)),
             margin=model.factory.by_sector["margin"],
-            revenue=revenue,
+            revenue=self.typical_revenue,
         )
         typical.log_size = behaviour.log_size(typical.base, prm)
         typical.profit = behaviour.profit(typical)
