@@ -1,0 +1,127 @@
+"""Shanghai's industrial space market: the rent and vacancy every zone's rent is anchored to.
+
+The record is JLL's Shanghai logistics/industrial series at quarter ends from 2022-12 to
+2024-12 (parameters ``market.<YYYY-MM>.rent`` and ``.vacancy``), read month by month with
+straight lines between the quarter ends. While a run is inside the record the market follows
+it. After the record a scenario's market path takes over: the market vacancy V follows the
+path, and the market rent M follows vacancy through the rent equation
+
+    d ln M / dt = market.rent_lambda x (market.natural_vacancy - V)     (per year),
+
+whose two parameters calibration.market fits on the record up to 2024-03, leaving the rest of
+2024 as a forecast to check. Paths (``MARKET_PATHS``):
+
+- ``flat``: the market stays as the record left it, rent and vacancy;
+- ``glut``: vacancy stays at its last recorded level for ``market.glut_years``, then returns
+  in a straight line to its natural level over ``market.recovery_years``;
+- ``recovery``: vacancy returns in a straight line to its natural level over
+  ``market.recovery_years`` from the end of the record.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from .calendar import MONTHS_PER_YEAR
+from .parameters import Parameters
+
+MARKET_PATHS = ("flat", "glut", "recovery")
+_RECORD = re.compile(r"^market\.(\d{4}-\d{2})\.(rent|vacancy)$")
+
+
+def record(prm: Parameters) -> pd.DataFrame:
+    """The market record: one row per quarter end (a monthly Period index), columns ``rent``
+    (RMB/m²/day) and ``vacancy`` (share), NaN where the source gives only one of them."""
+    found: dict[str, dict[str, float]] = {}
+    for name, value in prm.items():
+        match = _RECORD.match(name)
+        if match:
+            found.setdefault(match[1], {})[match[2]] = value
+    frame = pd.DataFrame.from_dict(found, orient="index", columns=["rent", "vacancy"])
+    frame.index = pd.PeriodIndex(frame.index, freq="M")
+    return frame.sort_index()
+
+
+def monthly_record(prm: Parameters) -> pd.DataFrame:
+    """The record month by month from its first to its last quarter end, each series a
+    straight line between the months that give it."""
+    quarters = record(prm)
+    months = pd.period_range(quarters.index[0], quarters.index[-1], freq="M")
+    position = (quarters.index - months[0]).map(lambda offset: offset.n)
+    out = pd.DataFrame(index=months)
+    for column in quarters:
+        known = quarters[column].notna().to_numpy()
+        out[column] = np.interp(
+            np.arange(len(months)), position[known], quarters[column].to_numpy()[known]
+        )
+    return out
+
+
+def rent_by_equation(
+    rent0: float, vacancy: np.ndarray, rent_lambda: float, natural_vacancy: float
+) -> np.ndarray:
+    """Market rent month by month from ``rent0`` (RMB/m²/day) given the market vacancy of each
+    month (``vacancy[0]`` is the first month's): each month the log rent moves by
+    rent_lambda x (natural_vacancy - the month's mean vacancy) / 12."""
+    mean_vacancy = (vacancy[1:] + vacancy[:-1]) / 2
+    steps = rent_lambda * (natural_vacancy - mean_vacancy) / MONTHS_PER_YEAR
+    return rent0 * np.exp(np.r_[0.0, np.cumsum(steps)])
+
+
+def vacancy_after_record(prm: Parameters, path: str, last: float, months: int) -> np.ndarray:
+    """Market vacancy for ``months`` months after the record ends (the record's last month is
+    month 0, vacancy ``last``) under ``path``."""
+    if path not in MARKET_PATHS:
+        raise ValueError(f"unknown market path {path!r}; one of {', '.join(MARKET_PATHS)}")
+    t = np.arange(months + 1) / MONTHS_PER_YEAR  # years after the record
+    natural = prm["market.natural_vacancy"]
+    if path == "flat":
+        return np.full(months + 1, last)
+    hold = prm["market.glut_years"] if path == "glut" else 0.0
+    progress = np.clip((t - hold) / prm["market.recovery_years"], 0.0, 1.0)
+    return last + (natural - last) * progress
+
+
+class MarketPath:
+    """Shanghai's market rent (RMB/m²/day) and vacancy (share) for each month of a run.
+
+    Parameters
+    ----------
+    prm : Parameters
+    start : the run's month 0
+    months : the run's horizon, months
+    path : one of MARKET_PATHS, the market after the record ends
+    """
+
+    def __init__(self, prm: Parameters, start: pd.Period, months: int, path: str):
+        history = monthly_record(prm)
+        end = history.index[-1]
+        first = history.index[0]
+        if start < first:
+            raise ValueError(f"start {start} is before the market record begins ({first})")
+        last_month = start + months
+        after = max((last_month - end).n, 0)
+        vacancy = vacancy_after_record(prm, path, history["vacancy"].iloc[-1], after)
+        if path == "flat":
+            rent = np.full(after + 1, history["rent"].iloc[-1])
+        else:
+            rent = rent_by_equation(
+                history["rent"].iloc[-1],
+                vacancy,
+                prm["market.rent_lambda"],
+                prm["market.natural_vacancy"],
+            )
+        dates = pd.period_range(first, max(end, last_month), freq="M")
+        whole = pd.DataFrame(
+            {
+                "rent": np.r_[history["rent"].to_numpy(), rent[1:]],
+                "vacancy": np.r_[history["vacancy"].to_numpy(), vacancy[1:]],
+            },
+            index=dates,
+        )
+        run = whole.loc[start:last_month]
+        self.rent = run["rent"].to_numpy()
+        self.vacancy = run["vacancy"].to_numpy()
