@@ -49,7 +49,7 @@ def test_cash_pool_ratio_is_adopters_later_over_earlier():
 
 def test_rent_slope_recovers_the_rent_rule():
     """Zones whose rent follows rent *= 1 + lambda * gap / 12 give back lambda."""
-    lam, target = 1.2, float(parameters().at["space.target_vacancy", "value"])
+    lam, target = 1.2, float(parameters().at["market.natural_vacancy", "value"])
     rows = []
     rng = np.random.default_rng(0)
     for zone in ("a", "b", "c"):
