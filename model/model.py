@@ -14,7 +14,7 @@ from ..agents.batch import Batch
 from ..agents.developer import Developer
 from ..agents.enterprise import Enterprise
 from ..agents.population import FirmTable
-from .calendar import MONTHS_PER_YEAR
+from .calendar import MONTHS_PER_YEAR, start_period
 from .demography import Demography, firm_counts
 from .firms import FirmFactory
 from .measures import FAR_MEASURE, MeasureBook
@@ -69,6 +69,7 @@ class ZoneModel(mesa.Model):
         self.policy = scenario.policy
         self.prm = prm
         self.months = scenario.months
+        self.start = start_period(scenario.start)
         self.firm_scale = scenario.firm_scale
         self.month = 0
         self.dice = Dice(self.rng)
@@ -97,7 +98,9 @@ class ZoneModel(mesa.Model):
         self.demography = Demography(self)
 
         self.waiting_floor = np.zeros(len(self.zone_ids))
-        self.recorder = Recorder(self.months, self.zone_ids, self.sector_ids, self.measure_ids)
+        self.recorder = Recorder(
+            self.months, self.start, self.zone_ids, self.sector_ids, self.measure_ids
+        )
         self.flows = self._no_flows()
         self.live = self.measures.live(0)
         self.assess_measures()
