@@ -14,7 +14,7 @@ from ..agents.batch import Batch
 from ..agents.developer import Developer
 from ..agents.enterprise import Enterprise
 from ..agents.population import FirmTable
-from .calendar import MONTHS_PER_YEAR
+from .calendar import MONTHS_PER_YEAR, start_period
 from .demography import Demography, firm_counts
 from .firms import FirmFactory
 from .market import PROGRAMME_LAUNCH, MarketPath
@@ -70,7 +70,7 @@ class ZoneModel(mesa.Model):
         self.policy = scenario.policy
         self.prm = prm
         self.months = scenario.months
-        self.start = pd.Period(getattr(scenario, "start", "2024-09"), freq="M")
+        self.start = start_period(scenario.start)
         self.firm_scale = scenario.firm_scale
         self.month = 0
         self.dice = Dice(self.rng)
@@ -86,9 +86,7 @@ class ZoneModel(mesa.Model):
             for mid, name in zip(self.measure_ids, self.measures.mechanism, strict=True)
         ]
 
-        self.market = MarketPath(
-            self.prm, self.start, self.months, getattr(scenario, "market", "recovery")
-        )
+        self.market = MarketPath(self.prm, self.start, self.months, scenario.market)
         self.space = ZoneSpace(
             self.prm, self.zone_ids, self.firm_scale, self.market.rent[0], self.market.vacancy[0]
         )
@@ -113,7 +111,9 @@ class ZoneModel(mesa.Model):
         self.demography = Demography(self)
 
         self.waiting_floor = np.zeros(len(self.zone_ids))
-        self.recorder = Recorder(self.months, self.zone_ids, self.sector_ids, self.measure_ids)
+        self.recorder = Recorder(
+            self.months, self.start, self.zone_ids, self.sector_ids, self.measure_ids
+        )
         self.flows = self._no_flows()
         self.assess_measures()
         self.adopted_pairs = behaviour.pairs(self.firms.adopted)

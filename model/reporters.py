@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..agents import behaviour
-from .calendar import MONTHS_PER_YEAR, START
+from .calendar import MONTHS_PER_YEAR
 
 if TYPE_CHECKING:
     from .model import ZoneModel
@@ -74,11 +74,18 @@ UPTAKE = {
 
 
 class Recorder:
-    """Preallocated arrays filled once a month; DataFrames built on demand."""
+    """Preallocated arrays filled once a month; DataFrames built on demand, each with a
+    ``date`` column: the month counted from ``start`` (month 0, a monthly Period)."""
 
     def __init__(
-        self, months: int, zone_ids: list[str], sector_ids: list[str], measure_ids: list[str]
+        self,
+        months: int,
+        start: pd.Period,
+        zone_ids: list[str],
+        sector_ids: list[str],
+        measure_ids: list[str],
     ):
+        self.start = start
         self.zone_ids, self.sector_ids, self.measure_ids = zone_ids, sector_ids, measure_ids
         z, s, k = len(zone_ids), len(sector_ids), len(measure_ids)
         self.zone = np.full((months + 1, z, len(ZONE_KPIS)), np.nan)
@@ -172,6 +179,10 @@ class Recorder:
     def _months(self) -> np.ndarray:
         return np.arange(self.last + 1)
 
+    def _dates(self, months: np.ndarray) -> np.ndarray:
+        """``months`` (counted from the start) as "YYYY-MM" text."""
+        return (self.start + months).astype(str)
+
     def zone_frame(self) -> pd.DataFrame:
         months = self._months()
         z = len(self.zone_ids)
@@ -179,7 +190,7 @@ class Recorder:
             self.zone[: len(months)].reshape(-1, len(ZONE_KPIS)), columns=list(ZONE_KPIS)
         )
         frame.insert(0, "zone", np.tile(self.zone_ids, len(months)))
-        frame.insert(0, "date", (START + np.repeat(months, z)).astype(str))
+        frame.insert(0, "date", self._dates(np.repeat(months, z)))
         frame.insert(0, "month", np.repeat(months, z))
         counts = [c for c, (unit, _) in ZONE_KPIS.items() if unit.startswith("firms")]
         return frame.astype({c: "int64" for c in counts})
@@ -192,7 +203,7 @@ class Recorder:
         )
         frame.insert(0, "sector", np.tile(self.sector_ids, len(months) * z))
         frame.insert(0, "zone", np.tile(np.repeat(self.zone_ids, s), len(months)))
-        frame.insert(0, "date", (START + np.repeat(months, z * s)).astype(str))
+        frame.insert(0, "date", self._dates(np.repeat(months, z * s)))
         frame.insert(0, "month", np.repeat(months, z * s))
         return frame.astype({"firms": "int64", "adopters": "int64"})
 
@@ -204,7 +215,7 @@ class Recorder:
         )
         frame.insert(0, "zone", np.tile(self.zone_ids, len(months) * k))
         frame.insert(0, "measure", np.tile(np.repeat(self.measure_ids, z), len(months)))
-        frame.insert(0, "date", (START + np.repeat(months, k * z)).astype(str))
+        frame.insert(0, "date", self._dates(np.repeat(months, k * z)))
         frame.insert(0, "month", np.repeat(months, k * z))
         return frame.astype({"eligible": "int64", "aware": "int64", "adopted": "int64"})
 

@@ -10,7 +10,7 @@ from collections import namedtuple
 from pathlib import Path
 
 import pytest
-from zonesim.model.calendar import MAX_MONTHS
+from zonesim.model.calendar import LAST_START, MAX_MONTHS, start_period
 from zonesim.model.reporters import Recorder
 from zonesim.studies import limits
 from zonesim.studies.scenario_files import (
@@ -301,7 +301,7 @@ def test_the_model_refuses_a_horizon_past_its_limit():
 def test_one_run_at_the_longest_horizon_fits_in_memory():
     """The recorder's arrays at MAX_MONTHS (what 10^11 months made hundreds of TiB)."""
     tables = zonesim.zones().index, zonesim.sectors().index, zonesim.measures().index
-    recorder = Recorder(MAX_MONTHS, *map(list, tables))
+    recorder = Recorder(MAX_MONTHS, start_period(LAST_START), *map(list, tables))
     size = recorder.zone.nbytes + recorder.sector.nbytes + recorder.uptake.nbytes
     assert size < 20 * 2**20
 
