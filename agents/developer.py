@@ -21,7 +21,8 @@ class Developer(mesa.Agent):
     - Vertical space above the legacy FAR, up to the zone's current cap (the programme's
       FAR once the citywide up-the-floors programme runs, the plan's higher cap where measure
       10b applies): the programme redevelops plots at its pace (programme.rate a year of the
-      zone's plots, government-led and subsidised, ahead of demand), and beyond that
+      zone's plots, government-led and subsidised, ahead of demand, but not while more than
+      programme.max_vacancy of the zone's vertical space stands empty), and beyond that
       developers build toward the natural vacancy for the firms in or queuing for vertical
       space, as long as the pro forma pays.
     - The part of the new space that only the plan's higher cap allows is the plan's, kept
@@ -60,6 +61,7 @@ class Developer(mesa.Agent):
         self.stock_per_demand = 1 / (1 - prm["market.natural_vacancy"])
         self.build_share = prm["space.build_share"]
         self.programme_share = prm["programme.rate"] / MONTHS_PER_YEAR  # of its headroom
+        self.programme_max_vacancy = prm["programme.max_vacancy"]
 
     def build(self) -> None:
         """One month: complete what is due, then start ground and vertical space."""
@@ -103,7 +105,7 @@ class Developer(mesa.Agent):
             return
         programme_room = self.buildable(float(model.far_programme[z]))
         pace, plan = 0.0, 0.0
-        if programme_room > 0:
+        if programme_room > 0 and self.vertical_vacancy() <= self.programme_max_vacancy:
             pace = min(self.programme_share * cap_room, cap_room - planned)
             plan = pace * (1 - programme_room / cap_room)
             planned += pace
@@ -115,6 +117,12 @@ class Developer(mesa.Agent):
             pace += more
         self.vertical[-1] += pace
         self.plan_part[-1] += plan
+
+    def vertical_vacancy(self) -> float:
+        """Share of the zone's completed vertical space standing empty (0 while none is)."""
+        space, z = self.model.space, self.zone
+        stock = float(space.vertical_stock[z])
+        return 1 - float(space.vertical_occupied[z]) / stock if stock > 0 else 0.0
 
     def buildable(self, far: float) -> float:
         """Vertical m² the zone's plots may carry above the legacy FAR under a cap ``far``."""
