@@ -76,9 +76,27 @@ def become_aware(f, exposure: np.ndarray) -> np.ndarray:
 PROFIT_FLOOR = 1e-6  # RMB million: keeps ratios to profit finite for firms near zero revenue
 
 
-def profit(f) -> np.ndarray:
-    """Annual operating profit, RMB million (floored at PROFIT_FLOOR)."""
-    return np.maximum(f.margin * f.revenue, PROFIT_FLOOR)
+RMB_PER_MILLION = 1e6  # rents are in RMB, money elsewhere in RMB million
+
+
+def profit(f, rent_gain: np.ndarray | float = 0.0) -> np.ndarray:
+    """Annual operating profit, RMB million (floored at PROFIT_FLOOR): the sector's margin on
+    revenue, which includes the rent the firm's space cost at the zone's starting rent, plus
+    ``rent_gain`` (see :func:`rent_gain`)."""
+    return np.maximum(f.margin * f.revenue + rent_gain, PROFIT_FLOOR)
+
+
+def rent_gain(f, rent: np.ndarray, start_rent: np.ndarray, prm) -> np.ndarray:
+    """Rent a firm saves a year, RMB million (negative: extra rent it pays): what the floor
+    its base revenue needed at the start cost at the zone's starting rent, less what its
+    floor costs at the zone's rent now (``rent``, ``start_rent``: RMB/m²/day per zone)."""
+    at_start = start_rent[f.zone] * f.floor_intensity * f.base
+    return at_start * (prm["time.days_per_year"] / RMB_PER_MILLION) - rent_paid(f, rent, prm)
+
+
+def rent_paid(f, rent: np.ndarray, prm) -> np.ndarray:
+    """Annual rent each firm pays for its floor at its zone's ``rent``, RMB million."""
+    return rent[f.zone] * f.floor * (prm["time.days_per_year"] / RMB_PER_MILLION)
 
 
 def annuity_factor(rate: float, years: float) -> float:
@@ -154,9 +172,10 @@ def pairs(mask: np.ndarray, rows: np.ndarray | None = None) -> tuple[np.ndarray,
     return (index if rows is None else rows[index]), cols
 
 
-def desired_growth(f, prm, policy_profit: np.ndarray, eps: np.ndarray) -> np.ndarray:
-    """Gibrat growth with size-dependent volatility plus reinvested policy profit: the
-    base revenue each firm would reach this month if nothing held it back."""
+def desired_growth(f, prm, extra_profit: np.ndarray, eps: np.ndarray) -> np.ndarray:
+    """Gibrat growth with size-dependent volatility plus reinvested extra profit (from
+    measures and rent, RMB m/yr; negative when rent costs more than at the start): the base
+    revenue each firm would reach this month if nothing held it back."""
     # sigma_ref x (base / reference) ^ -size_exponent, per month
     sigma = (
         prm["growth.sigma_ref"]
@@ -165,7 +184,7 @@ def desired_growth(f, prm, policy_profit: np.ndarray, eps: np.ndarray) -> np.nda
     )
     policy = (
         prm["growth.reinvest_share"]
-        * policy_profit
+        * extra_profit
         / np.maximum(f.revenue, PROFIT_FLOOR)
         / MONTHS_PER_YEAR
     )
@@ -189,12 +208,15 @@ def size_factor(f, prm) -> np.ndarray:
     return np.exp(-prm["exit.size_elasticity"] * f.log_size)
 
 
-def exit_probability(f, prm, policy_profit: np.ndarray, size_norm: float = 1.0) -> np.ndarray:
+def exit_probability(f, prm, extra_profit: np.ndarray, size_norm: float = 1.0) -> np.ndarray:
     """Monthly exit chance: the annual rate as a monthly hazard, higher in the first year,
-    lower for larger firms and for firms the policy makes more profitable. ``size_norm`` is
-    the mean size factor of the starting firms, so that they exit at the annual rate."""
+    lower for larger firms, and lower (higher) for firms that measures and rent make more
+    (less) profitable than at the start (``extra_profit``, RMB m/yr). ``size_norm`` is the
+    mean size factor of the starting firms, so that they exit at the annual rate."""
     base = -np.expm1(np.log1p(-prm["exit.annual_rate"]) / MONTHS_PER_YEAR)
     young = np.where(f.age < MONTHS_PER_YEAR, prm["exit.young_multiplier"], 1.0)
     size = size_factor(f, prm) / size_norm
-    relief = np.exp(-prm["exit.benefit_elasticity"] * policy_profit / f.profit)
-    return np.minimum(base * young * size * relief, 1.0)
+    log_relief = -prm["exit.benefit_elasticity"] * extra_profit / f.profit
+    # min(hazard, 1) taken on the log scale: a firm far in loss would overflow exp
+    with np.errstate(divide="ignore"):  # a zero exit rate: log 0 = -inf, hazard 0
+        return np.exp(np.minimum(np.log(base * young * size) + log_relief, 0.0))

@@ -1,4 +1,4 @@
-"""The Developer agent: one per zone, builds multi-storey floor space under the FAR cap."""
+"""The Developer agent: one per zone, adds ground and vertical floor space."""
 
 from __future__ import annotations
 
@@ -14,8 +14,18 @@ if TYPE_CHECKING:
 
 
 class Developer(mesa.Agent):
-    """Adds vertical floor space toward a target vacancy, up to land x FAR cap, when the
-    UrbanSim-style pro forma says it pays, and completes it after a build lag.
+    """Builds floor space in one zone and completes it after a build lag (space.build_lag).
+
+    - Ordinary supply: ground-level space on the land left (space.ground_headroom), toward
+      the market's natural vacancy, when the UrbanSim-style pro forma says it pays.
+    - Vertical space above the legacy FAR, up to the zone's current cap (the programme's
+      FAR once the citywide up-the-floors programme runs, the plan's higher cap where measure
+      10b applies): the programme redevelops plots at its pace (programme.rate a year of the
+      zone's plots, government-led and subsidised, ahead of demand), and beyond that
+      developers build toward the natural vacancy for the firms in or queuing for vertical
+      space, as long as the pro forma pays.
+    - The part of the new space that only the plan's higher cap allows is the plan's, kept
+      apart (ZoneSpace.plan_stock) so that the plan is credited with its increment only.
 
     Parameters
     ----------
@@ -33,44 +43,79 @@ class Developer(mesa.Agent):
         lag = int(prm["space.build_lag"])
         if lag < 1:
             raise ValueError(f"space.build_lag must be at least 1 month, got {lag}")
-        self.pipeline = deque([0.0] * lag)  # m² completing in 1, 2, ..., lag months
+        # m² completing in 1, 2, ..., lag months
+        self.ground = deque([0.0] * lag)
+        self.vertical = deque([0.0] * lag)
+        self.plan_part = deque([0.0] * lag)  # of self.vertical: what only 10b allowed
         self.plot_m2 = float(model.space.plot_m2[zone])
         self.far_now = float(model.space.far_now[zone])
         # the pro forma: capitalised rent must cover construction cost times the profit factor
-        cost = prm["space.build_cost_vertical"] * prm["space.profit_factor"]
         earning = (
             prm["time.days_per_year"] * prm["space.building_efficiency"] / prm["space.cap_rate"]
         )
-        self.rent_that_pays = cost / earning  # RMB/m²/day
-        self.stock_per_demand = 1 / (1 - prm["space.target_vacancy"])
+        self.pays_ground = prm["space.build_cost_ground"] * prm["space.profit_factor"] / earning
+        self.pays_vertical = (
+            prm["space.build_cost_vertical"] * prm["space.profit_factor"] / earning
+        )  # RMB/m²/day
+        self.stock_per_demand = 1 / (1 - prm["market.natural_vacancy"])
         self.build_share = prm["space.build_share"]
-        self.programme_share = (
-            prm["m10b.programme_rate"] / MONTHS_PER_YEAR
-        )  # of buildable, per month
+        self.programme_share = prm["programme.rate"] / MONTHS_PER_YEAR  # of its headroom
 
     def build(self) -> None:
-        """One month: complete what is due, then start new vertical space if it pays: the
-        larger of what demand calls for (firms in or queuing for vertical space, at the target
-        vacancy) and what the up-the-floors programme builds ahead of demand."""
+        """One month: complete what is due, then start ground and vertical space."""
+        self.complete()
+        rent = float(self.model.space.rent[self.zone])
+        if rent >= self.pays_ground:
+            self.start_ground()
+        # the programme's pace is government-led (awards, special loans, no land premium on
+        # raised FAR: zones_facts.md §5); building for demand must pay
+        self.start_vertical(for_demand=rent >= self.pays_vertical)
+
+    def complete(self) -> None:
+        """Space started build_lag months ago joins the zone's stock."""
         space, z = self.model.space, self.zone
-        space.vertical_stock[z] += self.pipeline.popleft()
-        self.pipeline.append(0.0)
+        space.ground_stock[z] += self.ground.popleft()
+        space.vertical_stock[z] += self.vertical.popleft()
+        space.plan_stock[z] += self.plan_part.popleft()
+        for pipeline in (self.ground, self.vertical, self.plan_part):
+            pipeline.append(0.0)
 
-        planned = float(space.vertical_stock[z]) + sum(self.pipeline)
-        buildable = self.buildable()
-        headroom = buildable - planned
-        if headroom <= 0 or not self.pays():
+    def start_ground(self) -> None:
+        """Ordinary supply: ground space toward the natural vacancy, on the land left."""
+        space, z = self.model.space, self.zone
+        planned = float(space.ground_stock[z]) + sum(self.ground)
+        headroom = float(space.ground_capacity[z]) - planned
+        wanted = (float(space.ground_occupied[z]) * self.stock_per_demand - planned) * (
+            self.build_share
+        )
+        self.ground[-1] += min(max(wanted, 0.0), max(headroom, 0.0))
+
+    def start_vertical(self, for_demand: bool) -> None:
+        """Vertical space. While the programme runs it redevelops programme.rate a year of
+        the zone's plots, each to the zone's cap: the part of each redeveloped plot above the
+        programme's own FAR is the plan's. Beyond that pace, what demand calls for
+        (``for_demand``): the plan's only where it goes past what the programme's cap could
+        hold."""
+        space, model, z = self.model.space, self.model, self.zone
+        planned = float(space.vertical_stock[z]) + sum(self.vertical)
+        cap_room = self.buildable(float(model.far_cap[z]))
+        if planned >= cap_room:
             return
-        demand = float(space.vertical_occupied[z] + self.model.waiting_floor[z])
-        for_demand = (demand * self.stock_per_demand - planned) * self.build_share
-        # The programme builds ahead of demand (government-led), for as long as it pays.
-        programme = self.programme_share * buildable
-        self.pipeline[-1] += min(max(for_demand, programme, 0.0), headroom)
+        programme_room = self.buildable(float(model.far_programme[z]))
+        pace, plan = 0.0, 0.0
+        if programme_room > 0:
+            pace = min(self.programme_share * cap_room, cap_room - planned)
+            plan = pace * (1 - programme_room / cap_room)
+            planned += pace
+        if for_demand:
+            occupied = float(space.vertical_occupied[z] + model.waiting_floor[z])
+            wanted = (occupied * self.stock_per_demand - planned) * self.build_share
+            more = min(max(wanted, 0.0), cap_room - planned)
+            plan += max(planned + more - max(planned, programme_room), 0.0)
+            pace += more
+        self.vertical[-1] += pace
+        self.plan_part[-1] += plan
 
-    def buildable(self) -> float:
-        """Vertical m² the zone's plots may carry above the legacy FAR."""
-        return self.plot_m2 * max(float(self.model.far_cap[self.zone]) - self.far_now, 0.0)
-
-    def pays(self) -> bool:
-        """Capitalised rent covers construction cost times the required profit factor."""
-        return float(self.model.space.rent[self.zone]) >= self.rent_that_pays
+    def buildable(self, far: float) -> float:
+        """Vertical m² the zone's plots may carry above the legacy FAR under a cap ``far``."""
+        return self.plot_m2 * max(far - self.far_now, 0.0)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection, Mapping
 from functools import cache
 from types import MappingProxyType
 
+from .calendar import MARKET_PATHS, start_period
 from .tables import measure_table, parameter_table, sector_table, zone_table
 
 EXAMPLES = 2  # rows a suffix hint shows before "..."
@@ -175,6 +176,23 @@ def number(value: object, low: float | None = None) -> float:
     if low is not None and value < low:
         raise InputError(f"must be at least {low:g}, got {value:g}")
     return float(value)
+
+
+def run_start(value: object) -> str:
+    """A run's start month: text "YYYY-MM" within the calendar's bounds
+    (zonesim.model.calendar.start_period)."""
+    try:
+        start_period(value)  # type: ignore[arg-type]
+    except ValueError as err:
+        raise InputError(str(err)) from None
+    return value  # type: ignore[return-value]
+
+
+def market_path(value: object) -> str:
+    """One of the market paths, zonesim.model.calendar.MARKET_PATHS."""
+    if value not in MARKET_PATHS:
+        raise InputError(f"must be one of {', '.join(MARKET_PATHS)}, got {value!r}")
+    return value  # type: ignore[return-value]
 
 
 def parameter_value(name: str, value: object) -> float:

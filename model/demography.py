@@ -77,7 +77,7 @@ class Demography:
         """Which firms close this month (a hazard, or below the minimum size): a boolean
         per firm row."""
         f, prm, dice = self.model.firms, self.model.prm, self.model.dice
-        p = behaviour.exit_probability(f, prm, f.policy_profit, self.exit_size_norm)
+        p = behaviour.exit_probability(f, prm, f.policy_profit + f.rent_gain, self.exit_size_norm)
         return (dice.uniform("exit", f.slot) < p) | (f.base < prm["firms.min_revenue"])
 
     def utilities(self, pull: np.ndarray, counts: np.ndarray, live: np.ndarray) -> np.ndarray:
@@ -102,14 +102,13 @@ class Demography:
 
     def room_by_sector(self, live: np.ndarray) -> np.ndarray:
         """1 where a zone has room for a typical entrant of the sector (Z x S): on the
-        ground, or in vertical space where the FAR measure is live and the sector can go
-        vertical."""
+        ground, or in vertical space where the sector may use it (ZoneModel.may_go_vertical,
+        this month's)."""
         model, space = self.model, self.model.space
         typical = self.typical_entrant_floor * (model.floor_scale * space.thrift())[:, None]
         ground = space.free(vertical=False)[:, None] >= typical
-        vertical = (space.free(vertical=True)[:, None] >= typical) & model.factory.can_go_vertical
-        far_live = live[model.far_index][:, None]
-        return (ground | (vertical & far_live)).astype(float)
+        vertical = (space.free(vertical=True)[:, None] >= typical) & model.may_go_vertical
+        return (ground | vertical).astype(float)
 
     def relocate(self, v: np.ndarray, staying: np.ndarray) -> None:
         """A few established firms reconsider their zone (utilities ``v`` less a moving
@@ -175,8 +174,7 @@ class Demography:
         revenue = self.pool.store["revenue"][rows]
         scale = model.floor_scale * model.space.thrift()
         floor = model.factory.floor_need(sector, revenue) * scale[zone]
-        far_live = model.live[model.far_index]
-        vertical = self._place(zone, floor, model.factory.can_go_vertical[sector] & far_live[zone])
+        vertical = self._place(zone, floor, model.may_go_vertical[zone, sector])
         placed = vertical >= 0
         model.flows["entries"] = np.bincount(zone[placed], minlength=len(model.zone_ids))
         return self._new_firms(rows[placed], zone[placed], floor[placed], vertical[placed] == 1)
@@ -221,7 +219,9 @@ class Demography:
         # floor per unit of revenue at starting rents: growth applies the rent in force
         new["floor_intensity"] = floor / (new["revenue"] * model.space.thrift()[zone])
         new["aware_at"] += model.exposure[zone]  # Bass exposure counts from entry
-        new["adopted"][:, model.far_index] = new["aware"][:, model.far_index] = vertical
+        # in vertical space only 10b opened to its sector: a 10b adopter
+        plan_only = vertical & new["eligible"][:, model.far_index]
+        new["adopted"][:, model.far_index] = new["aware"][:, model.far_index] = plan_only
         model.add_enterprises(new)
         return new
 

@@ -35,16 +35,24 @@ class FirmFactory:
     sector_ids : list of str
     can_go_vertical : bool array, one per sector: whether the sector can use multi-storey
         (vertical) space
+    programme : bool array, one per sector: whether the up-the-floors programme's
+        smart-manufacturing space serves the sector
     n_measures : int
     """
 
     def __init__(
-        self, prm: Parameters, sector_ids: list[str], can_go_vertical: np.ndarray, n_measures: int
+        self,
+        prm: Parameters,
+        sector_ids: list[str],
+        can_go_vertical: np.ndarray,
+        programme: np.ndarray,
+        n_measures: int,
     ):
         self.prm = prm
         self.n_sectors = len(sector_ids)
         self.n_measures = n_measures
         self.can_go_vertical = can_go_vertical
+        self.programme = programme
         self.by_sector = {
             col: prm.vector(f"sector.{{}}.{attr}", sector_ids)
             for col, attr in SECTOR_COLUMNS.items()
@@ -90,6 +98,7 @@ class FirmFactory:
             sector=sector,
             cell=zone * self.n_sectors + sector,
             can_go_vertical=self.can_go_vertical[sector],
+            programme_sector=self.programme[sector],
             age=age,
             base=revenue,
             revenue=revenue.copy(),
@@ -114,6 +123,7 @@ class FirmFactory:
             space_constrained=np.zeros(n, dtype=bool),
             days_saved=np.zeros(n),
             policy_profit=np.zeros(n),
+            rent_gain=np.zeros(n),
         )
         attributes = SimpleNamespace(**cols)
         cols.update(

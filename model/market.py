@@ -25,10 +25,12 @@ import re
 import numpy as np
 import pandas as pd
 
-from .calendar import MONTHS_PER_YEAR
+from .calendar import MARKET_PATHS, MONTHS_PER_YEAR
 from .parameters import Parameters
 
-MARKET_PATHS = ("flat", "glut", "recovery")
+# The citywide up-the-floors programme's measures took effect on 20 Sep 2023
+# (shared/reference/market_and_zones.md §2; zones_facts.md §5).
+PROGRAMME_LAUNCH = pd.Period("2023-09", freq="M")
 _RECORD = re.compile(r"^market\.(\d{4}-\d{2})\.(rent|vacancy)$")
 
 

@@ -36,6 +36,8 @@ RULES: dict[str, Rule] = {
     "trading": lambda f, prm: (f.import_int + f.export_int) > 0,
     "office": lambda f, prm: f.office_share > 0,
     "can_go_vertical": lambda f, prm: f.can_go_vertical.copy(),
+    # vertical space the programme does not serve: only 10b's several uses per building open it
+    "vertical_beyond_programme": lambda f, prm: f.can_go_vertical & ~f.programme_sector,
 }
 
 

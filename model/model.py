@@ -14,9 +14,10 @@ from ..agents.batch import Batch
 from ..agents.developer import Developer
 from ..agents.enterprise import Enterprise
 from ..agents.population import FirmTable
-from .calendar import MONTHS_PER_YEAR
+from .calendar import MONTHS_PER_YEAR, start_period
 from .demography import Demography, firm_counts
 from .firms import FirmFactory
+from .market import PROGRAMME_LAUNCH, MarketPath
 from .measures import FAR_MEASURE, MeasureBook
 from .mechanisms import (
     MECHANISMS,
@@ -69,6 +70,7 @@ class ZoneModel(mesa.Model):
         self.policy = scenario.policy
         self.prm = prm
         self.months = scenario.months
+        self.start = start_period(scenario.start)
         self.firm_scale = scenario.firm_scale
         self.month = 0
         self.dice = Dice(self.rng)
@@ -78,28 +80,41 @@ class ZoneModel(mesa.Model):
         self.measures = MeasureBook(self.prm, self.policy, self.zone_ids, self.sector_ids)
         self.measure_ids = self.measures.ids
         self.far_index = self.measures.index[FAR_MEASURE]
+        self.live = self.measures.live(0)
         self.mechanisms = [
             (MECHANISMS[name], measure_params(self.prm, mid))
             for mid, name in zip(self.measure_ids, self.measures.mechanism, strict=True)
         ]
 
-        self.space = ZoneSpace(self.prm, self.zone_ids, self.firm_scale)
-        self.far_cap = self.space.far_now.copy()
+        self.market = MarketPath(self.prm, self.start, self.months, scenario.market)
+        self.space = ZoneSpace(
+            self.prm, self.zone_ids, self.firm_scale, self.market.rent[0], self.market.vacancy[0]
+        )
+        # month of the run in which the up-the-floors programme starts (negative: before it)
+        self.programme_month = (PROGRAMME_LAUNCH - self.start).n
+        self.programme_sector = sectors["programme"].to_numpy()
         self.factory = FirmFactory(
-            self.prm, self.sector_ids, sectors["can_go_vertical"].to_numpy(), len(self.measures)
+            self.prm,
+            self.sector_ids,
+            sectors["can_go_vertical"].to_numpy(),
+            self.programme_sector,
+            len(self.measures),
         )
         self.clearance_base = self.prm.vector("zone.{}.clearance_days", self.zone_ids)
         # cumulative Bass hazard per zone and measure (Z x K); see behaviour.become_aware
         self.exposure = np.zeros((len(self.zone_ids), len(self.measures)))
         self.mix = sector_mix(self.prm).to_numpy()  # share of each sector in each zone (Z x S)
         self._create_starting_firms()
+        self.set_floor_area_caps()
         Developer.create_agents(self, len(self.zone_ids), zone=list(range(len(self.zone_ids))))
+        self.build_before_start()
         self.demography = Demography(self)
 
         self.waiting_floor = np.zeros(len(self.zone_ids))
-        self.recorder = Recorder(self.months, self.zone_ids, self.sector_ids, self.measure_ids)
+        self.recorder = Recorder(
+            self.months, self.start, self.zone_ids, self.sector_ids, self.measure_ids
+        )
         self.flows = self._no_flows()
-        self.live = self.measures.live(0)
         self.assess_measures()
         self.adopted_pairs = behaviour.pairs(self.firms.adopted)
         self.recorder.collect_uptake(self)
@@ -115,6 +130,7 @@ class ZoneModel(mesa.Model):
             raise RuntimeError(f"the model has reached its horizon of {self.months} months")
         self.month = self.dice.month = self.steps
         self.switch_policies()
+        self.set_floor_area_caps()
         self.learn_of_measures()
         self.decide_on_measures()
         self.move_into_vertical_space()
@@ -131,10 +147,31 @@ class ZoneModel(mesa.Model):
 
     # ------------------------------------------------------------------ submodels
     def switch_policies(self) -> None:
-        """Which measures apply in which zone this month; the FAR cap follows measure 10b."""
+        """Which measures apply in which zone this month."""
         self.live = self.measures.live(self.month)
+
+    def set_floor_area_caps(self) -> None:
+        """The FAR each zone's plots may reach this month: the legacy FAR, the programme's
+        once it runs, the plan's higher cap where measure 10b is live; and which sectors may
+        use vertical space in each zone (the programme's sectors once it runs, every sector
+        that can go up the floors where 10b lets a building serve several functions)."""
+        space = self.space
+        programme_on = self.month >= self.programme_month
         far_on = self.live[self.far_index]
-        self.far_cap = np.where(far_on, self.space.far_upgraded, self.space.far_now)
+        self.far_programme = space.far_programme if programme_on else space.far_now
+        self.far_cap = np.where(far_on, space.far_upgraded, self.far_programme)
+        self.may_go_vertical = (programme_on & self.programme_sector)[None, :] | (
+            far_on[:, None] & self.factory.can_go_vertical[None, :]
+        )  # Z x S
+
+    def build_before_start(self) -> None:
+        """Vertical space the programme started between its launch and month 0, at its
+        pace: what is complete is in the stock (empty at the start), the rest in the
+        developers' pipelines."""
+        developers = self.agents_by_type[Developer]
+        for _ in range(max(-self.programme_month, 0)):
+            developers.do("complete")
+            developers.do("start_vertical", for_demand=False)
 
     def assess_measures(self) -> None:
         """What each measure would bring each firm (benefit, costs, effects), judged on the
@@ -171,7 +208,8 @@ class ZoneModel(mesa.Model):
         review = np.flatnonzero(self.dice.uniform("review", f.slot) < prm["decision.review_prob"])
         behaviour.learn_from_peers(f, self.seen, review, prm["decision.learning_weight"])
         behaviour.drop_out(f, self.benefit, self.measures, review, prm["decision.dropout_reviews"])
-        f.adopted[:, self.far_index] = f.in_vertical  # 10b is held while in vertical space
+        # 10b is held while in vertical space that only the plan opened to the firm's sector
+        f.adopted[:, self.far_index] = f.in_vertical & f.eligible[:, self.far_index]
         if not self.live.any():
             return
         rows, cols = behaviour.decide(f, self.seen, self.effects, self.measures, prm, review)
@@ -181,8 +219,16 @@ class ZoneModel(mesa.Model):
 
     def move_into_vertical_space(self) -> None:
         """Firms queued for vertical space move in, zone by zone in a random queue order,
-        while it lasts; the rest keep waiting (developers see them as demand)."""
+        while it lasts; the rest keep waiting (developers see them as demand). The queue
+        holds the firms that said yes to 10b and, once the programme runs, its sectors'
+        firms that were short of space last month."""
         f, space = self.firms, self.space
+        f.wants_vertical |= (
+            f.space_constrained
+            & ~f.in_vertical
+            & self.may_go_vertical[f.zone, f.sector]
+            & self.programme_sector[f.sector]
+        )
         queued = np.flatnonzero(f.wants_vertical & ~f.in_vertical)
         if len(queued) == 0:
             self.waiting_floor = np.zeros(len(self.zone_ids))
@@ -198,7 +244,9 @@ class ZoneModel(mesa.Model):
         space.move_out(f.zone[movers], f.floor[movers], f.in_vertical[movers])
         f.in_vertical[movers], f.wants_vertical[movers] = True, False
         space.move_in(f.zone[movers], f.floor[movers], f.in_vertical[movers])
-        f.adopted[movers, self.far_index] = f.aware[movers, self.far_index] = True
+        plan_only = f.eligible[movers, self.far_index]
+        f.adopted[movers, self.far_index] |= plan_only
+        f.aware[movers, self.far_index] |= plan_only
         self.waiting_floor = np.bincount(
             zone[~moving], weights=floor[~moving], minlength=len(self.zone_ids)
         )
@@ -219,17 +267,19 @@ class ZoneModel(mesa.Model):
         trade_mult = np.exp(tau * (f.days_saved + approval))
         activity = f.base * (1 + uplift)
         f.revenue = activity * (1 + f.trade_share * (trade_mult - 1))
-        f.profit = behaviour.profit(f)
+        f.rent_gain = behaviour.rent_gain(f, self.space.rent, self.space.start_rent, self.prm)
+        f.profit = behaviour.profit(f, f.rent_gain)
         f.imports = activity * f.import_int * trade_mult
         f.exports = activity * f.export_int * trade_mult
         f.employees = activity / f.revenue_per_employee
         self._credit_relief = credit
 
     def grow(self) -> None:
-        """Gibrat growth plus reinvested policy profit, capped by credit, then by floor space."""
+        """Gibrat growth plus reinvested policy profit and rent saved (less rent
+        overpaid), capped by credit, then by floor space."""
         f, prm = self.firms, self.prm
         eps = self.dice.laplace("grow", f.slot)  # unit variance
-        wanted = behaviour.desired_growth(f, prm, f.policy_profit, eps)
+        wanted = behaviour.desired_growth(f, prm, f.policy_profit + f.rent_gain, eps)
         f.credit_limit *= 1 + prm["credit.limit_growth"] / MONTHS_PER_YEAR
         wanted = np.minimum(
             wanted, np.maximum(behaviour.credit_cap(f, prm, self._credit_relief), f.base)
@@ -245,9 +295,10 @@ class ZoneModel(mesa.Model):
         self.space.count_occupancy(f)
 
     def build_and_set_rents(self) -> None:
-        """Developers build toward target vacancy; rents follow vacancy."""
+        """Developers build; rents follow the market and each zone's vacancy."""
         self.agents_by_type[Developer].do("build")
-        self.space.update_rent(self.prm)
+        t = self.month
+        self.space.update_rent(self.prm, self.market.rent[t], self.market.vacancy[t])
 
     def exit_enter_and_relocate(self) -> None:
         """Firms close on a hazard or below the minimum size; a few established firms

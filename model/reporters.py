@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..agents import behaviour
-from .calendar import MONTHS_PER_YEAR, START
+from .calendar import MONTHS_PER_YEAR
 
 if TYPE_CHECKING:
     from .model import ZoneModel
@@ -31,10 +31,23 @@ ZONE_KPIS = {
     "imports_rmb_m": ("RMB million/yr", "annual imports (annual rate)"),
     "exports_rmb_m": ("RMB million/yr", "annual exports (annual rate)"),
     "floor_stock_m2": ("m2", "floor stock, ground plus vertical"),
-    "vertical_stock_m2": ("m2", "multi-storey floor stock built under a higher FAR cap"),
+    "vertical_stock_m2": (
+        "m2",
+        "multi-storey floor stock built above the legacy FAR (the programme's and the plan's)",
+    ),
+    "plan_vertical_stock_m2": (
+        "m2",
+        "the part of vertical_stock_m2 above what the up-the-floors programme alone allows "
+        "(measure 10b's higher cap): the plan's increment of floor space",
+    ),
     "occupied_m2": ("m2", "floor space occupied by firms"),
     "vacancy": ("share", "1 - occupied / stock"),
     "rent_rmb_m2_day": ("RMB/m2/day", "rent"),
+    "market_rent_rmb_m2_day": (
+        "RMB/m2/day",
+        "Shanghai market rent the zone's rent is anchored to (the record, then the market path)",
+    ),
+    "rent_paid_rmb_m": ("RMB million/yr", "annual rent the zone's firms pay (annual rate)"),
     "output_per_km2_rmb_m": ("RMB million/km2/yr", "annual revenue per km2 of zone land"),
     "clearance_days": ("days", "mean customs clearance days per shipment over the zone's firms"),
     "space_constrained_firms": ("firms", "firms whose growth was held back by lack of space"),
@@ -61,11 +74,18 @@ UPTAKE = {
 
 
 class Recorder:
-    """Preallocated arrays filled once a month; DataFrames built on demand."""
+    """Preallocated arrays filled once a month; DataFrames built on demand, each with a
+    ``date`` column: the month counted from ``start`` (month 0, a monthly Period)."""
 
     def __init__(
-        self, months: int, zone_ids: list[str], sector_ids: list[str], measure_ids: list[str]
+        self,
+        months: int,
+        start: pd.Period,
+        zone_ids: list[str],
+        sector_ids: list[str],
+        measure_ids: list[str],
     ):
+        self.start = start
         self.zone_ids, self.sector_ids, self.measure_ids = zone_ids, sector_ids, measure_ids
         z, s, k = len(zone_ids), len(sector_ids), len(measure_ids)
         self.zone = np.full((months + 1, z, len(ZONE_KPIS)), np.nan)
@@ -118,9 +138,12 @@ class Recorder:
                 "exports_rmb_m": by_zone(f.exports),
                 "floor_stock_m2": space.stock,
                 "vertical_stock_m2": space.vertical_stock,
+                "plan_vertical_stock_m2": space.plan_stock,
                 "occupied_m2": space.occupied,
                 "vacancy": space.vacancy,
                 "rent_rmb_m2_day": space.rent,
+                "market_rent_rmb_m2_day": np.full(z, model.market.rent[model.month]),
+                "rent_paid_rmb_m": by_zone(behaviour.rent_paid(f, space.rent, model.prm)),
                 "output_per_km2_rmb_m": revenue / space.land_km2,
                 "clearance_days": by_zone(clearance) / np.maximum(firms, 1),
                 "space_constrained_firms": by_zone(f.space_constrained.astype(float)),
@@ -156,6 +179,10 @@ class Recorder:
     def _months(self) -> np.ndarray:
         return np.arange(self.last + 1)
 
+    def _dates(self, months: np.ndarray) -> np.ndarray:
+        """``months`` (counted from the start) as "YYYY-MM" text."""
+        return (self.start + months).astype(str)
+
     def zone_frame(self) -> pd.DataFrame:
         months = self._months()
         z = len(self.zone_ids)
@@ -163,7 +190,7 @@ class Recorder:
             self.zone[: len(months)].reshape(-1, len(ZONE_KPIS)), columns=list(ZONE_KPIS)
         )
         frame.insert(0, "zone", np.tile(self.zone_ids, len(months)))
-        frame.insert(0, "date", (START + np.repeat(months, z)).astype(str))
+        frame.insert(0, "date", self._dates(np.repeat(months, z)))
         frame.insert(0, "month", np.repeat(months, z))
         counts = [c for c, (unit, _) in ZONE_KPIS.items() if unit.startswith("firms")]
         return frame.astype({c: "int64" for c in counts})
@@ -176,7 +203,7 @@ class Recorder:
         )
         frame.insert(0, "sector", np.tile(self.sector_ids, len(months) * z))
         frame.insert(0, "zone", np.tile(np.repeat(self.zone_ids, s), len(months)))
-        frame.insert(0, "date", (START + np.repeat(months, z * s)).astype(str))
+        frame.insert(0, "date", self._dates(np.repeat(months, z * s)))
         frame.insert(0, "month", np.repeat(months, z * s))
         return frame.astype({"firms": "int64", "adopters": "int64"})
 
@@ -188,7 +215,7 @@ class Recorder:
         )
         frame.insert(0, "zone", np.tile(self.zone_ids, len(months) * k))
         frame.insert(0, "measure", np.tile(np.repeat(self.measure_ids, z), len(months)))
-        frame.insert(0, "date", (START + np.repeat(months, k * z)).astype(str))
+        frame.insert(0, "date", self._dates(np.repeat(months, k * z)))
         frame.insert(0, "month", np.repeat(months, k * z))
         return frame.astype({"eligible": "int64", "aware": "int64", "adopted": "int64"})
 

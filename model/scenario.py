@@ -16,7 +16,7 @@ import numpy as np
 from mesa.experimental.scenarios import Scenario
 
 from . import checks
-from .calendar import DEFAULT_MONTHS, MAX_MONTHS
+from .calendar import DEFAULT_MARKET, DEFAULT_MONTHS, DEFAULT_START, MAX_MONTHS
 from .tables import measure_table
 
 
@@ -31,7 +31,7 @@ class MeasureSetting:
     zones : frozenset of str
         Zone ids where it applies.
     start_month : int
-        Month (0 = 2024-09) from which it applies.
+        Month from which it applies, counted from the run's start (0 = the start month).
     intensity : float
         Promotion intensity: multiplies the measure's Bass innovation rate p (1 = as planned).
     """
@@ -161,7 +161,13 @@ class ZoneScenario(Scenario):
     params : mapping of str to float
         Parameter-table overrides, name -> value, each within the table's range.
     months : int
-        Horizon in months from 2024-09 (default 120, at most MAX_MONTHS = 1,200).
+        Horizon in months from ``start`` (default 120, at most MAX_MONTHS = 1,200).
+    start : str
+        Month 0 of the run, "YYYY-MM" (default "2024-09"), from 2022-12 (the first quarter of
+        the market record the model starts from) to 2099-12; every table's date counts from it.
+    market : str
+        What Shanghai's market rent does after the market record ends (2024-12), one of
+        MARKET_PATHS (zonesim.model.calendar): "flat", "glut" or "recovery" (default).
     firm_scale : float
         Multiplies every zone's firm count and land (1 = the real zones); used to test
         scale and speed, keeping per-firm dynamics unchanged.
@@ -177,6 +183,8 @@ class ZoneScenario(Scenario):
     policy: Policy | None = None
     params: Mapping[str, float] | None = None
     months: int = DEFAULT_MONTHS
+    start: str = DEFAULT_START
+    market: str = DEFAULT_MARKET
     firm_scale: float = 1.0
     model_class: type | None = None
     swept: Mapping[str, object] | None = None
@@ -211,6 +219,8 @@ class ZoneScenario(Scenario):
                 f"model runs), got {months:,}"
             )
         self.months = int(months)
+        checks.at("start", checks.run_start, self.start)
+        checks.at("market", checks.market_path, self.market)
         checks.parameter_overrides(self.params)  # as a scenario file's: names and ranges
         if not self.firm_scale > 0:
             raise ValueError(f"firm_scale must be > 0, got {self.firm_scale!r}")
@@ -228,11 +238,14 @@ class ZoneScenario(Scenario):
 
     def as_dict(self) -> dict:
         """What determines the runs, as plain data (JSON-ready): measures on, parameter
-        overrides, horizon, firm scale and model class; a sweep variant's swept values."""
+        overrides, horizon, start month, market path, firm scale and model class; a sweep
+        variant's swept values."""
         out = {
             "measures": self.policy.as_dict(),
             "parameters": dict(sorted(self.params.items())),
             "months": self.months,
+            "start": self.start,
+            "market": self.market,
             "firm_scale": self.firm_scale,
             "model": f"{self.model_class.__module__}.{self.model_class.__qualname__}",
         }
@@ -250,7 +263,8 @@ class ZoneScenario(Scenario):
         on = sum(s.enabled for s in self.policy.measures.values())
         return (
             f"{type(self).__name__}(name={self.name!r}, measures on={on}, "
-            f"params={len(self.params)}, months={self.months}, "
+            f"params={len(self.params)}, months={self.months}, start={self.start}, "
+            f"market={self.market}, "
             f"model_class={self.model_class.__qualname__})"
         )
 

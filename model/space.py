@@ -1,8 +1,14 @@
 """Floor space in each zone: stock, occupancy, rationing of growth, and rent.
 
-Each zone has two pools: ground stock (existing buildings, up to the legacy FAR) and
-vertical stock (multi-storey space built under a higher FAR cap). Only firms that have
-moved into vertical space (measure 10b) use vertical stock.
+Each zone has two pools: ground stock (existing buildings up to the legacy FAR, plus what
+ordinary supply adds on the land left) and vertical stock (multi-storey space built above the
+legacy FAR: by the citywide up-the-floors programme, and in measure 10b's zones up to the
+plan's higher cap). Only firms that may use vertical space move into it.
+
+A zone's rent is the Shanghai market rent (model.market) times the zone's premium, times its
+own vacancy response: the log rent moves toward -space.vacancy_premium x (zone vacancy -
+market vacancy) at space.rent_adjustment a year, so a zone tighter than the market charges
+more and a slacker one less, but no zone drifts away from the market for good.
 """
 
 from __future__ import annotations
@@ -14,21 +20,42 @@ from .parameters import Parameters
 
 
 class ZoneSpace:
-    """Floor stock (m²), occupancy and rent (RMB/m²/day) per zone."""
+    """Floor stock (m²), occupancy and rent (RMB/m²/day) per zone.
 
-    def __init__(self, prm: Parameters, zone_ids: list[str], land_scale: float):
+    Parameters
+    ----------
+    prm : Parameters
+    zone_ids : list of str
+    land_scale : float, the firm scale (land scales with the firms)
+    market_rent, market_vacancy : float, the Shanghai market at the start (RMB/m²/day, share)
+    """
+
+    def __init__(
+        self,
+        prm: Parameters,
+        zone_ids: list[str],
+        land_scale: float,
+        market_rent: float,
+        market_vacancy: float,
+    ):
         land = prm.vector("zone.{}.land_km2", zone_ids) * land_scale
         self.land_km2 = land
         self.plot_m2 = land * 1e6 * prm["space.net_plot_share"]
         self.far_now = prm.vector("zone.{}.far_now", zone_ids)
-        self.far_upgraded = prm.vector("zone.{}.far_cap", zone_ids)  # where 10b applies
+        self.far_programme = np.maximum(self.far_now, prm["programme.far"])
+        # where 10b applies; never below what the programme allows
+        self.far_upgraded = np.maximum(prm.vector("zone.{}.far_cap", zone_ids), self.far_programme)
         self.ground_stock = self.plot_m2 * self.far_now
+        self.ground_capacity = self.ground_stock * (1 + prm["space.ground_headroom"])
         self.vertical_stock = np.zeros(len(zone_ids))
-        self.rent = prm.vector("zone.{}.rent", zone_ids)
+        self.plan_stock = np.zeros(len(zone_ids))  # the part of vertical_stock 10b alone allowed
+        self.premium = prm.vector("zone.{}.rent_premium", zone_ids)
+        self.deviation = np.zeros(len(zone_ids))  # log rent relative to market x premium
+        self.rent = market_rent * self.premium
         self.start_rent = self.rent.copy()
         self.demand_elasticity = prm["space.demand_elasticity"]
-        self.start_vacancy = prm.vector("zone.{}.vacancy", zone_ids)
-        self.ground_occupied = self.ground_stock * (1 - self.start_vacancy)
+        # zone vacancies NOT FOUND: every zone starts at the market's
+        self.ground_occupied = self.ground_stock * (1 - market_vacancy)
         self.vertical_occupied = np.zeros(len(zone_ids))
 
     @property
@@ -89,7 +116,10 @@ class ZoneSpace:
         firms economise on space as rent rises (constant elasticity)."""
         return (self.rent / self.start_rent) ** -self.demand_elasticity
 
-    def update_rent(self, prm: Parameters) -> None:
-        """Rent moves toward closing the gap between target and actual vacancy."""
-        gap = prm["space.target_vacancy"] - self.vacancy
-        self.rent = self.rent * (1 + prm["space.rent_lambda"] * gap / MONTHS_PER_YEAR)
+    def update_rent(self, prm: Parameters, market_rent: float, market_vacancy: float) -> None:
+        """The month's rents: the market rent times each zone's premium and its vacancy
+        response, which moves part of the way toward its level for the zone's vacancy."""
+        level = -prm["space.vacancy_premium"] * (self.vacancy - market_vacancy)
+        speed = prm["space.rent_adjustment"] / MONTHS_PER_YEAR
+        self.deviation = self.deviation + min(speed, 1.0) * (level - self.deviation)
+        self.rent = market_rent * self.premium * np.exp(self.deviation)

@@ -41,7 +41,8 @@ def _zones() -> pd.DataFrame:
 @cache
 def _sectors() -> pd.DataFrame:
     df = _read("sectors.csv")
-    df["can_go_vertical"] = df["can_go_vertical"].map({"true": True, "false": False})
+    for flag in ("can_go_vertical", "programme"):
+        df[flag] = df[flag].map({"true": True, "false": False})
     return df.set_index("sector")
 
 

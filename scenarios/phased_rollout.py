@@ -28,7 +28,8 @@ CLUSTER, WAREHOUSE = "2b", "2a"
 
 class PhasedRollout(zonesim.ZoneModel):
     """The 2024 plan's model, with 2a held closed in a zone until 2b uptake there reaches
-    OPEN_AT. ``opened`` records the month 2a opened in each zone (-1: not yet)."""
+    OPEN_AT. ``opened`` records the month 2a opened in each zone (-1: not yet), ``shares`` the
+    2b uptake share the rule read in each zone, by month."""
 
     def __init__(self, *args, **kwargs):
         self.opened = None  # set before the first switch of policies (in ZoneModel.__init__)
@@ -38,12 +39,14 @@ class PhasedRollout(zonesim.ZoneModel):
         super().switch_policies()
         if self.opened is None:
             self.opened = np.full(len(self.zone_ids), -1)
+            self.shares = {}
         k = self.measures.index[CLUSTER]
         f = self.firms
         users = np.bincount(f.zone, weights=f.adopted[:, k] & f.eligible[:, k],
                             minlength=len(self.zone_ids))  # fmt: skip
         eligible = np.bincount(f.zone, weights=f.eligible[:, k], minlength=len(self.zone_ids))
         share = np.divide(users, eligible, out=np.zeros(len(users)), where=eligible > 0)
+        self.shares[self.month] = share  # what the rule read, by month
         self.opened[(self.opened < 0) & (share >= OPEN_AT)] = self.month
         closed = self.opened < 0
         self.live[self.measures.index[WAREHOUSE], closed] = False

@@ -37,6 +37,7 @@ from .summary import (
     kpi_markdown,
     kpi_summary,
     report_months,
+    start_months,
     uptake_markdown,
     uptake_means,
     uptake_summary,
@@ -44,7 +45,16 @@ from .summary import (
 )
 
 DEFAULT_BASELINE = "baseline"
-UPTAKE_COLUMNS = ["scenario", "replication", "measure", "zone", "month", "eligible", "adopted"]
+UPTAKE_COLUMNS = [
+    "scenario",
+    "replication",
+    "measure",
+    "zone",
+    "month",
+    "date",
+    "eligible",
+    "adopted",
+]
 COMPARISON_FILES = ("kpi_summary.csv", "kpi_summary.md", "uptake_summary.csv", "uptake_summary.md")
 
 
@@ -60,7 +70,7 @@ class Study:
     ----------
     folder : Path
     scenarios : tuple of str, in the order the study ran them
-    horizon : int, the last month (months since 2024-09)
+    horizon : int, the last month (months since the runs' start)
     policies : scenario -> Policy, from the manifest (empty when it does not say; figures
         then take a measure to be on where any firm adopted it)
     sweeps : scenario -> its swept values (label -> value), for the variants of a sweep
@@ -203,7 +213,7 @@ def compare_study(
     baseline : the scenario differences are taken from; None: "baseline" if the study has
         one, else no differences (and no map)
     map_kpi : the KPI whose difference colours the map; one of summary.MAIN_KPIS
-    map_month : the month of the map (months since 2024-09; default: the horizon)
+    map_month : the month of the map (months since the runs' start; default: the horizon)
 
     Raises StudyError, before writing anything, when the folder, the baseline or the map
     settings do not fit the study.
@@ -233,7 +243,7 @@ def compare_study(
     map_of = None if notes else (map_kpi, map_month)
     responses, left_out = response_plans(study.sweeps)
     paths += _figures(study, kpis, summary, baseline, map_of, responses)
-    return Comparison(baseline, reported, paths, notes + left_out)
+    return Comparison(baseline, reported, paths, notes + _start_notes(kpis) + left_out)
 
 
 def sweep_groups(sweeps: Mapping[str, Mapping]) -> dict[str, dict[str, Mapping]]:
@@ -291,6 +301,23 @@ def _notes(study: Study, summary: pd.DataFrame, baseline: str | None, map_month:
     return []
 
 
+def _start_notes(kpis: pd.DataFrame) -> list[str]:
+    """That the scenarios start in different months, if they do: months are then paired,
+    not dates."""
+    if "date" not in kpis:
+        return []
+    pairs = kpis[["scenario", "month", "date"]].drop_duplicates()
+    starts = {name: start_months(rows) for name, rows in pairs.groupby("scenario", sort=False)}
+    if len(set().union(*starts.values())) < 2:
+        return []
+    shown = ", ".join(f"{name} {'/'.join(map(str, sorted(s)))}" for name, s in starts.items())
+    return [
+        f"the scenarios start in different months ({shown}): summaries and differences pair "
+        "months since each run's start, not dates; figures of several scenarios show years "
+        "from the start"
+    ]
+
+
 def _figures(
     study: Study,
     kpis: pd.DataFrame,
@@ -323,7 +350,8 @@ def _figures(
         )
     if map_of:
         kpi, month = map_of
-        figures[f"map_{kpi}.png"] = partial(plots.kpi_map, summary, kpi, month)
+        start = plots.start_of(kpis)
+        figures[f"map_{kpi}.png"] = partial(plots.kpi_map, summary, kpi, month, start)
     for base, (variants, labels) in responses.items():
         if len(labels) == 1:
             draw = partial(plots.sweep_response, kpis, variants, labels[0])

@@ -23,13 +23,22 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..model import Policy, measure_table, zone_table
+from ..model.calendar import MONTHS_PER_YEAR
 from .storage import write_atomic
-from .summary import ALL_ZONES, TRADE, fmt, share, t975, unit, with_all_zones, zones_on
+from .summary import (
+    ALL_ZONES,
+    TRADE,
+    fmt,
+    share,
+    start_months,
+    t975,
+    unit,
+    with_all_zones,
+    zones_on,
+)
 from .sweeps import show
 
 DPI = 120
-START = pd.Period("2024-09", freq="M")
-START_YEAR = 2024 + 8 / 12  # month 0 is 2024-09
 HEADLINE = {
     "firms": "firms",
     "revenue_rmb_m": "revenue",
@@ -40,8 +49,29 @@ HEADLINE = {
 }
 
 
-def _years(month) -> np.ndarray:
-    return START_YEAR + np.asarray(month) / 12
+def start_of(frame: pd.DataFrame) -> pd.Period | None:
+    """Month 0 of the runs in ``frame`` (a study's table, or means of it, with month and
+    date columns), or None when they start in different months or it has no dates."""
+    starts = start_months(frame)
+    return starts.pop() if len(starts) == 1 else None
+
+
+def _years(month, start: pd.Period | None) -> np.ndarray:
+    """Months as calendar years (2024.67 is 2024-09) from ``start``; without one, as years
+    since each run's start."""
+    since = np.asarray(month) / MONTHS_PER_YEAR
+    if start is None:
+        return since
+    return start.year + (start.month - 1) / MONTHS_PER_YEAR + since
+
+
+def _year_label(start: pd.Period | None) -> str:
+    return "year" if start is not None else "years from the start"
+
+
+def _dated(month: int, start: pd.Period | None) -> str:
+    """``month 12 (2025-09)``, or ``month 12`` without a start."""
+    return f"month {month}" + ("" if start is None else f" ({start + month})")
 
 
 def _colours(names) -> dict[str, tuple]:
@@ -50,12 +80,14 @@ def _colours(names) -> dict[str, tuple]:
     return {name: cmap(i) for i, name in enumerate(names)}
 
 
-def _mean_with_band(ax, values, colour, label: str, lw: float = 1.5) -> None:
+def _mean_with_band(
+    ax, values, colour, label: str, start: pd.Period | None, lw: float = 1.5
+) -> None:
     """Plot the mean of ``values`` (a groupby by month, one value per replication) over
     time, with the 95% CI of the mean (t-interval) as a band when there are replications
     to make one."""
     mean, sd, n = values.mean(), values.std(), values.count()
-    x = _years(mean.index)
+    x = _years(mean.index, start)
     ax.plot(x, mean, color=colour, label=label, lw=lw)
     if n.max() > 1:
         half = sd / np.sqrt(n) * (n - 1).map(t975)
@@ -74,8 +106,9 @@ def uptake_over_time(means: pd.DataFrame, scenario: str, policy: Policy | None =
     """Small multiples, one panel per measure that is on somewhere: uptake share over time,
     one line per zone where the measure is on (mean adopted / mean eligible over
     replications; a gap where no firm is eligible). ``means`` is the scenario's
-    :func:`~zonesim.studies.summary.uptake_means`."""
+    :func:`~zonesim.studies.summary.uptake_means` (years from its dates, if it has them)."""
     on = _zones_on(policy, means)
+    start = start_of(means)
     titles = measure_table()["title"]
     measures = [m for m in titles.index if m in on]
     zones = list(zone_table().index)
@@ -92,10 +125,11 @@ def uptake_over_time(means: pd.DataFrame, scenario: str, policy: Policy | None =
         for z in sorted(on[m], key=zones.index):
             if (m, z) in mean.index:
                 series = mean.loc[(m, z)]
-                ax.plot(_years(series.index), series.to_numpy(), color=colours[z], label=z)
+                x = _years(series.index, start)
+                ax.plot(x, series.to_numpy(), color=colours[z], label=z)
         if policy is not None and m in policy.measures:
-            start = policy.measures[m].start_month
-            ax.axvline(_years(start), color="grey", lw=0.8, ls=":")
+            first = policy.measures[m].start_month
+            ax.axvline(_years(first, start), color="grey", lw=0.8, ls=":")
         title = titles[m] if len(titles[m]) <= 42 else titles[m][:40] + "…"
         ax.set_title(f"{m}: {title}", fontsize=8.5)
         ax.set_ylim(0, 1)
@@ -105,7 +139,7 @@ def uptake_over_time(means: pd.DataFrame, scenario: str, policy: Policy | None =
     for ax in axes[:, 0]:
         ax.set_ylabel("uptake share", fontsize=8)
     for ax in axes.flat[max(0, len(measures) - cols) : len(measures)]:
-        ax.set_xlabel("year", fontsize=8)
+        ax.set_xlabel(_year_label(start), fontsize=8)
         ax.tick_params(labelbottom=True)
     handles = [Line2D([], [], color=colours[z], label=z) for z in zones]
     if policy is not None:
@@ -125,6 +159,7 @@ def headline_kpis(kpis: pd.DataFrame, baseline: str | None = None) -> Figure:
     CI of the mean difference."""
     total = with_all_zones(kpis)
     total = total[total["zone"] == ALL_ZONES]
+    start = start_of(kpis)
     names = list(dict.fromkeys(kpis["scenario"]))
     colours = _colours(names)
     shown = [name for name in names if name != baseline]
@@ -141,13 +176,13 @@ def headline_kpis(kpis: pd.DataFrame, baseline: str | None = None) -> Figure:
             series = {s: (wide[s] - wide[baseline]).groupby(level="month") for s in shown}
             ax.axhline(0, color=colours[baseline], lw=1, ls="--")
         for scenario, values in series.items():
-            _mean_with_band(ax, values, colours[scenario], scenario)
+            _mean_with_band(ax, values, colours[scenario], scenario, start)
         ax.set_title(f"{label}, all zones")
         ax.set_ylabel(f"{'' if baseline is None else 'Δ '}{kpi} ({unit(kpi)})")
         ax.grid(alpha=0.3)
         ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
     for ax in axes[-1]:
-        ax.set_xlabel("year")
+        ax.set_xlabel(_year_label(start))
     handles = [Line2D([], [], color=colours[s], label=s) for s in shown]
     if baseline is not None:
         handles.append(Line2D([], [], color=colours[baseline], ls="--", label=f"{baseline} (0)"))
@@ -177,6 +212,7 @@ def kpis_by_zone(kpis: pd.DataFrame) -> Figure:
     scenarios = list(dict.fromkeys(kpis["scenario"]))
     zones = list(zone_table().index)
     n_rep = kpis["replication"].nunique()
+    start = start_of(kpis)
     fig = new_figure((3.2 * len(zones), 2.4 * len(ZONE_PANELS)))
     axes = fig.subplots(len(ZONE_PANELS), len(zones), sharex=True, squeeze=False)
     colours = _colours(dict.fromkeys(kpis["scenario"]))
@@ -186,7 +222,7 @@ def kpis_by_zone(kpis: pd.DataFrame) -> Figure:
             in_zone = kpis[kpis["zone"] == zone]
             for scenario in scenarios:
                 values = in_zone[in_zone["scenario"] == scenario].groupby("month")[kpi]
-                _mean_with_band(ax, values, colours[scenario], scenario, lw=1.2)
+                _mean_with_band(ax, values, colours[scenario], scenario, start, lw=1.2)
             ax.grid(alpha=0.3)
             ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
             if row == 0:
@@ -194,7 +230,7 @@ def kpis_by_zone(kpis: pd.DataFrame) -> Figure:
             if col == 0:
                 ax.set_ylabel(f"{label} ({unit(kpi)})")
             if row == len(ZONE_PANELS) - 1:
-                ax.set_xlabel("year")
+                ax.set_xlabel(_year_label(start))
                 ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
     axes[0, 0].legend(title="scenario", fontsize="small")
     band = "shaded: 95% CI of the mean" if n_rep > 1 else "one replication, no band"
@@ -239,9 +275,8 @@ def uptake_heatmap(means: pd.DataFrame, scenario: str, policy: Policy | None = N
     ax.set_xlabel("zone")
     ax.set_ylabel("measure")
     fig.colorbar(im, ax=ax, label="uptake share (adopted / eligible firms)")
-    year = START + horizon
     ax.set_title(
-        f"Uptake share at month {horizon} ({year}), {scenario}\n"
+        f"Uptake share at {_dated(horizon, start_of(means))}, {scenario}\n"
         f"mean adopted / mean eligible of {n_rep} replications\n"
         "grey: measure off in the zone; no elig.: no eligible firm in any replication",
         fontsize=10,
@@ -249,12 +284,13 @@ def uptake_heatmap(means: pd.DataFrame, scenario: str, policy: Policy | None = N
     return fig
 
 
-def kpi_map(summary: pd.DataFrame, kpi: str, month: int) -> Figure:
+def kpi_map(summary: pd.DataFrame, kpi: str, month: int, start: pd.Period | None = None) -> Figure:
     """The six zones at their latitude and longitude, coloured by the difference of ``kpi``
     from the baseline at ``month``, one panel per scenario. ``summary`` is a
     :func:`~zonesim.studies.summary.kpi_summary` table with a baseline. A zone whose 95% CI
     excludes 0 has a solid black edge; one whose CI includes 0, a dashed grey edge; one
-    without a CI (fewer than two pairs), no edge."""
+    without a CI (fewer than two pairs), no edge. ``start``, month 0 of the runs (see
+    :func:`start_of`), dates the title."""
     rows = summary[
         (summary["kpi"] == kpi) & (summary["month"] == month) & (summary["zone"] != ALL_ZONES)
     ].dropna(subset=["diff"])
@@ -305,7 +341,7 @@ def kpi_map(summary: pd.DataFrame, kpi: str, month: int) -> Figure:
         else "(no CI with one replication)"
     )
     fig.suptitle(
-        f"{kpi} at month {month} ({START + month}): difference from the baseline by zone,\n"
+        f"{kpi} at {_dated(month, start)}: difference from the baseline by zone,\n"
         f"mean of {pairs} paired replications {ci}.\nPositions about ±1 km, no base map.",
         fontsize=10,
     )

@@ -192,7 +192,8 @@ def run_study(
 
 def describe_scenarios(scenarios: Sequence[ZoneScenario]) -> dict[str, dict]:
     """The manifest's record of each scenario: what it resolves to (measures on, parameter
-    overrides, horizon, model class: what ``zonesim compare`` reads back), its description
+    overrides, horizon, start month, market path, firm scale, model class: what ``zonesim
+    compare`` reads back), its description
     and SHA-256, and, for a scenario read from a file, where from and its [simulation]."""
     return {s.name: {"description": s.description, **s.as_dict(), "sha256": s.digest()}
             for s in scenarios}  # fmt: skip

@@ -7,14 +7,15 @@ scenarios/example.toml for every key a user can set:
     description = "..."                 # free text
     extends = "baseline"                # another scenario: a file next to this one (name or
                                         # path), else a shipped scenario of that name
-    [simulation]                        # months, replications, seed
+    [simulation]                        # months, start, replications, seed
+    [market]                            # path: what market rent does after the record
     [measures.<id>]                     # enabled, zones, start_month, intensity, parameters
     [parameters]                        # "<parameter name>" = value, any row of the table
 
-A scenario that extends another starts from it: its measures, parameters and simulation
-settings, then changes what it sets itself (a measure's keys one by one). A file that extends
-nothing starts from no measures at all (the baseline). A description is the file's own: one
-without it has none (shown as "(no description; extends plan_2024)").
+A scenario that extends another starts from it: its measures, parameters, simulation
+settings and market path, then changes what it sets itself (a measure's keys one by one). A
+file that extends nothing starts from no measures at all (the baseline). A description is
+the file's own: one without it has none (shown as "(no description; extends plan_2024)").
 
 What cannot be a scenario file is refused before it is read (a folder, a pipe, more than
 MAX_FILE_BYTES) or as soon as it is (nested deeper than MAX_DEPTH, names longer than
@@ -36,18 +37,19 @@ from pathlib import Path
 from types import MappingProxyType
 
 from ..model import MeasureSetting, Policy, ZoneScenario, checks
-from ..model.calendar import DEFAULT_MONTHS, DEFAULT_SEED
+from ..model.calendar import DEFAULT_MARKET, DEFAULT_MONTHS, DEFAULT_SEED, DEFAULT_START
 from ..model.checks import InputError, kind, unknown
 from ..model.tables import measure_table
 from . import limits
 
 # The scenarios that come with zonesim: package data, a folder wherever zonesim is installed
 SHIPPED = Path(str(files("zonesim.scenarios")))
-TOP_KEYS = ("description", "extends", "simulation", "measures", "parameters", "sweep")
-SIMULATION_KEYS = ("months", "replications", "seed")
+TOP_KEYS = ("description", "extends", "simulation", "market", "measures", "parameters", "sweep")
+SIMULATION_KEYS = ("months", "start", "replications", "seed")
+MARKET_KEYS = ("path",)
 MEASURE_KEYS = ("enabled", "zones", "start_month", "intensity", "parameters")
 DEFAULT_SIMULATION = MappingProxyType(
-    {"months": DEFAULT_MONTHS, "replications": 5, "seed": DEFAULT_SEED}
+    {"months": DEFAULT_MONTHS, "start": DEFAULT_START, "replications": 5, "seed": DEFAULT_SEED}
 )
 # What no scenario file needs, refused as one line rather than read or recursed into.
 MAX_FILE_BYTES = 4 * 2**20  # a sweep listing 10,000 variants of two settings takes ~1 MB
@@ -138,7 +140,7 @@ def problems(path: Path | str, force: bool = False) -> list[ScenarioError]:
     except ScenarioError as err:
         return [err]
     found: dict[str, ScenarioError] = {}  # by message: an unknown measure's keys say it once
-    empty = dict(description="", extends=None, simulation={}, measures={}, parameters={})
+    empty = dict(description="", extends=None, simulation={}, market={}, measures={}, parameters={})
 
     def sound(forced: bool = force, **piece) -> bool:
         """Whether ``empty`` with ``piece`` resolves; its problem noted if not."""
@@ -154,6 +156,8 @@ def problems(path: Path | str, force: bool = False) -> list[ScenarioError]:
 
     sound(description=raw["description"])
     simulation = {k: v for k, v in raw["simulation"].items() if sound(simulation={k: v})}
+    for key, tagged in raw["market"].items():
+        sound(market={key: tagged})
     for name, tagged in raw["parameters"].items():
         sound(parameters={name: tagged})
     # a start month is held to the file's horizon if sound, else to the model's longest
@@ -285,7 +289,7 @@ def _merged(path: Path, chain: tuple[Path, ...]) -> dict:
     _check_keys(path, "", data, TOP_KEYS)
     parent = data.get("extends")
     if parent is None:
-        base = {"measures": {}, "parameters": {}, "simulation": {}, "description": ""}
+        base = {"measures": {}, "parameters": {}, "simulation": {}, "market": {}, "description": ""}
     else:
         if not isinstance(parent, str) or not parent:
             raise ScenarioError(path, "extends", "must be a scenario name or a file path")
@@ -312,14 +316,16 @@ def _overlay(path: Path, base: dict, data: dict) -> dict:
     merged = {
         "description": data.get("description", ""),  # the file's own, never its parent's
         "simulation": dict(base["simulation"]),
+        "market": dict(base["market"]),
         "measures": {mid: dict(m) for mid, m in base["measures"].items()},
         "parameters": dict(base["parameters"]),
     }
-    for key in ("simulation", "measures", "parameters"):
+    for key in ("simulation", "market", "measures", "parameters"):
         if key in data and not isinstance(data[key], dict):
             raise ScenarioError(path, key, f"must be a table ([{key}]), not {kind(data[key])}")
-    for key, value in data.get("simulation", {}).items():
-        merged["simulation"][key] = (path, value)
+    for table in ("simulation", "market"):
+        for key, value in data.get(table, {}).items():
+            merged[table][key] = (path, value)
     for mid, setting in data.get("measures", {}).items():
         if not isinstance(setting, dict):
             raise ScenarioError(path, f"measures.{mid}", "must be a table of settings")
@@ -337,6 +343,7 @@ def _resolve(path: Path, raw: dict) -> FileScenario:
     if not isinstance(description, str):
         raise ScenarioError(path, "description", "must be text")
     simulation = _simulation(raw["simulation"])
+    market = _market(raw["market"])
     params = _parameters(raw["parameters"], prefix="", where="parameters")
     measures = {}
     for mid, setting in raw["measures"].items():
@@ -350,6 +357,7 @@ def _resolve(path: Path, raw: dict) -> FileScenario:
         policy=Policy(measures),
         params=params,
         **simulation,
+        market=market,
         raw=MappingProxyType(raw),
     )
 
@@ -359,9 +367,21 @@ def _simulation(values: dict) -> dict:
     for key, (path, value) in values.items():
         where = f"simulation.{key}"
         _check_key(path, "simulation", key, SIMULATION_KEYS)
+        if key == "start":
+            out[key] = _checked(path, where, checks.run_start, value)
+            continue
         lowest = 0 if key == "seed" else 1
         out[key] = _integer(path, where, value, lowest)
     return out
+
+
+def _market(values: dict) -> str:
+    """The market path of a [market] table (the default without one)."""
+    market = DEFAULT_MARKET
+    for key, (path, value) in values.items():  # path, the one key
+        _check_key(path, "market", key, MARKET_KEYS)
+        market = _checked(path, f"market.{key}", checks.market_path, value)
+    return market
 
 
 def _measure(mid: str, setting: dict, months: int) -> tuple[MeasureSetting, dict]:
@@ -465,7 +485,8 @@ def describe(scenario: FileScenario) -> str:
         f"  name: {scenario.name}",
         f"  description: {shown_description(scenario)}",
         f"  simulation: {scenario.months} months, {scenario.replications} replications, "
-        f"seed {scenario.seed}",
+        f"seed {scenario.seed}, starting {scenario.start}",
+        f"  market: {scenario.market}",
         f"  measures on: {len(on)} of {len(measure_table())}",
     ]
     lines += [

@@ -93,6 +93,15 @@ def with_all_zones(kpis: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([kpis, total], ignore_index=True)
 
 
+def start_months(frame: pd.DataFrame) -> set[pd.Period]:
+    """The months 0 of the runs in ``frame`` (from its month and date columns: each date is
+    its run's start plus the month); empty when it has no dates."""
+    if "date" not in frame:
+        return set()
+    pairs = frame[["month", "date"]].drop_duplicates()
+    return {pd.Period(d, freq="M") - m for m, d in zip(pairs["month"], pairs["date"], strict=True)}
+
+
 def report_months(horizon: int, months: Sequence[int] = REPORT_MONTHS) -> list[int]:
     return sorted({m for m in months if m < horizon} | {horizon})
 
@@ -173,15 +182,16 @@ def share(adopted, eligible):
 
 
 def uptake_means(uptake: pd.DataFrame | Iterable[pd.DataFrame]) -> pd.DataFrame:
-    """Mean eligible and adopted firms over replications, per measure, zone and month, and
-    the number of replications (column ``replications``).
+    """Mean eligible and adopted firms over replications, per measure, zone and month (with
+    its date, if the rows have one), and the number of replications (column
+    ``replications``).
 
     ``uptake`` holds the uptake rows of one scenario, whole or as an iterable of chunks:
     chunks are summed one by one, so a large study's table never has to be in memory."""
-    keys = ["measure", "zone", "month"]
     chunks = [uptake] if isinstance(uptake, pd.DataFrame) else uptake
-    parts = []
+    parts, keys = [], []
     for chunk in chunks:
+        keys = ["measure", "zone", "month", *(["date"] if "date" in chunk else [])]
         groups = chunk.groupby(keys, observed=True)
         part = groups[["eligible", "adopted"]].sum().astype(float)
         part["replications"] = groups.size()

@@ -6,6 +6,8 @@ A setting is named by its place in a scenario file:
     measures.<id>.enabled | zones | start_month | intensity
     measures.<id>.parameters.<name>       # a measure parameter, without its "m<id>." prefix
     parameters.<row name>                 # any row of the parameter table
+    simulation.start                      # the run's start month, "YYYY-MM"
+    market.path                           # flat, glut or recovery
 
 A sweep is a full grid over several settings, or an explicit list of variants::
 
@@ -58,20 +60,22 @@ def with_settings(
 ) -> FileScenario:
     """``scenario`` with ``settings`` (setting name -> value) changed and checked; named
     ``name``, or after the values (``plan_2024[start_month=12]``). Its ``swept`` holds the
-    values by label; its horizon, firm scale and model class are ``scenario``'s. Raises
-    ScenarioError."""
+    values by label; its horizon, firm scale and model class are ``scenario``'s, and so are
+    its start month and market path unless ``settings`` set them. Raises ScenarioError."""
     raw = copy.deepcopy(dict(scenario.raw))
     where = Path("<code>")
     for setting, value in settings.items():
         _apply(raw, where, setting, value, f"settings[{setting!r}]")
     labels = dict(zip(unique_labels(list(settings)), settings.values(), strict=True))
     resolved = resolve(scenario.path, raw)
+    kept = {f: getattr(scenario, f) for s, f in SCENARIO_SETTINGS.items() if s not in settings}
     return resolved.replace(
         name=name or variant_name(scenario.name, labels),
         swept=labels,
         months=scenario.months,  # what the file cannot set, or code changed since, carries over
         firm_scale=scenario.firm_scale,
         model_class=scenario.model_class,
+        **kept,
     )
 
 
@@ -83,7 +87,7 @@ def variant_name(base: str, values: Mapping[str, object]) -> str:
 def unique_labels(settings: Sequence[str]) -> list[str]:
     """Short labels for settings: the last part of each name, or as many parts as it takes
     to tell it from the others (``6.intensity`` and ``10b.intensity``)."""
-    parts = [s.split(".") for s in settings]
+    parts = [SHORT_LABELS.get(s, s).split(".") for s in settings]
     depth = [1] * len(parts)
     while True:
         labels = [".".join(p[-d:]) for p, d in zip(parts, depth, strict=True)]
@@ -218,10 +222,16 @@ def _check_count(path: Path, where: str, count: int, force: bool) -> None:
 
 # ---------------------------------------------------------------- settings by name
 MEASURE_SETTINGS = ("enabled", "zones", "start_month", "intensity")
+# settings of the whole scenario -> the ZoneScenario field each sets
+SCENARIO_SETTINGS = {"simulation.start": "start", "market.path": "market"}
+SHORT_LABELS = {"market.path": "market"}  # "path=glut" would not say what is swept
 
 
 def _parts(setting: str) -> tuple[str, ...]:
-    """("measures", id, key), ("measures", id, "parameters", name) or ("parameters", row)."""
+    """("measures", id, key), ("measures", id, "parameters", name), ("parameters", row),
+    ("simulation", "start") or ("market", "path")."""
+    if setting in SCENARIO_SETTINGS:
+        return tuple(setting.split("."))
     head, _, rest = setting.partition(".")
     if head == "parameters" and rest:
         return ("parameters", rest)
@@ -241,7 +251,8 @@ def _check_setting(path: Path, where: str, setting: str) -> None:
             path,
             where,
             f"unknown setting '{setting}'; use measures.<id>.{'|'.join(MEASURE_SETTINGS)}, "
-            "measures.<id>.parameters.<name> or parameters.<row name>",
+            "measures.<id>.parameters.<name>, parameters.<row name>, "
+            f"{' or '.join(SCENARIO_SETTINGS)}",
         )
 
 
@@ -249,8 +260,8 @@ def _apply(raw: dict, path: Path, setting: str, value, where: str) -> None:
     """Set one named setting in a merged scenario (values tagged with their file)."""
     _check_setting(path, where, setting)
     parts = _parts(setting)
-    if parts[0] == "parameters":
-        raw["parameters"][parts[1]] = (path, value)
+    if parts[0] in ("parameters", "simulation", "market"):
+        raw[parts[0]][parts[1]] = (path, value)
         return
     measure = raw["measures"].setdefault(parts[1], {})
     if len(parts) == 3:

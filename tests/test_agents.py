@@ -53,11 +53,30 @@ def test_one_developer_per_zone(plan, baseline):
         assert sorted(d.zone for d in developers) == list(range(6))
 
 
-def test_vertical_stock_only_with_the_far_measure(plan, baseline):
-    base, k = baseline.zone_kpis(), plan.zone_kpis()
-    assert (base.vertical_stock_m2 == 0).all()
+def test_the_baseline_builds(baseline):
+    # the up-the-floors programme and ordinary supply build without the plan
+    k = baseline.zone_kpis().set_index(["month", "zone"])
+    assert (k.loc[MONTHS].floor_stock_m2 > k.loc[0].floor_stock_m2).all()
+    assert (k.loc[MONTHS].vertical_stock_m2 > 0).all()
+    assert (k.plan_vertical_stock_m2 == 0).all()
+
+
+def test_plan_space_only_where_10b_applies(plan):
+    k = plan.zone_kpis()
     far_zones = plan_zones("10b")
-    last = k[k.month == MONTHS].set_index("zone").vertical_stock_m2
-    assert (last.loc[sorted(far_zones)] > 0).any(), last.to_string()
-    others = k[~k.zone.isin(far_zones)]
-    assert (others.vertical_stock_m2 == 0).all()
+    last = k[k.month == MONTHS].set_index("zone")
+    assert (last.plan_vertical_stock_m2.loc[sorted(far_zones)] > 0).all(), last.to_string()
+    assert (last.plan_vertical_stock_m2 <= last.vertical_stock_m2).all()
+    assert (k[~k.zone.isin(far_zones)].plan_vertical_stock_m2 == 0).all()
+
+
+def test_without_the_programme_all_new_vertical_space_is_the_plans():
+    no_programme = {"programme.far": 1.0}  # the legacy FAR: the programme adds no room
+    base = run_model(SEED, policy=Policy.baseline(), months=MONTHS, params=no_programme)
+    assert (base.zone_kpis().vertical_stock_m2 == 0).all()
+    k = run_model(SEED, policy=Policy.plan_2024(), months=MONTHS, params=no_programme)
+    k = k.zone_kpis()
+    assert np.allclose(k.plan_vertical_stock_m2, k.vertical_stock_m2)
+    last = k[k.month == MONTHS].set_index("zone")
+    assert (last.vertical_stock_m2.loc[sorted(plan_zones("10b"))] > 0).all()
+    assert (k[~k.zone.isin(plan_zones("10b"))].vertical_stock_m2 == 0).all()

@@ -36,9 +36,9 @@ def api_error(make, expected=ValueError) -> Exception:
 # ---------------------------------------------------------------- parameters
 PARAMETER_CASES = {  # name: (TOML value, Python value)
     "zone.jinqiao.far_cap": ("9.0", 9.0),  # the table's range is 1-3.66
-    "space.rent_lambda": ("nan", math.nan),
+    "market.rent_lambda": ("nan", math.nan),
     "exit.annual_rate": ('"fast"', "fast"),
-    "space.rent_lamda": ("0.5", 0.5),  # a misspelt name
+    "market.rent_lamda": ("0.5", 0.5),  # a misspelt name
     "far_cap": ("2.0", 2.0),  # a name given by its last part
 }
 
@@ -97,13 +97,13 @@ def test_a_value_beyond_the_range_on_purpose_is_taken_when_wrapped():
 
 
 def test_unknown_parameter_is_a_value_error_and_a_failed_lookup():
-    with pytest.raises(ValueError, match="did you mean 'space.rent_lambda'"):
-        Parameters({"space.rent_lamda": 1.0})
+    with pytest.raises(ValueError, match="did you mean 'market.rent_lambda'"):
+        Parameters({"market.rent_lamda": 1.0})
     with pytest.raises(KeyError) as caught:
-        Parameters()["space.rent_lamda"]
+        Parameters()["market.rent_lamda"]
     assert (
         str(caught.value)
-        == "unknown parameter 'space.rent_lamda'; did you mean 'space.rent_lambda'?"
+        == "unknown parameter 'market.rent_lamda'; did you mean 'market.rent_lambda'?"
     )
 
 
@@ -145,7 +145,7 @@ def test_a_last_part_of_rows_that_differ_otherwise_lists_them():
 
 def test_a_last_part_of_one_row_names_it():
     assert str(api_error(lambda: Parameters({"rent_lambda": 0.5}))).endswith(
-        "did you mean 'space.rent_lambda'?"
+        "did you mean 'market.rent_lambda'?"
     )
 
 

@@ -10,7 +10,7 @@ from collections import namedtuple
 from pathlib import Path
 
 import pytest
-from zonesim.model.calendar import MAX_MONTHS
+from zonesim.model.calendar import LAST_START, MAX_MONTHS, start_period
 from zonesim.model.reporters import Recorder
 from zonesim.studies import limits
 from zonesim.studies.scenario_files import (
@@ -117,7 +117,7 @@ CORPUS = {
         _write(PLAN + "[measures.6]\nintensity = inf\n"), "must be a finite number, not inf"
     ),
     "parameter_nan": Case(
-        _write('[parameters]\n"space.rent_lambda" = -nan\n'), "must be a finite number"
+        _write('[parameters]\n"market.rent_lambda" = -nan\n'), "must be a finite number"
     ),
 }
 
@@ -208,7 +208,7 @@ SOFT = [  # (command line, what the refusal says): --force lifts each
     (["run", "--months", "601"], "--months 601: more than 600 months (50 years); pass --force"),
     (["run", "-r", "1001"], "--replications 1001: more than 1,000 replications; pass --force"),
     (
-        ["sensitivity", "baseline", "--params", "space.rent_lambda,decision.review_prob",
+        ["sensitivity", "baseline", "--params", "market.rent_lambda,decision.review_prob",
          "--samples", "33334", "--months", "1"],
         "100,002 runs (100,002 points x 1 replications): more than 100,000 runs",
     ),
@@ -222,7 +222,7 @@ SOFT = [  # (command line, what the refusal says): --force lifts each
     ),
     (["validate-model", "--months", "700"], "--months 700: more than 600 months"),
     (
-        ["sensitivity", "baseline", "--params", "space.rent_lambda,decision.review_prob",
+        ["sensitivity", "baseline", "--params", "market.rent_lambda,decision.review_prob",
          "--samples", "3000", "--months", "600"],
         "about 65.1 GB of output, more than 50.0 GB; pass --force",
     ),
@@ -301,7 +301,7 @@ def test_the_model_refuses_a_horizon_past_its_limit():
 def test_one_run_at_the_longest_horizon_fits_in_memory():
     """The recorder's arrays at MAX_MONTHS (what 10^11 months made hundreds of TiB)."""
     tables = zonesim.zones().index, zonesim.sectors().index, zonesim.measures().index
-    recorder = Recorder(MAX_MONTHS, *map(list, tables))
+    recorder = Recorder(MAX_MONTHS, start_period(LAST_START), *map(list, tables))
     size = recorder.zone.nbytes + recorder.sector.nbytes + recorder.uptake.nbytes
     assert size < 20 * 2**20
 
@@ -337,7 +337,7 @@ def test_a_parents_horizon_is_named_with_the_parents_file(tmp_path):
 def test_the_design_is_sized_before_it_is_drawn():
     from zonesim.studies.sensitivity import design, design_size
 
-    names = ["space.rent_lambda", "decision.review_prob", "zone.jinqiao.far_cap"]
+    names = ["market.rent_lambda", "decision.review_prob", "zone.jinqiao.far_cap"]
     for method, samples in (("morris", 4), ("sobol", 8)):
         drawn = design(method, names, samples, seed=1)
         assert design_size(method, len(names), samples) == len(drawn.points)
@@ -350,7 +350,7 @@ THREE = """extends = "plan_2024"
 months = "ten years"
 
 [parameters]
-"space.rent_lamda" = 0.5
+"market.rent_lamda" = 0.5
 
 [measures.6]
 intensity = -1
@@ -363,14 +363,14 @@ def test_validate_reports_every_problem_of_a_file(tmp_path, capsys):
     found = problems(path)
     assert [e.key for e in found] == [
         "simulation.months",
-        "parameters.space.rent_lamda",
+        "parameters.market.rent_lamda",
         "measures.6.intensity",
     ]
     assert main(["validate", str(path)]) == 2
     out, err = capsys.readouterr()
     assert out == ""
     assert err.splitlines() == [f"zonesim: error: {e}" for e in found]
-    assert "did you mean 'space.rent_lambda'" in err
+    assert "did you mean 'market.rent_lambda'" in err
     # run still stops at the first
     _refused(["run", str(path), "--out", str(tmp_path / "out")], capsys, "simulation.months")
 

@@ -19,8 +19,8 @@ def test_parameter_overrides_reach_the_sector_mix():
 
 
 def test_unknown_parameter_is_refused_with_a_suggestion():
-    with pytest.raises(KeyError, match="did you mean 'space.rent_lambda'"):
-        ZoneModel(rng=1, params={"space.rent_lamda": 1.0})
+    with pytest.raises(KeyError, match="did you mean 'market.rent_lambda'"):
+        ZoneModel(rng=1, params={"market.rent_lamda": 1.0})
 
 
 def test_unknown_scenario_field_is_refused():

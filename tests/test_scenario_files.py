@@ -107,7 +107,7 @@ def test_example_overrides_what_it_sets_and_inherits_the_rest():
 def test_a_child_changes_only_the_keys_it_sets(tmp_path):
     (tmp_path / "parent.toml").write_text(
         '[simulation]\nmonths = 48\nseed = 7\n\n[measures.6]\nzones = ["jinqiao"]\n'
-        'intensity = 3.0\n\n[parameters]\n"space.rent_lambda" = 0.8\n'
+        'intensity = 3.0\n\n[parameters]\n"market.rent_lambda" = 0.8\n'
     )
     (tmp_path / "child.toml").write_text(
         'extends = "parent"\n\n[simulation]\nseed = 8\n\n[measures.6]\nstart_month = 5\n'
@@ -116,7 +116,7 @@ def test_a_child_changes_only_the_keys_it_sets(tmp_path):
     setting = child.policy.measures["6"]
     assert (child.months, child.seed) == (48, 8)
     assert setting.zones == {"jinqiao"} and setting.intensity == 3.0 and setting.start_month == 5
-    assert child.params == {"space.rent_lambda": 0.8}
+    assert child.params == {"market.rent_lambda": 0.8}
 
 
 def _study_file(folder: Path, name: str, text: str) -> Path:

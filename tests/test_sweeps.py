@@ -27,7 +27,7 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 def test_the_far_sweep_gives_one_variant_per_cap_with_readable_names():
     variants = load_sweep(SCENARIOS / "far_sweep.toml")
-    caps = [1.0, 1.5, 2.0, 2.5, 3.0, 3.5]
+    caps = [2.21, 2.5, 2.9, 3.3, 3.66]
     assert [v.name for v in variants] == [f"far_sweep[far_cap={c:g}]" for c in caps]
     plan = load_scenario(SCENARIOS / "plan_2024.toml")
     for variant, cap in zip(variants, caps, strict=True):
@@ -61,7 +61,7 @@ def test_a_grid_is_every_combination_and_a_list_is_as_written(tmp_path):
         tmp_path,
         "listed",
         'extends = "plan_2024"\n[[sweep.variants]]\n"measures.10b.zones" = ["jinqiao"]\n'
-        '[[sweep.variants]]\n"parameters.space.rent_lambda" = 1.2\n'
+        '[[sweep.variants]]\n"parameters.market.rent_lambda" = 1.2\n'
         '"measures.6.intensity" = 2.0\n',
     )
     names = [s.name for s in load_sweep(listed)]
@@ -72,14 +72,14 @@ def test_a_grid_is_every_combination_and_a_list_is_as_written(tmp_path):
     "body, key",
     [
         ('"measures.10b.floor" = [1]', "sweep.grid.measures.10b.floor"),
-        ('"parameters.space.rent_lambda" = []', "sweep.grid.parameters.space.rent_lambda"),
-        ('"parameters.space.rent_lambda" = [0.2]', "sweep.grid.parameters.space.rent_lambda"),
+        ('"parameters.market.rent_lambda" = []', "sweep.grid.parameters.market.rent_lambda"),
+        ('"parameters.market.rent_lambda" = [0.2]', "sweep.grid.parameters.market.rent_lambda"),
         ('"measures.10b.start_month" = [500]', "sweep.grid.measures.10b.start_month"),
         ('"measures.99.enabled" = [true]', "sweep.grid.measures.99.enabled"),
         ('"parameters.no.such.row" = [1]', "sweep.grid.parameters.no.such.row"),
         ('"measures.10b.start_month" = ["soon"]', "sweep.grid.measures.10b.start_month"),
         ('"measures.6.intensity" = [1, 1.0]', "sweep.grid.measures.6.intensity"),  # twice
-        ('x = { set = ["parameters.space.rent_lambda"] }', "sweep.grid.x"),  # no values
+        ('x = { set = ["parameters.market.rent_lambda"] }', "sweep.grid.x"),  # no values
     ],
 )
 def test_a_bad_sweep_names_the_file_and_the_key(tmp_path, body, key):
@@ -92,13 +92,13 @@ def test_a_bad_sweep_names_the_file_and_the_key(tmp_path, body, key):
 def test_a_grid_over_the_limit_needs_force(tmp_path):
     side = int(MAX_VARIANTS**0.5) + 1
     values = ", ".join(str(0.75 + 0.5 * i / side) for i in range(side))
-    vacancies = ", ".join(str(0.1 + 0.1 * i / side) for i in range(side))
+    vacancies = ", ".join(str(0.1 + 0.05 * i / side) for i in range(side))
     path = write(
         tmp_path,
         "huge",
         'extends = "plan_2024"\n[sweep.grid]\n'
-        f'"parameters.space.rent_lambda" = [{values}]\n'
-        f'"parameters.space.target_vacancy" = [{vacancies}]\n',
+        f'"parameters.market.rent_lambda" = [{values}]\n'
+        f'"parameters.market.natural_vacancy" = [{vacancies}]\n',
     )
     with pytest.raises(ScenarioError, match="pass --force"):
         load_sweep(path)
@@ -109,12 +109,12 @@ def test_a_grid_over_the_limit_needs_force(tmp_path):
 
 def test_a_one_value_sweep_gives_the_plain_scenario_tables(tmp_path):
     plain = write(
-        tmp_path, "plain", 'extends = "plan_2024"\n[parameters]\n"space.rent_lambda" = 1.2\n'
+        tmp_path, "plain", 'extends = "plan_2024"\n[parameters]\n"market.rent_lambda" = 1.2\n'
     )
     swept = write(
         tmp_path,
         "swept",
-        'extends = "plan_2024"\n[sweep.grid]\n"parameters.space.rent_lambda" = [1.2]\n',
+        'extends = "plan_2024"\n[sweep.grid]\n"parameters.market.rent_lambda" = [1.2]\n',
     )
     (variant,) = load_sweep(swept)
     base = load_scenario(plain)
@@ -136,7 +136,7 @@ def test_variants_derived_in_code_are_checked_and_named():
     named = with_settings(plan, {"measures.6.parameters.offset_share": 0.4}, name="pool")
     assert named.name == "pool" and named.params["m6.offset_share"] == 0.4
     with pytest.raises(ScenarioError, match="outside the parameter's range"):
-        with_settings(plan, {"parameters.space.rent_lambda": 9.0})
+        with_settings(plan, {"parameters.market.rent_lambda": 9.0})
 
 
 def test_run_and_compare_a_sweep_draw_its_response(tmp_path, capsys):
@@ -144,7 +144,7 @@ def test_run_and_compare_a_sweep_draw_its_response(tmp_path, capsys):
         tmp_path,
         "far",
         'extends = "far_sweep"\n[sweep.grid]\n'
-        'far_cap = { set = ["parameters.zone.jinqiao.far_cap"], values = [1.5, 3.0] }\n',
+        'far_cap = { set = ["parameters.zone.jinqiao.far_cap"], values = [2.5, 3.0] }\n',
     )
     out = tmp_path / "far"
     argv = ["run", str(far), "baseline", "--months", "12", "-r", "2", "--out", str(out)]
@@ -161,7 +161,7 @@ def test_run_and_compare_a_sweep_draw_its_response(tmp_path, capsys):
     capsys.readouterr()
     assert main(["validate", str(SCENARIOS / "far_sweep.toml")]) == 0
     printed = capsys.readouterr().out
-    assert "a sweep of 6 variants" in printed and "far_sweep[far_cap=3.5]" in printed
+    assert "a sweep of 5 variants" in printed and "far_sweep[far_cap=3.66]" in printed
 
 
 def test_settings_with_the_same_last_name_get_labels_that_tell_them_apart(tmp_path):
@@ -195,7 +195,7 @@ def test_validate_refuses_a_huge_grid_without_building_it(tmp_path, capsys):
         tmp_path,
         "huge",
         'extends = "plan_2024"\n[sweep.grid]\n'
-        f'"parameters.space.rent_lambda" = [{values}]\n'
+        f'"parameters.market.rent_lambda" = [{values}]\n'
         f'"parameters.entry.beta_rent" = [{", ".join(str(-0.3 - i / 100) for i in range(150))}]\n',
     )
     assert main(["validate", str(path)]) == 2  # 22,500 variants: refused at once
@@ -214,7 +214,7 @@ def test_compare_copes_with_categorical_and_mixed_sweeps(tmp_path):
         tmp_path,
         "mixed",
         'extends = "plan_2024"\n[[sweep.variants]]\n"measures.6.intensity" = 2.0\n'
-        '[[sweep.variants]]\n"parameters.space.rent_lambda" = 1.2\n',
+        '[[sweep.variants]]\n"parameters.market.rent_lambda" = 1.2\n',
     )
     out = tmp_path / "study"
     argv = ["run", str(zones), str(mixed), "--months", "8", "-r", "1", "--out", str(out), "-q"]

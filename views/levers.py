@@ -9,14 +9,15 @@ A lever is a keyword of :class:`DashboardModel` and an input of the dashboard's 
                           revenue (RMB million/yr), ``m6.threshold_domestic_revenue``
     measures              changes to the plan's measures: measure id -> any of
                           ``zones`` (zone ids; none turns the measure off),
-                          ``start_month`` (0 = 2024-09, before the horizon) and
+                          ``start_month`` (0 = the plan's start month, before the horizon) and
                           ``intensity`` (promotion: multiplies the measure's Bass innovation
                           rate p; within the range of p in the parameter table, see
                           :func:`intensity_range`), as ``Policy.as_dict`` writes them
 
 Everything else is the 2024 plan as shipped (scenarios/plan_2024.toml). Slider ranges and
 starting values come from the parameter and measure tables, the seed and horizon from the
-plan's scenario file: no number here belongs to the model.
+plan's scenario file (and so its start month and market path): no number here belongs to the
+model.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ from collections.abc import Collection, Mapping
 from functools import cache
 from typing import Any
 
+import pandas as pd
+
 from ..model import Policy, ZoneModel, measure_table, parameter_table, zone_table
-from ..model.calendar import START
+from ..model.calendar import start_period
 from ..studies.scenario_files import SHIPPED, FileScenario, load_scenario
 
 FAR_CAP = "zone.{}.far_cap"  # parameter: the zone's FAR cap where measure 10b is on
@@ -58,8 +61,14 @@ def measure_ids() -> list[str]:
 
 @cache
 def plan_scenario() -> FileScenario:
-    """The shipped 2024 plan scenario: the dashboard's policy, seed and horizon."""
+    """The shipped 2024 plan scenario: the dashboard's policy, seed, horizon, start month
+    and market path."""
     return load_scenario(SHIPPED / "plan_2024.toml")
+
+
+def plan_start() -> pd.Period:
+    """Month 0 of the dashboard's runs: the plan scenario's start."""
+    return start_period(plan_scenario().start)
 
 
 def plan_zones(measure_id: str) -> frozenset[str]:
@@ -102,14 +111,15 @@ def with_setting(levers: Mapping[str, Any], measure_id: str, **changes: Any) -> 
     return {**levers, MEASURES_LEVER: edits}
 
 
-def describe_setting(measure_id: str, setting: Mapping[str, Any]) -> str:
-    """One line: where, from when and how strongly a measure applies."""
+def describe_setting(measure_id: str, setting: Mapping[str, Any], start: pd.Period) -> str:
+    """One line: where, from when (the month, and its date from the run's ``start``) and how
+    strongly a measure applies."""
     zones = list(setting["zones"])
     if not zones:
         return f"{measure_id} off"
     where = "all six zones" if set(zones) == set(zone_ids()) else ", ".join(zones)
-    start = int(setting["start_month"])
-    line = f"{measure_id} in {where} from month {start} ({START + start})"
+    first = int(setting["start_month"])
+    line = f"{measure_id} in {where} from month {first} ({start + first})"
     return line + (f", intensity {setting['intensity']:g}" if setting["intensity"] != 1 else "")
 
 
@@ -216,6 +226,8 @@ class DashboardModel(ZoneModel):
             policy=policy_for(levers, months),
             params=params_for(levers),
             months=months,
+            start=plan_scenario().start,
+            market=plan_scenario().market,
         )
         self.levers = levers
         self.lever_problem = problem  # None, or what was wrong with the levers given

@@ -29,7 +29,6 @@ from mesa.visualization import make_plot_component
 from mesa.visualization.utils import update_counter
 
 from ..model import FAR_MEASURE, ZoneModel, measure_table, parameter_table
-from ..model.calendar import START
 from ..model.reporters import HEADLINE_KPIS
 from ..studies.summary import TRADE, share, unit, zones_on
 from .levers import (
@@ -45,7 +44,6 @@ from .levers import (
 FIGSIZE = (7.5, 3.4)  # inches, one live figure of two panels
 # fixed margins (share of the figure): an automatic layout would double the drawing time
 MARGINS = {"left": 0.11, "right": 0.82, "bottom": 0.15, "top": 0.9, "wspace": 0.5}
-MONTH_LABEL = f"month (0 = {START})"
 FIGURE_CSS = ".zonesim-figures img {max-width: 100%; height: auto;}"
 HEADLINE_SIZE = (4.2, 2.6)  # inches, one headline plot
 # The headline plots: DataCollector reporters drawn together share a unit.
@@ -111,16 +109,22 @@ def month_axis(ax, months: int) -> None:
     ax.grid(alpha=0.3)
 
 
-def _lines(ax, wide: pd.DataFrame, title: str, ylabel: str, months: int) -> None:
-    """A line per column of ``wide`` over its month index, coloured in column order."""
+def _lines(ax, wide: pd.DataFrame, title: str, ylabel: str, model: ZoneModel) -> None:
+    """A line per column of ``wide`` over its month index, coloured in column order, on the
+    axis of ``model``'s horizon, months labelled from its start."""
     cmap = colormaps["tab10" if wide.shape[1] <= 10 else "tab20"]
     for i, column in enumerate(wide.columns):
         ax.plot(wide.index, wide[column], color=cmap(i), label=column, lw=1.3)
     ax.set_title(title, fontsize=9)
-    ax.set_xlabel(MONTH_LABEL, fontsize=8)
+    ax.set_xlabel(month_label(model), fontsize=8)
     ax.set_ylabel(ylabel, fontsize=8)
     ax.tick_params(labelsize=7)
-    month_axis(ax, months)
+    month_axis(ax, model.months)
+
+
+def month_label(model: ZoneModel) -> str:
+    """The month axis's label: ``month (0 = 2024-09)``, from the model's start."""
+    return f"month (0 = {model.start})"
 
 
 def _thousands(value: float, _pos=None) -> str:
@@ -136,7 +140,7 @@ def uptake_figure(model: ZoneModel) -> Figure:
         uptake_series(model),
         f"uptake share per measure, all zones, month {model.month}",
         "adopted / eligible",
-        model.months,
+        model,
     )
     ax.set_ylim(0, 1)
     ax.legend(title="measure", fontsize=6, ncol=2, loc="center left", bbox_to_anchor=(1, 0.5))
@@ -147,9 +151,7 @@ def zone_figure(model: ZoneModel, kpis: dict[str, str]) -> Figure:
     """A panel per zone KPI (column -> title), a line per zone, over the months run so far."""
     fig, axes = _figure(len(kpis))
     for ax, (kpi, title) in zip(axes, kpis.items(), strict=True):
-        _lines(
-            ax, zone_series(model, kpi), f"{title}, month {model.month}", unit(kpi), model.months
-        )
+        _lines(ax, zone_series(model, kpi), f"{title}, month {model.month}", unit(kpi), model)
     axes[-1].legend(title="zone", fontsize=7, loc="center left", bbox_to_anchor=(1, 0.5))
     return fig
 
@@ -216,10 +218,12 @@ def LeverSummary(model: DashboardModel):
     far_zones = ", ".join(sorted(on.get(FAR_MEASURE, ()))) or "nowhere"
     far = ", ".join(f"{z} {prm[FAR_CAP.format(z)]:g}" for z in model.zone_ids)
     changed = [
-        describe_setting(m, setting_of(model.levers, m)) for m in model.levers[MEASURES_LEVER]
+        describe_setting(m, setting_of(model.levers, m), model.start)
+        for m in model.levers[MEASURES_LEVER]
     ]
     lines = [
-        f"Month {model.month} of {model.months} (0 = {START}); seed {model.levers[SEED_LEVER]}.",
+        f"Month {model.month} of {model.months} (0 = {model.start}), market path "
+        f"{model.scenario.market}; seed {model.levers[SEED_LEVER]}.",
         f"FAR cap ({FAR_MEASURE} on in {far_zones}): {far}.",
         f"Cash pool threshold: {prm[CASH_POOL_THRESHOLD]:g} {unit_of(CASH_POOL_THRESHOLD)}.",
         "Measures: "

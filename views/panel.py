@@ -14,7 +14,7 @@ import solara
 from mesa.visualization.solara_viz import ModelController
 
 from ..model import FAR_MEASURE, measure_table
-from ..model.calendar import MONTHS_PER_YEAR, START
+from ..model.calendar import MONTHS_PER_YEAR
 from .levers import (
     CASH_POOL_THRESHOLD,
     FAR_CAP,
@@ -29,6 +29,7 @@ from .levers import (
     measure_ids,
     parameter_slider,
     plan_scenario,
+    plan_start,
     plan_zones,
     setting_of,
     with_setting,
@@ -135,7 +136,7 @@ def MeasureLevers(levers: solara.Reactive[dict], months: int):
             )
     start = setting["start_month"]
     solara.SliderInt(
-        f"start month: {start} ({START + start})",
+        f"start month: {start} ({plan_start() + start})",
         value=start,
         min=0,
         max=months - 1,
@@ -153,7 +154,9 @@ def MeasureLevers(levers: solara.Reactive[dict], months: int):
         disabled=mid not in levers.value[MEASURES_LEVER],
         text=True,
     )
-    changed = [describe_setting(m, s) for m, s in levers.value[MEASURES_LEVER].items()]
+    changed = [
+        describe_setting(m, s, plan_start()) for m, s in levers.value[MEASURES_LEVER].items()
+    ]
     solara.Text("Changed from the plan: " + ("; ".join(changed) or "none") + ".")
 
 

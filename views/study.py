@@ -119,7 +119,8 @@ def StudyComparison(loaded: Loaded, baseline: str | None, kpi: str, key: list):
         if differences:
             StudyFigure(lambda: plots.headline_kpis(kpis, baseline), [*key, baseline])
             StudyFigure(
-                lambda: plots.kpi_map(summary, kpi, study.horizon), [*key, baseline, kpi, "map"]
+                lambda: plots.kpi_map(summary, kpi, study.horizon, plots.start_of(kpis)),
+                [*key, baseline, kpi, "map"],
             )
         else:
             solara.Info(

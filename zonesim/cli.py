@@ -1,6 +1,7 @@
 """The ``zonesim`` command.
 
-    zonesim run [SCENARIO ...] [-r N] [--months M] [--seed S] [--out DIR] [--executor ...]
+    zonesim run [SCENARIO ...] [-r N] [--months M] [--start YYYY-MM] [--market PATH]
+                [--seed S] [--out DIR] [--executor ...]
     zonesim compare STUDY_DIR [--baseline NAME] [--map-kpi KPI] [--map-month M]
     zonesim sensitivity SCENARIO [--method morris|sobol] (--params NAMES | --grade G) ...
     zonesim calibrate [SCENARIO] [--samples N] [-r R] [--accept F] [--apply] ...
@@ -34,6 +35,7 @@ from .model import (
     sector_table,
     zone_table,
 )
+from .model.calendar import DEFAULT_MARKET, DEFAULT_START, FIRST_START, LAST_START, MARKET_PATHS
 from .options import (
     UsageError,
     add_execution_options,
@@ -43,6 +45,7 @@ from .options import (
     clear_output,
     executor,
     load_all,
+    with_clock,
     with_horizon,
 )
 from .studies.scenario_files import (
@@ -85,7 +88,20 @@ def build_parser() -> argparse.ArgumentParser:
         "-r", "--replications", type=int, help="per scenario (default: the scenario files')"
     )
     run.add_argument(
-        "--months", type=int, help="horizon in months from 2024-09 (default: the files')"
+        "--months", type=int, help="horizon in months from the start (default: the files')"
+    )
+    run.add_argument(
+        "--start",
+        metavar="YYYY-MM",
+        help=f"month 0 of every run, {FIRST_START} to {LAST_START} (default: each file's, "
+        f"else {DEFAULT_START})",
+    )
+    run.add_argument(
+        "--market",
+        choices=MARKET_PATHS,
+        metavar="PATH",
+        help=f"market rent after the market record: {', '.join(MARKET_PATHS)} (default: each "
+        f"file's, else {DEFAULT_MARKET})",
     )
     run.add_argument("--seed", type=int, help="root seed (default: the scenario files')")
     run.add_argument(
@@ -216,7 +232,8 @@ def _check_run(args: argparse.Namespace) -> None:
             setattr(args, key, _common(scenarios, key))
     at_least(args, replications=1, months=1, seed=0)
     check_study_size(args, len(scenarios) * args.replications, args.months, "scenarios")
-    args.resolved = [with_horizon(s, args.months) for s in scenarios]
+    clock = with_clock(args.start, args.market)
+    args.resolved = [clock(with_horizon(s, args.months)) for s in scenarios]
     check_execution_options(args, run_work(args))
 
 

@@ -9,8 +9,10 @@ import argparse
 import json
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+from .model.calendar import start_period
 from .studies import limits
 from .studies.executors import EXECUTORS, executor_for
 from .studies.scenario_files import FileScenario, ScenarioError, find_scenario, load_scenario
@@ -92,6 +94,19 @@ def with_horizon(scenario: FileScenario, months: int) -> FileScenario:
             f"(--months {months})"
         )
     return scenario if scenario.months == months else scenario.replace(months=months)
+
+
+def with_clock(start: str | None, market: str | None) -> Callable[[FileScenario], FileScenario]:
+    """What --start and --market do to a scenario: set its start month and market path (each
+    only when given); UsageError for a start month no run can have."""
+    changes = {"start": start, "market": market}
+    changes = {key: value for key, value in changes.items() if value is not None}
+    if start is not None:
+        try:
+            start_period(start)
+        except ValueError as err:
+            raise UsageError(f"--start: {err}") from None
+    return lambda scenario: scenario.replace(**changes) if changes else scenario
 
 
 def at_least(args: argparse.Namespace, **minimum: int) -> None:
