@@ -3,19 +3,20 @@ matplotlib Figure (drawn without pyplot, like zonesim.studies.plots)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 from ..model.calendar import MONTHS_PER_YEAR
+from ..model.market import monthly_record, record
 from ..studies.plots import new_figure, panels, save
-from .patterns import CASH_POOL_MONTHS, NATIONAL_POOLS, bass_share, uptake_classes
+from . import market
+from .patterns import CASH_POOL_MONTHS, NATIONAL_POOLS, bass_share, targets, uptake_classes
 
-# JLL Shanghai logistics/industrial in 2024 (mechanisms.md §3.3): vacancy from 16.6% to
-# 25.7% (mean about 21.2%), rent -7.8% like-for-like
-JLL_2024_VACANCY, JLL_2024_RENT_CHANGE = (0.166 + 0.257) / 2, -0.078
 MODEL = "#1f77b4"
 OBSERVED = "#d62728"
 BAND = "#bbbbbb"
@@ -125,27 +126,55 @@ def cash_pool_figure(adopters: pd.Series) -> Figure:
     return fig
 
 
-def rent_vacancy_figure(
-    years: pd.DataFrame, slope: float, band: tuple[float, float], target_vacancy: float
-) -> Figure:
-    """Zone-years: rent change over the year against the mean vacancy gap, the fitted slope,
-    the published band of slopes and the JLL 2024 year."""
-    fig = new_figure((6.5, 4.2))
-    ax = fig.subplots()
-    ax.scatter(years["vacancy_gap"], years["rent_change"], s=5, color=MODEL, alpha=0.35,
-               label="model zone-years")  # fmt: skip
-    x = np.linspace(min(years["vacancy_gap"].min(), -0.12), max(years["vacancy_gap"].max(), 0.1))
-    ax.plot(x, slope * x, color=MODEL, label=f"model slope {slope:.2f}")
-    ax.fill_between(x, band[0] * x, band[1] * x, color=BAND, alpha=0.5, lw=0,
-                    label=f"published slope {band[0]:g}-{band[1]:g}")  # fmt: skip
-    ax.scatter([target_vacancy - JLL_2024_VACANCY], [JLL_2024_RENT_CHANGE], color=OBSERVED,
-               zorder=3, label="JLL Shanghai 2024")  # fmt: skip
-    ax.axhline(0, color="black", lw=0.5)
-    ax.axvline(0, color="black", lw=0.5)
-    ax.set_xlabel("mean vacancy gap over the year (target - vacancy)")
-    ax.set_ylabel("rent change over the year")
-    ax.legend(fontsize=8)
-    ax.set_title("Rent response to vacancy")
+def market_forecast_figure(prm: Mapping[str, float]) -> Figure:
+    """The market record (rent and vacancy at quarter ends), the fit window shaded, the rent
+    equation run over it from the first recorded rent (in sample), and the forecast from
+    2024-03 against the held-out rents with the patterns' bands; all with the parameter
+    table's lambda and v*. Below: the vacancy path both run on."""
+    quarters, monthly = record(prm), monthly_record(prm)
+    rent_lambda, natural = prm[market.LAMBDA], prm[market.NATURAL]
+    first = quarters.index[0]
+    inside = market.forecast(prm, rent_lambda, natural, start=first, end=market.FIT_END)
+    ahead = market.forecast(prm, rent_lambda, natural)
+    rents = quarters["rent"].dropna()
+    seen, held = rents.loc[: market.FIT_END], rents.loc[market.FIT_END + 1 :]
+    bands = targets().loc[list(market.FORECAST_PATTERNS), ["low", "high"]].astype(float)
+
+    def at(index: pd.PeriodIndex) -> pd.DatetimeIndex:
+        return index.to_timestamp(how="start")
+
+    fig = new_figure((7, 5.6))
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
+    window = (at(pd.PeriodIndex([first]))[0], at(pd.PeriodIndex([market.FIT_END]))[0])
+    for ax in (top, bottom):
+        ax.axvspan(*window, color=BAND, alpha=0.35, lw=0)
+    top.plot(at(inside.index), inside, color=MODEL, ls="--", label="rent equation, in sample")
+    top.plot(at(ahead.index), ahead, color=MODEL, label="forecast from 2024-03 (out of sample)")
+    top.scatter(at(seen.index), seen, color="black", zorder=3, label="JLL record, fitted")
+    for month, (low, high) in zip(market.FORECAST_PATTERNS.values(), bands.to_numpy(),
+                                  strict=True):  # fmt: skip
+        x = at(pd.PeriodIndex([month]))[0]
+        top.plot([x, x], [low, high], color=OBSERVED, lw=6, alpha=0.3, solid_capstyle="butt")
+    top.scatter(at(held.index), held, color=OBSERVED, zorder=3,
+                label="JLL record, held out (band ±5%)")  # fmt: skip
+    top.set_ylabel("market rent, RMB/m²/day")
+    top.set_title(
+        f"Market rent: fitted to {market.FIT_END} (shaded), forecast to {market.FORECAST_END}"
+        f"\n(lambda {rent_lambda:g} a year, v* {natural:.1%})",
+        fontsize=10,
+    )
+    top.legend(fontsize=7, loc="lower left")
+    vacancy = monthly["vacancy"]
+    known = quarters["vacancy"].dropna()
+    gap = vacancy.loc[market.FIT_END : known.index[known.index > market.FIT_END][0]]
+    bottom.plot(at(vacancy.index), vacancy, color="black", lw=1, label="record, month by month")
+    bottom.plot(at(gap.index), gap, color=OBSERVED, lw=2, ls=":",
+                label="interpolated: no quarter recorded")  # fmt: skip
+    bottom.scatter(at(known.index), known, color="black", s=12, zorder=3)
+    bottom.axhline(natural, color=MODEL, lw=0.8, ls="--", label="natural vacancy v* (fitted)")
+    bottom.set_ylabel("market vacancy")
+    bottom.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    bottom.legend(fontsize=7, loc="upper left")
     return fig
 
 

@@ -14,6 +14,9 @@ agent-based models by e.g. McCulloch et al. 2022).
 4. Accept the ``accept`` fraction of points closest to the patterns (ties at the last
    distance kept). Their spread is the posterior; the fitted value of each knob is their
    median.
+5. Judge each knob identified or not (:func:`identification`): a knob whose accepted samples
+   spread as widely over its prior range as draws from the prior itself would is not
+   identified; it keeps its value, full range and grade G in the parameter table.
 
 A knob sets one or more rows of the parameter table: "alpha" sets every measure's logit
 intercept (m<k>.alpha) to one value, since no source tells the measures apart.
@@ -53,6 +56,8 @@ SAMPLE = "s{:05d}"  # scenario name of a sample
 TABLE = "table"  # the scenario at the parameter table's own values, run alongside
 SHARE_FLOOR = 1e-4  # shares below this count as this, so that the log distance is finite
 METHOD = "ABC rejection"
+POSTERIOR_RANGE = (0.05, 0.95)  # the accepted samples' range reported and judged
+IDENTIFICATION_LEVEL = 0.05  # chance that prior draws alone look narrower than the cut
 
 
 @dataclass(frozen=True)
@@ -161,10 +166,11 @@ def accepted(stats: pd.DataFrame, fraction: float) -> pd.Index:
 
 
 def posterior(draws: pd.DataFrame, chosen: pd.Index, knobs: Sequence[Knob]) -> pd.DataFrame:
-    """Per knob: its prior range, the table's value, and the accepted samples' median, 5% and
-    95% quantiles."""
+    """Per knob: its prior range, the table's value, the accepted samples' median, 5% and
+    95% quantiles, and whether the fit identifies it (:func:`identification`)."""
     kept = draws.loc[chosen]
     now = table_point(knobs)
+    low, high = POSTERIOR_RANGE
     rows = [
         {
             "knob": k.name,
@@ -173,25 +179,71 @@ def posterior(draws: pd.DataFrame, chosen: pd.Index, knobs: Sequence[Knob]) -> p
             "prior_high": k.high,
             "table": now[k.name],
             "median": float(kept[k.name].median()),
-            "q05": float(kept[k.name].quantile(0.05)),
-            "q95": float(kept[k.name].quantile(0.95)),
+            "q05": float(kept[k.name].quantile(low)),
+            "q95": float(kept[k.name].quantile(high)),
         }
         for k in knobs
     ]
-    return pd.DataFrame(rows)
+    post = pd.DataFrame(rows)
+    return pd.concat([post, identification(post, len(chosen))], axis=1)
 
 
-def fitted_rows(post: pd.DataFrame, knobs: Sequence[Knob], method: str) -> pd.DataFrame:
-    """The parameter-table rows the fit gives: name, value (the posterior median, 3
-    significant figures), grade D, and a source naming the method and the interval."""
+def prior_span(kept: int, level: float = IDENTIFICATION_LEVEL) -> float:
+    """The share of a uniform prior's range that the 5-95% range of ``kept`` independent
+    draws from the prior itself exceeds with probability 1 - ``level`` (0.755 for 40 draws,
+    0.656 for 20): the gap between the order statistics nearest those quantiles, i < j
+    (counted from 0), is Beta(j - i, kept - (j - i) + 1) distributed. 0 for fewer than two
+    draws, which cannot show a range."""
+    from scipy.stats import beta  # here: slow to import, and `zonesim list` must start fast
+
+    low, high = (round(q * (kept - 1)) for q in POSTERIOR_RANGE)
+    if high <= low:
+        return 0.0
+    return float(beta(high - low, kept - (high - low) + 1).ppf(level))
+
+
+def identification(post: pd.DataFrame, kept: int) -> pd.DataFrame:
+    """Per row of a posterior table: ``coverage``, the accepted samples' 5-95% range as a
+    share of the prior range, and ``identified``. A knob is not identified when its posterior
+    is no narrower than its prior: its coverage is at least what ``kept`` draws from the
+    prior itself would reach with probability 0.95 (:func:`prior_span`), so its accepted
+    samples cannot be told from prior draws by their spread."""
+    coverage = (post["q95"] - post["q05"]) / (post["prior_high"] - post["prior_low"])
+    return pd.DataFrame({"coverage": coverage, "identified": coverage < prior_span(kept)})
+
+
+def not_identified_note(r, kept: int, method: str) -> str:
+    """What the source of a knob the fit did not identify says (``r``: its posterior row)."""
+    return (
+        f"{method}: not identified, 90% of accepted samples in [{r.q05:.3g}, {r.q95:.3g}], "
+        f"{r.coverage:.0%} of the prior range, as wide as {kept} draws from the prior itself "
+        f"(at least {prior_span(kept):.0%} with probability 0.95); the fit did not narrow it, so "
+        "the row keeps its value, full range and grade G"
+    )
+
+
+def fitted_rows(post: pd.DataFrame, knobs: Sequence[Knob], method: str, kept: int) -> pd.DataFrame:
+    """The parameter-table rows the fit gives: name, value, grade and source. An identified
+    knob: the posterior median (3 significant figures), grade D, a source naming the method
+    and the interval. A knob not identified: the table's value, grade G, and its source
+    before any fit followed by the reason."""
+    table = parameter_table()
     rows = []
     for knob, r in zip(knobs, post.itertuples(), strict=True):
-        source = (
-            f"{method}; posterior median, 90% of accepted samples in "
-            f"[{r.q05:.3g}, {r.q95:.3g}] (docs/VALIDATION.md)"
-        )
-        rows += [{"name": n, "value": float(f"{r.median:.3g}"), "grade": "D", "source": source}
-                 for n in knob.rows]  # fmt: skip
+        if r.identified:
+            source = (
+                f"{method}; posterior median, 90% of accepted samples in "
+                f"[{r.q05:.3g}, {r.q95:.3g}] (docs/VALIDATION.md)"
+            )
+            rows += [{"name": n, "value": float(f"{r.median:.3g}"), "grade": "D",
+                      "source": source} for n in knob.rows]  # fmt: skip
+            continue
+        note = not_identified_note(r, kept, method)
+        for name in knob.rows:
+            guess = table.at[name, "source"].split("; zonesim calibrate")[0]
+            source = note if guess.startswith("zonesim calibrate") else f"{guess}; {note}"
+            rows.append({"name": name, "value": float(table.at[name, "value"]), "grade": "G",
+                         "source": source})  # fmt: skip
     return pd.DataFrame(rows)
 
 
@@ -285,7 +337,7 @@ def run_calibration(
         f"zonesim calibrate: {METHOD} to the Bass bands of uptake_classes.csv, "
         f"{samples} samples x {replications} runs, best {len(chosen)} kept, seed {seed}"
     )
-    fitted = fitted_rows(post, knobs, method)
+    fitted = fitted_rows(post, knobs, method, len(chosen))
     paths += [
         write_text_atomic(stats.to_csv(), out_dir / "statistics.csv"),
         write_text_atomic(post.to_csv(index=False), out_dir / "posterior.csv"),

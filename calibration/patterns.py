@@ -37,6 +37,7 @@ CASH_POOL = "6"
 CASH_POOL_MONTHS = (45, 54)  # months after the March 2021 pilot: end 2024 and September 2025
 NATIONAL_POOLS = (54, 98)  # groups with a pool at those dates (zones_facts.md §4)
 PROBE_MEASURE = "8"  # single window: saves clearance days and nothing else that moves trade
+EFFECT_MONTH = 60  # the plan's effect is compared five years after the start
 
 
 # ---------------------------------------------------------------------- the observed side
@@ -190,43 +191,44 @@ def scale_statistics(baseline_kpis: pd.DataFrame) -> dict[str, float]:
         / 1e3,
         "scale.firm_density": float(total["firms"].mean()) / float(land.sum()),
         "scale.trade_density": float(trade.mean()) / 1e3 / float(land.sum()),
+        "trade.six_zone_ceiling": float(trade.mean()) / 1e3,
     }
 
 
-def zone_far(kpis: pd.DataFrame, policy: Policy, far_measure: str = FAR_MEASURE) -> float:
-    """Floor stock over plot area at the horizon, mean over the zones where ``far_measure``
-    is on and over runs; NaN when it is on nowhere."""
-    zones = sorted(zones_on(policy).get(far_measure, ()))
+def zone_far(kpis: pd.DataFrame, zones: Iterable[str]) -> float:
+    """Floor stock over plot area at the horizon, of ``zones`` together (summed), mean over
+    runs; NaN for no zones."""
+    zones = sorted(zones)
     if not zones:
         return float("nan")
     prm = parameter_table()["value"]
-    plot = {z: prm[f"zone.{z}.land_km2"] * 1e6 * prm["space.net_plot_share"] for z in zones}
+    plot = sum(prm[f"zone.{z}.land_km2"] for z in zones) * 1e6 * prm["space.net_plot_share"]
     end = kpis[(kpis["month"] == kpis["month"].max()) & kpis["zone"].isin(zones)]
-    return float((end["floor_stock_m2"] / end["zone"].map(plot)).mean())
+    return float(end.groupby("replication")["floor_stock_m2"].sum().mean() / plot)
 
 
-def rent_years(kpis: pd.DataFrame) -> pd.DataFrame:
-    """One row per scenario, run, zone and whole year: the rent change over the year (share
-    of its opening rent) and the mean vacancy gap (target - vacancy) over its months."""
-    target = float(parameter_table().at["space.target_vacancy", "value"])
-    k = kpis.sort_values("month")
-    years = (k["month"].max()) // MONTHS_PER_YEAR
-    rows = []
-    keys = ["scenario", "replication", "zone"] if "scenario" in k else ["replication", "zone"]
-    for key, run in k.groupby(keys, sort=False):
-        rent = run["rent_rmb_m2_day"].to_numpy()
-        gap = target - run["vacancy"].to_numpy()
-        for y in range(years):
-            a, b = y * MONTHS_PER_YEAR, (y + 1) * MONTHS_PER_YEAR
-            rows.append((*key, y + 1, rent[b] / rent[a] - 1, gap[a:b].mean()))
-    return pd.DataFrame(rows, columns=[*keys, "year", "rent_change", "vacancy_gap"])
+def far_statistics(
+    baseline_kpis: pd.DataFrame, plan_kpis: pd.DataFrame, plan: Policy,
+    far_measure: str = FAR_MEASURE,
+) -> dict[str, float]:  # fmt: skip
+    """The zones' FAR at the horizon: all six in the baseline (the programme's cap), and
+    those where ``far_measure`` is on under ``plan`` (its higher cap)."""
+    return {
+        "far.zone_far_baseline": zone_far(baseline_kpis, zone_table().index),
+        "far.zone_far": zone_far(plan_kpis, zones_on(plan).get(far_measure, ())),
+    }
 
 
-def rent_slope(years: pd.DataFrame) -> float:
-    """Least-squares slope through the origin of rent change on vacancy gap (a zone at its
-    target vacancy keeps its rent): the yearly response per unit of vacancy gap."""
-    x, y = years["vacancy_gap"].to_numpy(), years["rent_change"].to_numpy()
-    return float((x * y).sum() / (x * x).sum())
+def plan_effect(
+    baseline_kpis: pd.DataFrame, plan_kpis: pd.DataFrame, month: int = EFFECT_MONTH
+) -> float:
+    """The plan's effect on the six zones' annual revenue at ``month``: the plan's mean over
+    runs of the zones' summed revenue over the baseline's, minus 1."""
+
+    def mean_revenue(kpis: pd.DataFrame) -> float:
+        return float(_all_zones(kpis, month)["revenue_rmb_m"].mean())
+
+    return mean_revenue(plan_kpis) / mean_revenue(baseline_kpis) - 1
 
 
 # ---------------------------------------------------------------------- demography

@@ -19,11 +19,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..model import ZoneScenario, parameter_table
+from ..model import ZoneScenario
+from ..model.parameters import Parameters
 from ..studies.runner import environment, run_study, spawn_seeds
 from ..studies.storage import write_text_atomic
-from . import patterns, report
-from .patterns import CASH_POOL_MONTHS, UPTAKE_MONTHS
+from . import market, patterns, report
+from .patterns import CASH_POOL_MONTHS, EFFECT_MONTH, UPTAKE_MONTHS
 
 ROLES = ("baseline", "plan", "all_zones")
 SEED = 20251127  # not the fits' seed (the scenarios'), so the checks run on unseen runs
@@ -42,9 +43,14 @@ class Validation:
 
 def shortest_horizon(scenarios: Mapping[str, ZoneScenario]) -> int:
     """The fewest months that give every measure of the all-zones scenario the last
-    comparison month of exposure, and the cash pool its later date."""
+    comparison month of exposure, the cash pool its later date, and the plan's effect its
+    month."""
     policy = scenarios["all_zones"].policy
-    return max(patterns.months_needed(policy), patterns.months_needed(policy, CASH_POOL_MONTHS))
+    return max(
+        patterns.months_needed(policy),
+        patterns.months_needed(policy, CASH_POOL_MONTHS),
+        EFFECT_MONTH,
+    )
 
 
 def check_months(months: int, scenarios: Mapping[str, ZoneScenario]) -> None:
@@ -109,7 +115,6 @@ def _statistics(kpis, uptake, scenarios, seeds) -> dict:
     plan = kpis[kpis["scenario"] == "plan"]
     all_zones = scenarios["all_zones"].policy
     since = patterns.uptake_since_start(uptake.drop(columns="scenario"), all_zones)
-    rent = patterns.rent_years(kpis[kpis["scenario"].isin(["baseline", "plan"])])
     followed, survived = patterns.entrant_survival(baseline)
     trade = patterns.trade_response(seeds[0])
     values = {
@@ -117,8 +122,9 @@ def _statistics(kpis, uptake, scenarios, seeds) -> dict:
         **patterns.demography_statistics(baseline),
         **patterns.trade_statistics(trade),
         "cash_pool.growth_ratio": patterns.cash_pool_ratio(since),
-        "far.zone_far": patterns.zone_far(plan, scenarios["plan"].policy),
-        "rent.lambda": patterns.rent_slope(rent),
+        **patterns.far_statistics(baseline, plan, scenarios["plan"].policy),
+        **market.forecast_statistics(Parameters()),
+        "plan.effect_order": patterns.plan_effect(baseline, plan),
         "demography.entrant_survival": survived / followed if followed else float("nan"),
     }
     classes = patterns.class_uptake(since)
@@ -133,7 +139,7 @@ def _statistics(kpis, uptake, scenarios, seeds) -> dict:
         "measures": patterns.measure_uptake(since),
         "curves": curves,
         "cash": cash[cash.index <= max(CASH_POOL_MONTHS) + 12],
-        "rent": rent,
+        "market": market.fit_market(Parameters()),
         "demography": patterns.demography_years(baseline),
         "trade": trade,
         "entrants": (followed, survived),
@@ -170,15 +176,11 @@ def _figures(found: dict, folder: Path) -> list[Path]:
     from . import figures
 
     folder.mkdir(parents=True, exist_ok=True)
-    band = patterns.targets().loc["rent.lambda", ["low", "high"]].astype(float)
     rates = patterns.targets().loc["demography.death_rate", ["low", "high"]].astype(float)
-    target_vacancy = float(parameter_table().at["space.target_vacancy", "value"])
     made = {
         "uptake_classes.png": figures.uptake_classes_figure(found["curves"]),
         "cash_pool.png": figures.cash_pool_figure(found["cash"]),
-        "rent_vacancy.png": figures.rent_vacancy_figure(
-            found["rent"], found["values"]["rent.lambda"], tuple(band), target_vacancy
-        ),
+        "market_forecast.png": figures.market_forecast_figure(Parameters()),
         "demography.png": figures.demography_figure(found["demography"], tuple(rates)),
     }
     return [save(fig, folder / name) for name, fig in made.items()]

@@ -110,11 +110,50 @@ def test_fitted_parameters_in_the_table_name_their_method_and_lie_in_range():
     table = parameters()
     fitted = table[table["source"].str.contains("ABC rejection")]
     alphas = [f"m{m}.alpha" for m in measures().index]
-    expected = {"decision.beta_npv", "decision.beta_peer", "uptake.p_scale", "uptake.q_scale"}
-    assert set(fitted.index) == expected | set(alphas)
-    assert (fitted["grade"] == "D").all()
+    lost = {"decision.beta_npv", "decision.beta_peer", "uptake.q_scale"}
+    assert set(fitted.index) == lost | {"uptake.p_scale"} | set(alphas)
+    narrowed = fitted.drop(index=list(lost))
+    assert (narrowed["grade"] == "D").all()
+    # not identified: grade G, the guess's source kept, the prior's full range
+    assert (fitted.loc[list(lost), "grade"] == "G").all()
+    assert fitted.loc[list(lost), "source"].str.contains("not identified").all()
+    assert fitted.loc[list(lost), "source"].str.startswith(("shared/reference", "model")).all()
     assert fitted["value"].between(fitted["low"], fitted["high"]).all()
     assert table.loc[alphas, "value"].nunique() == 1  # one intercept for every measure
+
+
+def test_prior_span_is_what_draws_from_the_prior_reach():
+    rng = np.random.default_rng(0)
+    for kept in (20, 40, 100):
+        x = rng.random((20_000, kept))
+        spans = np.quantile(x, 0.95, axis=1) - np.quantile(x, 0.05, axis=1)
+        assert fit.prior_span(kept) == pytest.approx(np.quantile(spans, 0.05), abs=0.015)
+    assert fit.prior_span(1) == 0
+
+
+def test_a_knob_whose_kept_draws_spread_like_its_prior_is_not_identified():
+    knobs = [
+        fit.Knob("uptake.p_scale", ("uptake.p_scale",), 0.5, 5.0),
+        fit.Knob("decision.beta_peer", ("decision.beta_peer",), 0.5, 3.0),
+    ]
+    draws = fit.draw(knobs, samples=400, seed=3)
+    # the patterns depend on p_scale alone
+    stats = pd.DataFrame({"distance": (draws["uptake.p_scale"] - 2.0).abs()}, index=draws.index)
+    chosen = fit.accepted(stats, 0.1)
+    post = fit.posterior(draws, chosen, knobs).set_index("knob")
+    assert post.at["uptake.p_scale", "identified"]
+    assert post.at["uptake.p_scale", "coverage"] < 0.2
+    assert not post.at["decision.beta_peer", "identified"]
+    assert post.at["decision.beta_peer", "coverage"] >= fit.prior_span(len(chosen))
+    rows = fit.fitted_rows(post.reset_index(), knobs, "a fit", len(chosen)).set_index("name")
+    assert rows.at["uptake.p_scale", "grade"] == "D"
+    assert rows.at["uptake.p_scale", "value"] == pytest.approx(2.0, abs=0.1)
+    peer = parameters().loc["decision.beta_peer"]
+    assert rows.at["decision.beta_peer", "grade"] == "G"
+    assert rows.at["decision.beta_peer", "value"] == peer["value"]  # left as it was
+    source = rows.at["decision.beta_peer", "source"]
+    assert source.startswith(peer["source"].split("; zonesim calibrate")[0] + "; a fit: ")
+    assert source.count("not identified") == 1  # an earlier fit's note is replaced
 
 
 def _class_share(**params) -> pd.Series:
@@ -178,7 +217,10 @@ def test_calibrate_writes_draws_statistics_posterior_and_fitted_rows(tmp_path, c
     for r in post.itertuples():
         assert r.median == pytest.approx(kept[r.knob].median())
     rows = pd.read_csv(out / "fitted_parameters.csv")
-    assert len(rows) == len(measures()) + 4 and (rows["grade"] == "D").all()
+    assert len(rows) == len(measures()) + 4
+    identified = post.set_index("knob")["identified"]
+    knob = rows["name"].map(lambda n: "alpha" if n.endswith(".alpha") else n)
+    assert (rows["grade"] == knob.map(identified).map({True: "D", False: "G"})).all()
     assert rows["source"].str.contains("ABC rejection").all()
     for name in ("calibration_posterior.png", "calibration_uptake.png"):
         assert (out / "figures" / name).stat().st_size > 10_000

@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from zonesim.calibration import patterns
+from zonesim.calibration import market, patterns, report
 from zonesim.calibration.fit import table_digest
 
 from zonesim import Policy, ZoneModel, parameters
+from zonesim import zones as zones_table
 from zonesim.cli import main
 
 DOCS = Path(__file__).parents[1] / "docs"
@@ -47,23 +48,56 @@ def test_cash_pool_ratio_is_adopters_later_over_earlier():
     assert math.isnan(patterns.cash_pool_ratio(since.assign(adopted=[0, 4, 0, 5])))
 
 
-def test_rent_slope_recovers_the_rent_rule():
-    """Zones whose rent follows rent *= 1 + lambda * gap / 12 give back lambda."""
-    lam, target = 1.2, float(parameters().at["market.natural_vacancy", "value"])
-    rows = []
-    rng = np.random.default_rng(0)
-    for zone in ("a", "b", "c"):
-        rent, vacancy = 1.4, target
-        for month in range(49):
-            rows.append(("s", 0, zone, month, rent, vacancy))
-            vacancy = float(np.clip(vacancy + rng.normal(0, 0.01), 0, 0.5))
-            rent *= 1 + lam * (target - vacancy) / 12
-    kpis = pd.DataFrame(
-        rows, columns=["scenario", "replication", "zone", "month", "rent_rmb_m2_day", "vacancy"]
+def _zone_kpis(month_values: dict[int, dict[str, float]], column: str, runs: int = 2):
+    """Zone KPIs of every zone and ``runs`` replications with ``column`` set per month and
+    zone (the same in every run)."""
+    rows = [
+        {"replication": r, "month": m, "zone": z, column: v}
+        for r in range(runs)
+        for m, by_zone in month_values.items()
+        for z, v in by_zone.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_zone_far_is_the_zones_floor_stock_over_their_plot_area():
+    table = parameters()["value"]
+    zones = list(zones_table().index)
+    plot = {z: table[f"zone.{z}.land_km2"] * 1e6 * table["space.net_plot_share"] for z in zones}
+    far = dict(zip(zones, np.linspace(1.0, 2.0, len(zones)), strict=True))
+    kpis = _zone_kpis(
+        {0: {z: plot[z] for z in zones}, 24: {z: far[z] * plot[z] for z in zones}},
+        "floor_stock_m2",
     )
-    years = patterns.rent_years(kpis)
-    assert len(years) == 3 * 4
-    assert patterns.rent_slope(years) == pytest.approx(lam, rel=0.05)
+    # the zones together: floor over plot area summed, at the last month only
+    together = sum(far[z] * plot[z] for z in zones) / sum(plot.values())
+    assert patterns.zone_far(kpis, zones) == pytest.approx(together)
+    assert patterns.zone_far(kpis, ["jinqiao"]) == pytest.approx(far["jinqiao"])
+    assert math.isnan(patterns.zone_far(kpis, []))
+    plan = Policy.baseline().with_measure("10b", zones=["jinqiao"], start_month=0)
+    found = patterns.far_statistics(kpis, kpis, plan)
+    assert found == {"far.zone_far_baseline": pytest.approx(together),
+                     "far.zone_far": pytest.approx(far["jinqiao"])}  # fmt: skip
+
+
+def test_plan_effect_is_the_zones_revenue_under_the_plan_over_the_baseline():
+    zones = list(zones_table().index)
+    base = _zone_kpis({0: dict.fromkeys(zones, 100.0), 60: dict.fromkeys(zones, 100.0)},
+                      "revenue_rmb_m")  # fmt: skip
+    plan = _zone_kpis({0: dict.fromkeys(zones, 100.0), 60: {**dict.fromkeys(zones, 100.0),
+                       "jinqiao": 130.0}}, "revenue_rmb_m")  # fmt: skip
+    assert patterns.plan_effect(base, plan) == pytest.approx(30 / (100 * len(zones)))
+    assert patterns.plan_effect(base, base) == 0
+    assert patterns.plan_effect(base, plan, month=0) == 0  # the month compared
+
+
+def test_the_six_zones_trade_is_summed_for_its_ceiling():
+    zones = list(zones_table().index)
+    kpis = _zone_kpis({0: dict.fromkeys(zones, 1000.0)}, "imports_rmb_m").assign(
+        exports_rmb_m=500.0, firms=10, revenue_rmb_m=1.0
+    )
+    found = patterns.scale_statistics(kpis)
+    assert found["trade.six_zone_ceiling"] == pytest.approx(1.5 * len(zones))  # RMB bn/yr
 
 
 def test_demography_rates_are_flows_over_mean_firms():
@@ -86,12 +120,50 @@ def test_demography_rates_are_flows_over_mean_firms():
 
 def test_check_marks_values_in_the_band_and_nan_as_missed():
     targets = patterns.targets()
-    low = targets.at["rent.lambda", "low"]
-    table = patterns.check({"rent.lambda": low, "far.zone_far": float("nan")})
-    assert table.at["rent.lambda", "met"] and not table.at["far.zone_far", "met"]
+    low = targets.at["demography.birth_rate", "low"]
+    table = patterns.check({"demography.birth_rate": low, "far.zone_far": float("nan")})
+    assert table.at["demography.birth_rate", "met"] and not table.at["far.zone_far", "met"]
     assert "scale.songjiang_firms" not in table.index  # no value, no row
     assert (targets["low"] <= targets["high"]).all()
     assert targets["grade"].isin(["P", "D", "G"]).all() and (targets["source"] != "").all()
+    assert set(targets["role"]) <= set(report.ROLES)
+
+
+def test_the_out_of_sample_bands_hold_the_held_out_record():
+    """Each forecast pattern's observed value is the record's rent of the month it forecasts,
+    a month after the fit window."""
+    targets, prm = patterns.targets(), parameters()["value"]
+    rows = targets[targets["role"] == "out-of-sample"]
+    assert set(rows.index) == set(market.FORECAST_PATTERNS)
+    for name, month in market.FORECAST_PATTERNS.items():
+        assert month > market.FIT_END
+        assert rows.at[name, "value"] == prm[f"market.{month}.rent"]
+        assert rows.at[name, "low"] < rows.at[name, "value"] < rows.at[name, "high"]
+
+
+def _checked(roles_met: list[tuple[str, bool]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"role": [r for r, _ in roles_met], "met": [m for _, m in roles_met],
+         "value": 1.0, "low": 0.0, "high": 2.0, "model": 1.0, "unit": "ratio", "grade": "P"},
+        index=[f"p{i}" for i in range(len(roles_met))],
+    )  # fmt: skip
+
+
+def test_the_headline_counts_only_independent_and_out_of_sample_patterns():
+    table = _checked(
+        [("independent", True), ("independent", False), ("out-of-sample", True),
+         ("input", True), ("input", True), ("fitted", False), ("fitted", True)]
+    )  # fmt: skip
+    assert report.evidence_count(table) == (2, 3)
+    text = "\n".join(report.headline(table))
+    first = text.split("\n")[0]
+    assert first.startswith("**The model meets 2 of 3 independent and out-of-sample patterns.**")
+    assert "Consistency checks, not evidence: 3 of 4 met." in text
+    assert text.index("out-of-sample") < text.index("Consistency checks")
+    # the evidence table lists the evidence only
+    evidence = text.split("Consistency checks")[0]
+    assert all(f"| p{i} |" in evidence for i in (0, 1, 2))
+    assert not any(f"| p{i} |" in evidence for i in (3, 4, 5, 6))
 
 
 def test_the_trade_probe_gives_the_published_semi_elasticities():
@@ -155,10 +227,11 @@ def test_validate_model_writes_a_report_that_matches_its_table(tmp_path, capsys)
     table["met"] = table["met"].astype(str) == "True"
     assert set(patterns.targets().index) <= set(table.index)
     assert table.index.str.startswith("uptake.").sum() >= 12  # 4 classes x 3 months
-    met = int(table["met"].sum())
-    assert f"meets {met} of {len(table)} patterns" in printed
+    evidence = table[table["role"].isin(["independent", "out-of-sample"])]
+    met, total = int(evidence["met"].sum()), len(evidence)
+    assert f"meets {met} of {total} independent and out-of-sample patterns" in printed
     text = report.read_text(encoding="utf-8")
-    assert f"**The model meets {met} of {len(table)} patterns.**" in text
+    assert f"**The model meets {met} of {total} independent and out-of-sample patterns.**" in text
     for name in table.index[~table["met"]]:
         assert f"- {name}: model" in text  # every miss is listed
     for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text):

@@ -3,6 +3,7 @@ runs; the work itself is zonesim.calibration.
 
     zonesim calibrate [SCENARIO] [--target uptake|survival] [--samples N] [-r R] [--accept F]
         [--seed S] [--out DIR] [--apply] [--executor ...] [--workers N] [--resume] [--force] [-q]
+    zonesim calibrate --target market [--apply]
     zonesim validate-model [-r R] [--months M] [--seed S] [--out DIR] [--report FILE]
         [--calibration DIR] [--executor ...] [--workers N] [--resume] [--force] [-q]
 """
@@ -10,14 +11,16 @@ runs; the work itself is zonesim.calibration.
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 from importlib.resources import files
 from pathlib import Path
 
 from .calibration.fit import METHOD, apply_fit, default_knobs, describe, draw, table_digest
 from .calibration.patterns import months_needed
-from .calibration.report import CALIBRATION_FIGURES
+from .calibration.report import CALIBRATION_FIGURES, evidence_count
 from .calibration.validation import SEED, shortest_horizon
-from .model import measure_table
+from .model import measure_table, parameter_table
 from .model.calendar import DEFAULT_MONTHS
 from .options import (
     UsageError,
@@ -39,7 +42,7 @@ VALIDATION_SCENARIOS = {
     "all_zones": "plan_2024_all_zones",
 }
 CALIBRATION_FILES = ("posterior.csv", "statistics.csv", "fitted_parameters.csv")
-TARGETS = ("uptake", "survival")
+TARGETS = ("uptake", "survival", "market")
 DEFAULTS = {  # samples, replications, output folder
     "uptake": (400, 3, Path("results/calibration")),
     "survival": (9, 12, Path("results/calibration_survival")),
@@ -64,7 +67,8 @@ def add_parsers(sub) -> None:
         default="uptake",
         help="uptake: the uptake parameters against the Bass bands (ABC rejection); "
         "survival: the first-year exit multiplier against entrants' one-year survival (grid "
-        "search) (default: %(default)s)",
+        "search); market: the market rent equation on the JLL record to 2024-03, and its "
+        "forecast of the rest of 2024 (no runs) (default: %(default)s)",
     )
     cal.add_argument(
         "--samples", type=int, help="draws (uptake, default 400) or grid points (survival, 9)"
@@ -88,7 +92,8 @@ def add_parsers(sub) -> None:
     cal.add_argument(
         "--apply",
         action="store_true",
-        help="write the fitted values into the model's parameter table (grade D)",
+        help="write the fitted values into model/data/parameters.csv (grade D); only in a "
+        "source checkout, not in an installed package",
     )
     add_execution_options(cal)
 
@@ -130,6 +135,10 @@ def add_parsers(sub) -> None:
 # ---------------------------------------------------------------------- calibrate
 def check_calibrate(args: argparse.Namespace) -> None:
     """Settle the settings and draw the samples, or raise UsageError (nothing written)."""
+    if args.apply:
+        _source_table()
+    if args.target == "market":
+        return _check_market(args)
     args.resolved = load_one(args.scenario, args.force)
     args.seed = args.resolved.seed if args.seed is None else args.seed
     samples, replications, out = DEFAULTS[args.target]
@@ -152,6 +161,45 @@ def check_calibrate(args: argparse.Namespace) -> None:
         args.knobs = default_knobs()
         args.draws = draw(args.knobs, args.samples, args.seed)
     check_execution_options(args, calibration_work(args))
+
+
+def _check_market(args: argparse.Namespace) -> None:
+    """The market fit runs no model: the options about runs and their output are refused."""
+    given = {
+        "--samples": args.samples, "-r": args.replications, "--seed": args.seed,
+        "--out": args.out, "--workers": args.workers, "--scheduler": args.scheduler,
+    }  # fmt: skip
+    flags = {"--resume": args.resume, "--overwrite": args.overwrite, "--force": args.force}
+    used = [k for k, v in given.items() if v is not None] + [k for k, v in flags.items() if v]
+    if args.scenario != CALIBRATION_SCENARIO:
+        used.insert(0, "SCENARIO")
+    if used:
+        raise UsageError(
+            f"{used[0]}: --target market fits the market record and runs no model; it takes "
+            "only --apply"
+        )
+    from .calibration.market import fit_market
+    from .model.parameters import Parameters
+
+    prm = Parameters()
+    try:
+        args.market = prm, fit_market(prm)
+    except ValueError as err:
+        raise UsageError(f"model/data/parameters.csv: the market record: {err}") from None
+
+
+def _source_table() -> Path:
+    """The parameter table, if it lies in a source checkout (model/data/parameters.csv of a
+    folder whose pyproject.toml names zonesim); UsageError for an installed package, whose
+    table a fit must not rewrite."""
+    table = Path(str(files("zonesim.model").joinpath("data", "parameters.csv")))
+    project = table.parents[2] / "pyproject.toml"
+    if not (project.is_file() and 'name = "zonesim"' in project.read_text(encoding="utf-8")):
+        raise UsageError(
+            f"--apply: {table} is inside an installed package, not a source checkout; paste "
+            "the fitted rows into model/data/parameters.csv of a checkout instead"
+        )
+    return table
 
 
 def _check_size(args: argparse.Namespace) -> None:
@@ -185,6 +233,8 @@ def calibration_work(args: argparse.Namespace) -> dict:
 def run_calibrate(args: argparse.Namespace) -> int:
     from .calibration.fit import run_calibration
 
+    if args.target == "market":
+        return _run_market(args)
     clear_output(args)
     if args.target == "survival":
         return _run_survival(args)
@@ -204,7 +254,14 @@ def run_calibrate(args: argparse.Namespace) -> int:
     kept = int(done.statistics["accepted"].sum())
     print(f"Kept {kept} of {args.samples} draws. Fitted (median of the kept; 5-95%):")
     for r in done.posterior.itertuples():
-        print(f"  {r.knob}: {r.median:.3g} ({r.q05:.3g} - {r.q95:.3g}); table {r.table:.3g}")
+        judged = (
+            ""
+            if r.identified
+            else f"; NOT IDENTIFIED ({r.coverage:.0%} of the prior range): kept as in the table"
+        )
+        print(
+            f"  {r.knob}: {r.median:.3g} ({r.q05:.3g} - {r.q95:.3g}); table {r.table:.3g}{judged}"
+        )
     _finish(args, done.fitted, done.paths, "--apply --resume")
     return 0
 
@@ -229,10 +286,52 @@ def _run_survival(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_market(args: argparse.Namespace) -> int:
+    from .calibration import market
+
+    prm, done = args.market
+    print(
+        f"Market rent equation fitted on the record to {market.FIT_END} (weighted least "
+        "squares, intervals weighted by their months):"
+    )
+    for r in done.intervals.itertuples():
+        print(
+            f"  {r.start} - {r.end} ({r.months} months): log rent change {r.growth:+.4f}/yr, "
+            f"mean vacancy {r.vacancy:.4f}"
+        )
+    print(f"  lambda {done.rent_lambda:.4g} /yr, v* {done.natural_vacancy:.4g}")
+    rows = market.fitted_rows(done)
+    values = dict(zip(rows["name"], rows["value"], strict=True))
+    path = market.forecast(prm, values[market.LAMBDA], values[market.NATURAL])
+    recorded = market.record(prm)["rent"]
+    print(f"Forecast from {market.FIT_END} (rounded values; record held out):")
+    for month in market.FORECAST_PATTERNS.values():
+        print(f"  {month}: {path[month]:.3f} RMB/m2/day, record {recorded[month]:.3f}")
+    if args.apply:
+        apply_fit(rows, table := _source_table())
+        print(f"Wrote {len(rows)} fitted rows into {table}")
+        return 0
+    print("Rows to paste into model/data/parameters.csv (or run again with --apply):")
+    print(_table_rows(rows), end="")
+    return 0
+
+
+def _table_rows(fitted) -> str:
+    """Fitted rows as lines of the parameter table: its other columns as they are now."""
+    table = parameter_table()
+    out = io.StringIO()
+    lines = csv.writer(out, lineterminator="\n")
+    for r in fitted.itertuples():
+        now = table.loc[r.name]
+        lines.writerow([r.name, f"{r.value:g}", now["unit"], f"{now['low']:g}",
+                        f"{now['high']:g}", r.grade, r.source, now["description"]])  # fmt: skip
+    return out.getvalue()
+
+
 def _finish(args: argparse.Namespace, fitted, paths: list[Path], adopt: str) -> None:
     """Apply the fit to the parameter table if asked; say what was written."""
     if args.apply:
-        table = Path(str(files("zonesim.model").joinpath("data", "parameters.csv")))
+        table = _source_table()
         apply_fit(fitted, table)
         print(f"Wrote {len(fitted)} fitted rows into {table}")
     print(f"Wrote {len(paths)} files in {args.out}")
@@ -290,7 +389,11 @@ def run_validate(args: argparse.Namespace) -> int:
     if done.failed:
         return report_failed_runs(done.failed, args.out, "no report")
     table = done.patterns
-    print(f"The model meets {int(table['met'].sum())} of {len(table)} patterns.")
+    met, total = evidence_count(table)
+    print(
+        f"The model meets {met} of {total} independent and out-of-sample patterns, and "
+        f"{int(table['met'].sum()) - met} of {len(table) - total} consistency checks."
+    )
     for group, rows in table.groupby("group", sort=False):
         missed = ", ".join(rows.index[~rows["met"]]) or "none"
         print(f"  {group}: {int(rows['met'].sum())} of {len(rows)} met; missed: {missed}")
