@@ -21,8 +21,9 @@ class Developer(mesa.Agent):
     - Vertical space above the legacy FAR, up to the zone's current cap (the programme's
       FAR once the citywide up-the-floors programme runs, the plan's higher cap where measure
       10b applies): the programme redevelops plots at its pace (programme.rate a year of the
-      zone's plots, government-led and subsidised, ahead of demand, but not while more than
-      programme.max_vacancy of the zone's vertical space stands empty), and beyond that
+      zone's plots, government-led and subsidised, ahead of demand, slowing in proportion
+      as the zone's vertical space stands empty and stopping at programme.max_vacancy), and
+      beyond that
       developers build toward the natural vacancy for the firms in or queuing for vertical
       space, as long as the pro forma pays.
     - The part of the new space that only the plan's higher cap allows is the plan's, kept
@@ -105,8 +106,10 @@ class Developer(mesa.Agent):
             return
         programme_room = self.buildable(float(model.far_programme[z]))
         pace, plan = 0.0, 0.0
-        if programme_room > 0 and self.vertical_vacancy() <= self.programme_max_vacancy:
-            pace = min(self.programme_share * cap_room, cap_room - planned)
+        # the pace slows as the zone's vertical space stands empty, and stops at the maximum
+        slowdown = max(1 - self.vertical_vacancy() / self.programme_max_vacancy, 0.0)
+        if programme_room > 0 and slowdown > 0:
+            pace = min(self.programme_share * slowdown * cap_room, cap_room - planned)
             plan = pace * (1 - programme_room / cap_room)
             planned += pace
         if for_demand:

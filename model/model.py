@@ -169,9 +169,12 @@ class ZoneModel(mesa.Model):
         pace: what is complete is in the stock (empty at the start), the rest in the
         developers' pipelines."""
         developers = self.agents_by_type[Developer]
+        plan_caps = self.far_cap
+        self.far_cap = self.far_programme  # the plan's measures were not in force before
         for _ in range(max(-self.programme_month, 0)):
             developers.do("complete")
             developers.do("start_vertical", for_demand=False)
+        self.far_cap = plan_caps
 
     def assess_measures(self) -> None:
         """What each measure would bring each firm (benefit, costs, effects), judged on the

@@ -56,7 +56,7 @@ def _measures() -> pd.DataFrame:
 def parameter_table() -> pd.DataFrame:
     """Every number the model uses: value, unit, low, high, grade, source, description.
 
-    Indexed by parameter name, e.g. ``"space.rent_lambda"``, ``"zone.jinqiao.land_km2"``,
+    Indexed by parameter name, e.g. ``"market.rent_lambda"``, ``"zone.jinqiao.land_km2"``,
     ``"sector.cbec.return_rate"`` or ``"m6.threshold_domestic_revenue"``.
     """
     return _parameters().copy()
@@ -104,7 +104,7 @@ def _values(names: list[str]) -> np.ndarray:
 @cache
 def _zone_table() -> pd.DataFrame:
     zones = _zones().copy()
-    for attr in ("land_km2", "firms", "far_now", "vacancy", "rent", "clearance_days"):
+    for attr in ("land_km2", "firms", "far_now", "far_cap", "rent_premium", "clearance_days"):
         zones[attr] = _values([f"zone.{z}.{attr}" for z in zones.index])
     mix = _sector_mix()
     zones["main_sectors"] = [
