@@ -349,7 +349,9 @@ class ZoneModel(mesa.Model):
     def add_enterprises(self, new: Batch) -> None:
         """Create the Enterprise agents of the firms in ``new`` (entrants): their ids go in
         its ``fid`` column, (weak) references to them in its ``agent`` column."""
-        agents = Enterprise.create_agents(self, len(new))
+        # a plain list, not create_agents' AgentSet: this runs every month, and building the
+        # set's weak-keyed dictionary costs more than the few agents themselves
+        agents = [Enterprise(self) for _ in range(len(new))]
         new["fid"] = [agent.unique_id for agent in agents]
         new["agent"] = [weakref.ref(agent) for agent in agents]
 
