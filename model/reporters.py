@@ -117,11 +117,14 @@ class Recorder:
         """The month's closing state: KPIs per zone, and per zone and sector."""
         f, space, z = model.firms, model.space, len(model.zone_ids)
 
+        # copy=False: sums with weights are floats already, only counts need converting
         def by_zone(values=None):
-            return np.bincount(f.zone, weights=values, minlength=z).astype(float)
+            return np.bincount(f.zone, weights=values, minlength=z).astype(float, copy=False)
 
         def by_cell(values=None):
-            return np.bincount(f.cell, weights=values, minlength=f.n_cells).astype(float)
+            return np.bincount(f.cell, weights=values, minlength=f.n_cells).astype(
+                float, copy=False
+            )
 
         firms = by_zone()
         revenue = by_zone(f.revenue)
