@@ -116,14 +116,9 @@ class MarketPath:
                 prm["market.rent_lambda"],
                 prm["market.natural_vacancy"],
             )
-        dates = pd.period_range(first, max(end, last_month), freq="M")
-        whole = pd.DataFrame(
-            {
-                "rent": np.r_[history["rent"].to_numpy(), rent[1:]],
-                "vacancy": np.r_[history["vacancy"].to_numpy(), vacancy[1:]],
-            },
-            index=dates,
-        )
-        run = whole.loc[start:last_month]
-        self.rent = run["rent"].to_numpy()
-        self.vacancy = run["vacancy"].to_numpy()
+        # the record then the path, month by month from the record's first month; the run's
+        # months are a slice of it (plain arrays: a dated frame costs more than the run's
+        # first month)
+        run = slice((start - first).n, (last_month - first).n + 1)
+        self.rent = np.r_[history["rent"].to_numpy(), rent[1:]][run]
+        self.vacancy = np.r_[history["vacancy"].to_numpy(), vacancy[1:]][run]

@@ -337,7 +337,7 @@ class ZoneModel(mesa.Model):
             zone, weights=need, minlength=len(counts)
         )
         established = np.full(len(zone), int(self.prm["firms.starting_age"]))
-        agents = Enterprise.create_agents(self, len(zone))
+        agents = [Enterprise(self) for _ in range(len(zone))]  # a list: see add_enterprises
         fid = np.array([agent.unique_id for agent in agents])
         cols, mats = self.factory.make(
             fid, zone, sector, revenue, need * self.floor_scale[zone], established, rng
