@@ -237,7 +237,7 @@ class ZoneModel(mesa.Model):
         order = queued[np.lexsort((key, f.zone[queued]))]
         zone, floor = f.zone[order], f.floor[order]
         taken = np.cumsum(floor)
-        zone_starts = np.r_[True, zone[1:] != zone[:-1]]
+        zone_starts = np.concatenate(([True], zone[1:] != zone[:-1]))  # np.r_ is slow Python
         before_zone = np.maximum.accumulate(np.where(zone_starts, taken - floor, 0.0))
         moving = taken - before_zone <= space.free(vertical=True)[zone]
         movers = order[moving]
