@@ -86,7 +86,7 @@ class FirmTable:
         """Remove the rows where ``keep`` is False and add the firms of ``new`` (a batch in
         this table's layout; their slots are assigned here). Surviving firms may change
         rows; their agents' ``row`` follows, and the agents of removed firms get row -1."""
-        gone = np.flatnonzero(~keep)
+        gone = (~keep).nonzero()[0]  # as pairs_of: the method, without numpy's wrappers
         self._free_slots = np.sort(np.concatenate([self._free_slots, self.slot[gone]]))
         self._count_eligible(self.cell[gone], self.eligible[gone], -1)
         if new is not None:
@@ -97,7 +97,7 @@ class FirmTable:
         self._unlocate(gone)
         n_keep = self._n - len(gone)
         holes = gone[gone < n_keep]  # gaps below the new end, filled by the last kept rows
-        movers = n_keep + np.flatnonzero(keep[n_keep:])
+        movers = n_keep + keep[n_keep:].nonzero()[0]
         n_new = n_keep + (len(new) if new is not None else 0)
         self._store_reassigned()
         if len(self._store) < n_new:
