@@ -2,8 +2,9 @@
 
 A :class:`Batch` holds named columns (one value per row) and matrices (one row of values per
 row, e.g. one per measure). Columns of the same dtype are stored together, one array row per
-column, so that gathering, moving or appending rows costs one numpy operation per dtype
-instead of one per column. The firm table and the pool of potential entrants share one
+column, and so are matrices of the same dtype and width, one array layer per matrix, so that
+gathering, moving or appending rows costs one numpy operation per block instead of one per
+column or matrix. The firm table and the pool of potential entrants share one
 layout, so entrants move from the pool into the table block by block.
 """
 
@@ -15,7 +16,11 @@ import numpy as np
 
 
 class Layout:
-    """Which columns share which block, and the matrices' names and trailing shapes.
+    """Which columns and matrices share which block.
+
+    A block is keyed by dtype and the trailing shape of one row: ``()`` for columns, e.g.
+    ``(21,)`` for matrices with one value per measure. Block ``key`` holds its names in
+    ``blocks[key]``, stacked along its first axis; rows run along its second axis.
 
     Parameters
     ----------
@@ -24,12 +29,13 @@ class Layout:
     """
 
     def __init__(self, columns: Mapping[str, np.ndarray], matrices: Mapping[str, np.ndarray]):
-        self.blocks: dict[np.dtype, list[str]] = {}
+        self.blocks: dict[tuple[np.dtype, tuple[int, ...]], list[str]] = {}
         for name, values in columns.items():
-            self.blocks.setdefault(np.asarray(values).dtype, []).append(name)
-        self.matrices = {name: (m.dtype, m.shape[1:]) for name, m in matrices.items()}
+            self.blocks.setdefault((np.asarray(values).dtype, ()), []).append(name)
+        for name, m in matrices.items():
+            self.blocks.setdefault((m.dtype, m.shape[1:]), []).append(name)
         self.where = {
-            name: (dtype, j) for dtype, names in self.blocks.items() for j, name in enumerate(names)
+            name: (key, j) for key, names in self.blocks.items() for j, name in enumerate(names)
         }
 
 
@@ -40,12 +46,8 @@ class Batch:
     def __init__(self, layout: Layout, rows: int):
         self.layout = layout
         self.blocks = {
-            dtype: np.empty((len(names), rows), dtype=dtype)
-            for dtype, names in layout.blocks.items()
-        }
-        self.matrices = {
-            name: np.empty((rows, *shape), dtype=dtype)
-            for name, (dtype, shape) in layout.matrices.items()
+            key: np.empty((len(names), rows, *key[1]), dtype=key[0])
+            for key, names in layout.blocks.items()
         }
         self.rows = rows
 
@@ -58,20 +60,18 @@ class Batch:
     ) -> Batch:
         """A batch holding the given arrays (every name of the layout, equal lengths)."""
         batch = cls(layout, len(next(iter(columns.values()))))
-        for dtype, names in layout.blocks.items():
-            batch.blocks[dtype][:] = [columns[name] for name in names]
-        for name in layout.matrices:
-            batch.matrices[name][:] = matrices[name]
+        given = {**columns, **matrices}
+        for key, names in layout.blocks.items():
+            for j, name in enumerate(names):
+                batch.blocks[key][j] = given[name]
         return batch
 
     def __len__(self) -> int:
         return self.rows
 
     def __getitem__(self, name: str) -> np.ndarray:
-        if name in self.matrices:
-            return self.matrices[name]
-        dtype, j = self.layout.where[name]
-        return self.blocks[dtype][j]
+        key, j = self.layout.where[name]
+        return self.blocks[key][j]
 
     def __setitem__(self, name: str, values) -> None:
         self[name][...] = values
@@ -80,39 +80,30 @@ class Batch:
         """A new batch with the given rows, in that order."""
         out = Batch.__new__(Batch)
         out.layout, out.rows = self.layout, len(rows)
-        out.blocks = {dtype: block[:, rows] for dtype, block in self.blocks.items()}
-        out.matrices = {name: m[rows] for name, m in self.matrices.items()}
+        out.blocks = {key: block[:, rows] for key, block in self.blocks.items()}
         return out
 
     def put(self, start: int, other: Batch) -> None:
         """Write ``other``'s rows into rows start, start + 1, ... of this batch."""
         stop = start + len(other)
-        for dtype, block in self.blocks.items():
-            block[:, start:stop] = other.blocks[dtype]
-        for name, m in self.matrices.items():
-            m[start:stop] = other.matrices[name]
+        for key, block in self.blocks.items():
+            block[:, start:stop] = other.blocks[key]
 
     def move(self, to: np.ndarray, source: np.ndarray) -> None:
         """Copy rows ``source`` onto rows ``to`` (disjoint)."""
         for block in self.blocks.values():
             block[:, to] = block[:, source]
-        for m in self.matrices.values():
-            m[to] = m[source]
 
     def grown(self, rows: int, keep: int) -> Batch:
         """A batch with room for ``rows`` rows holding this batch's first ``keep`` rows."""
         bigger = Batch(self.layout, rows)
-        for dtype, block in self.blocks.items():
-            bigger.blocks[dtype][:, :keep] = block[:, :keep]
-        for name, m in self.matrices.items():
-            bigger.matrices[name][:keep] = m[:keep]
+        for key, block in self.blocks.items():
+            bigger.blocks[key][:, :keep] = block[:, :keep]
         return bigger
 
     def views(self, n: int) -> dict[str, np.ndarray]:
         """Views of the first ``n`` rows of every column and matrix, by name."""
         out = {}
-        for dtype, names in self.layout.blocks.items():
-            out.update(zip(names, self.blocks[dtype][:, :n], strict=True))
-        for name, m in self.matrices.items():
-            out[name] = m[:n]
+        for key, names in self.layout.blocks.items():
+            out.update(zip(names, self.blocks[key][:, :n], strict=True))
         return out

@@ -43,7 +43,8 @@ def peers(f, benefit: np.ndarray, n_zones: int, n_sectors: int) -> Peers:
 
 def cells_to_zones(per_cell: np.ndarray, n_zones: int) -> np.ndarray:
     """Sum a (zone x sector cells) x K array over each zone's sectors: Z x K."""
-    return per_cell.reshape(n_zones, -1, per_cell.shape[-1]).sum(axis=1)
+    # np.add.reduce is what .sum calls, without the Python wrapper: this runs thrice a month
+    return np.add.reduce(per_cell.reshape(n_zones, -1, per_cell.shape[-1]), axis=1)
 
 
 def share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:

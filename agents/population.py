@@ -29,7 +29,9 @@ GROWTH = 1.5  # factor by which full buffers grow: amortises copies over many mo
 
 def pairs_of(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The (row, column) index pairs where the 2-d ``mask`` is True, in row-major order."""
-    return np.divmod(np.flatnonzero(mask), mask.shape[1])
+    # the array methods, not np.flatnonzero: this runs a dozen times a month on small
+    # arrays, where numpy's Python wrappers cost more than the work
+    return np.divmod(mask.ravel().nonzero()[0], mask.shape[1])
 
 
 class FirmTable:
@@ -84,7 +86,7 @@ class FirmTable:
         """Remove the rows where ``keep`` is False and add the firms of ``new`` (a batch in
         this table's layout; their slots are assigned here). Surviving firms may change
         rows; their agents' ``row`` follows, and the agents of removed firms get row -1."""
-        gone = np.flatnonzero(~keep)
+        gone = (~keep).nonzero()[0]  # as pairs_of: the method, without numpy's wrappers
         self._free_slots = np.sort(np.concatenate([self._free_slots, self.slot[gone]]))
         self._count_eligible(self.cell[gone], self.eligible[gone], -1)
         if new is not None:
@@ -95,7 +97,7 @@ class FirmTable:
         self._unlocate(gone)
         n_keep = self._n - len(gone)
         holes = gone[gone < n_keep]  # gaps below the new end, filled by the last kept rows
-        movers = n_keep + np.flatnonzero(keep[n_keep:])
+        movers = n_keep + keep[n_keep:].nonzero()[0]
         n_new = n_keep + (len(new) if new is not None else 0)
         self._store_reassigned()
         if len(self._store) < n_new:

@@ -60,7 +60,7 @@ class EntrantPool:
         """Rows of ``store`` holding the next potential entrant of each sector given, in
         order (arrivals of one sector take consecutive potential entrants)."""
         counts = np.bincount(sector, minlength=len(self.size))
-        for s in np.flatnonzero(self.used + counts > self.size):
+        for s in (self.used + counts > self.size).nonzero()[0]:
             self._next_batch(int(s), int(counts[s]))
         order = np.argsort(sector, kind="stable")
         rank = np.empty(len(sector), dtype=np.intp)

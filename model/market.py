@@ -34,32 +34,51 @@ PROGRAMME_LAUNCH = pd.Period("2023-09", freq="M")
 _RECORD = re.compile(r"^market\.(\d{4}-\d{2})\.(rent|vacancy)$")
 
 
-def record(prm: Parameters) -> pd.DataFrame:
-    """The market record: one row per quarter end (a monthly Period index), columns ``rent``
-    (RMB/m²/day) and ``vacancy`` (share), NaN where the source gives only one of them."""
+# The record is read with plain arrays, the frames below built from them: every model run
+# reads it, and pandas' dated frames cost more than a month of the run.
+
+
+def _quarter_ends(prm: Parameters) -> tuple[list[str], dict[str, np.ndarray]]:
+    """The record's quarter ends ("YYYY-MM", in order) and its ``rent`` and ``vacancy`` at
+    each, NaN where the source gives only one of them."""
     found: dict[str, dict[str, float]] = {}
     for name, value in prm.items():
         match = _RECORD.match(name)
         if match:
             found.setdefault(match[1], {})[match[2]] = value
-    frame = pd.DataFrame.from_dict(found, orient="index", columns=["rent", "vacancy"])
-    frame.index = pd.PeriodIndex(frame.index, freq="M")
-    return frame.sort_index()
+    dates = sorted(found)  # "YYYY-MM" sorts in time order
+    return dates, {
+        column: np.array([found[d].get(column, np.nan) for d in dates])
+        for column in ("rent", "vacancy")
+    }
+
+
+def record(prm: Parameters) -> pd.DataFrame:
+    """The market record: one row per quarter end (a monthly Period index), columns ``rent``
+    (RMB/m²/day) and ``vacancy`` (share), NaN where the source gives only one of them."""
+    dates, columns = _quarter_ends(prm)
+    return pd.DataFrame(columns, index=pd.PeriodIndex(dates, freq="M"))
+
+
+def monthly_series(prm: Parameters) -> tuple[pd.Period, dict[str, np.ndarray]]:
+    """The record's first month, and its ``rent`` and ``vacancy`` month by month from then
+    to its last quarter end, each a straight line between the months that give it."""
+    dates, columns = _quarter_ends(prm)
+    month = np.array([int(d[:4]) * MONTHS_PER_YEAR + int(d[5:]) for d in dates])
+    position = month - month[0]
+    months = np.arange(position[-1] + 1)
+    lines = {}
+    for column, values in columns.items():
+        known = ~np.isnan(values)
+        lines[column] = np.interp(months, position[known], values[known])
+    return pd.Period(dates[0], freq="M"), lines
 
 
 def monthly_record(prm: Parameters) -> pd.DataFrame:
-    """The record month by month from its first to its last quarter end, each series a
-    straight line between the months that give it."""
-    quarters = record(prm)
-    months = pd.period_range(quarters.index[0], quarters.index[-1], freq="M")
-    position = (quarters.index - months[0]).map(lambda offset: offset.n)
-    out = pd.DataFrame(index=months)
-    for column in quarters:
-        known = quarters[column].notna().to_numpy()
-        out[column] = np.interp(
-            np.arange(len(months)), position[known], quarters[column].to_numpy()[known]
-        )
-    return out
+    """:func:`monthly_series` as a frame with a monthly Period index."""
+    first, lines = monthly_series(prm)
+    months = pd.period_range(first, periods=len(lines["rent"]), freq="M")
+    return pd.DataFrame(lines, index=months)
 
 
 def rent_by_equation(
@@ -99,31 +118,24 @@ class MarketPath:
     """
 
     def __init__(self, prm: Parameters, start: pd.Period, months: int, path: str):
-        history = monthly_record(prm)
-        end = history.index[-1]
-        first = history.index[0]
+        first, history = monthly_series(prm)
+        end = first + len(history["rent"]) - 1
         if start < first:
             raise ValueError(f"start {start} is before the market record begins ({first})")
         last_month = start + months
         after = max((last_month - end).n, 0)
-        vacancy = vacancy_after_record(prm, path, history["vacancy"].iloc[-1], after)
+        vacancy = vacancy_after_record(prm, path, history["vacancy"][-1], after)
         if path == "flat":
-            rent = np.full(after + 1, history["rent"].iloc[-1])
+            rent = np.full(after + 1, history["rent"][-1])
         else:
             rent = rent_by_equation(
-                history["rent"].iloc[-1],
+                history["rent"][-1],
                 vacancy,
                 prm["market.rent_lambda"],
                 prm["market.natural_vacancy"],
             )
-        dates = pd.period_range(first, max(end, last_month), freq="M")
-        whole = pd.DataFrame(
-            {
-                "rent": np.r_[history["rent"].to_numpy(), rent[1:]],
-                "vacancy": np.r_[history["vacancy"].to_numpy(), vacancy[1:]],
-            },
-            index=dates,
-        )
-        run = whole.loc[start:last_month]
-        self.rent = run["rent"].to_numpy()
-        self.vacancy = run["vacancy"].to_numpy()
+        # the record then the path, month by month from the record's first month; the run's
+        # months are a slice of it
+        run = slice((start - first).n, (last_month - first).n + 1)
+        self.rent = np.concatenate([history["rent"], rent[1:]])[run]
+        self.vacancy = np.concatenate([history["vacancy"], vacancy[1:]])[run]

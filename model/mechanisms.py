@@ -77,7 +77,7 @@ class Assessment:
         """One field at the pairs (firm ``rows[j]``, measure ``cols[j]``)."""
         out = np.zeros(len(rows))
         for k, value in self._nonzero[field]:
-            pick = np.flatnonzero(cols == k)
+            pick = (cols == k).nonzero()[0]  # np.flatnonzero's wrappers cost more here
             out[pick] = value[rows[pick]] if isinstance(value, np.ndarray) else value
         return out
 

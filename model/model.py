@@ -240,7 +240,7 @@ class ZoneModel(mesa.Model):
         order = queued[np.lexsort((key, f.zone[queued]))]
         zone, floor = f.zone[order], f.floor[order]
         taken = np.cumsum(floor)
-        zone_starts = np.r_[True, zone[1:] != zone[:-1]]
+        zone_starts = np.concatenate(([True], zone[1:] != zone[:-1]))  # np.r_ is slow Python
         before_zone = np.maximum.accumulate(np.where(zone_starts, taken - floor, 0.0))
         moving = taken - before_zone <= space.free(vertical=True)[zone]
         movers = order[moving]
@@ -340,7 +340,7 @@ class ZoneModel(mesa.Model):
             zone, weights=need, minlength=len(counts)
         )
         established = np.full(len(zone), int(self.prm["firms.starting_age"]))
-        agents = Enterprise.create_agents(self, len(zone))
+        agents = [Enterprise(self) for _ in range(len(zone))]  # a list: see add_enterprises
         fid = np.array([agent.unique_id for agent in agents])
         cols, mats = self.factory.make(
             fid, zone, sector, revenue, need * self.floor_scale[zone], established, rng
@@ -352,7 +352,9 @@ class ZoneModel(mesa.Model):
     def add_enterprises(self, new: Batch) -> None:
         """Create the Enterprise agents of the firms in ``new`` (entrants): their ids go in
         its ``fid`` column, (weak) references to them in its ``agent`` column."""
-        agents = Enterprise.create_agents(self, len(new))
+        # a plain list, not create_agents' AgentSet: this runs every month, and building the
+        # set's weak-keyed dictionary costs more than the few agents themselves
+        agents = [Enterprise(self) for _ in range(len(new))]
         new["fid"] = [agent.unique_id for agent in agents]
         new["agent"] = [weakref.ref(agent) for agent in agents]
 

@@ -72,5 +72,6 @@ class Dice:
         unit exponentials (one row), whose difference is Laplace with scale 1 (variance 2);
         numpy draws exponentials faster than Laplace."""
         size = int(slot.max()) + 1 if len(slot) else 0
-        pairs = self.stream(process).standard_exponential((size, 2))[slot]
-        return (pairs[:, 0] - pairs[:, 1]) * np.sqrt(0.5)
+        pairs = self.stream(process).standard_exponential((size, 2))
+        # the difference per slot, then each firm's: one gather of a column instead of two
+        return (pairs[:, 0] - pairs[:, 1])[slot] * np.sqrt(0.5)
