@@ -127,7 +127,7 @@ def test_the_dashboard_in_the_browser(dashboard, browser):
     expect(page).to_have_title(TITLE)
     # every figure is drawn at month 0, and every slider shows its value
     expect(page.locator("img[src^='blob:']")).to_have_count(FIGURES, timeout=PAGE_TIMEOUT)
-    expect(page.get_by_text("FAR cap jinqiao: 2.9 ratio")).to_be_visible()
+    expect(page.get_by_text("FAR cap jinqiao: 2.90 ratio")).to_be_visible()
     expect(page.get_by_text("cash pool threshold: 10,000 RMB m/yr")).to_be_visible()
     expect(page.get_by_text("promotion intensity: 1.00 × plan")).to_be_visible()
 
