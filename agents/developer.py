@@ -23,9 +23,8 @@ class Developer(mesa.Agent):
       10b applies): the programme redevelops plots at its pace (programme.rate a year of the
       zone's plots, government-led and subsidised, ahead of demand, slowing in proportion
       as the zone's vertical space stands empty and stopping at programme.max_vacancy), and
-      beyond that
-      developers build toward the natural vacancy for the firms in or queuing for vertical
-      space, as long as the pro forma pays.
+      beyond that developers build toward the natural vacancy for the firms in or queuing
+      for vertical space, as long as the pro forma pays.
     - The part of the new space that only the plan's higher cap allows is the plan's, kept
       apart (ZoneSpace.plan_stock) so that the plan is credited with its increment only.
 
@@ -55,10 +54,10 @@ class Developer(mesa.Agent):
         earning = (
             prm["time.days_per_year"] * prm["space.building_efficiency"] / prm["space.cap_rate"]
         )
-        self.pays_ground = prm["space.build_cost_ground"] * prm["space.profit_factor"] / earning
-        self.pays_vertical = (
-            prm["space.build_cost_vertical"] * prm["space.profit_factor"] / earning
-        )  # RMB/m²/day
+        self.pays_ground, self.pays_vertical = (  # RMB/m²/day
+            prm[f"space.build_cost_{kind}"] * prm["space.profit_factor"] / earning
+            for kind in ("ground", "vertical")
+        )
         self.stock_per_demand = 1 / (1 - prm["market.natural_vacancy"])
         self.build_share = prm["space.build_share"]
         self.programme_share = prm["programme.rate"] / MONTHS_PER_YEAR  # of its headroom
@@ -105,20 +104,20 @@ class Developer(mesa.Agent):
         if planned >= cap_room:
             return
         programme_room = self.buildable(float(model.far_programme[z]))
-        pace, plan = 0.0, 0.0
+        started, plan = 0.0, 0.0  # m² started this month, and the plan's part of them
         # the pace slows as the zone's vertical space stands empty, and stops at the maximum
         slowdown = max(1 - self.vertical_vacancy() / self.programme_max_vacancy, 0.0)
         if programme_room > 0 and slowdown > 0:
             pace = min(self.programme_share * slowdown * cap_room, cap_room - planned)
-            plan = pace * (1 - programme_room / cap_room)
+            started, plan = pace, pace * (1 - programme_room / cap_room)
             planned += pace
         if for_demand:
             occupied = float(space.vertical_occupied[z] + model.waiting_floor[z])
             wanted = (occupied * self.stock_per_demand - planned) * self.build_share
             more = min(max(wanted, 0.0), cap_room - planned)
             plan += max(planned + more - max(planned, programme_room), 0.0)
-            pace += more
-        self.vertical[-1] += pace
+            started += more
+        self.vertical[-1] += started
         self.plan_part[-1] += plan
 
     def vertical_vacancy(self) -> float:

@@ -156,7 +156,7 @@ class ZoneModel(mesa.Model):
         use vertical space in each zone (the programme's sectors once it runs, every sector
         that can go up the floors where 10b lets a building serve several functions)."""
         space = self.space
-        programme_on = self.month >= self.programme_month
+        self.programme_on = programme_on = self.month >= self.programme_month
         far_on = self.live[self.far_index]
         self.far_programme = space.far_programme if programme_on else space.far_now
         self.far_cap = np.where(far_on, space.far_upgraded, self.far_programme)
@@ -226,12 +226,8 @@ class ZoneModel(mesa.Model):
         holds the firms that said yes to 10b and, once the programme runs, its sectors'
         firms that were short of space last month."""
         f, space = self.firms, self.space
-        f.wants_vertical |= (
-            f.space_constrained
-            & ~f.in_vertical
-            & self.may_go_vertical[f.zone, f.sector]
-            & self.programme_sector[f.sector]
-        )
+        if self.programme_on:
+            f.wants_vertical |= f.space_constrained & ~f.in_vertical & f.programme_sector
         queued = np.flatnonzero(f.wants_vertical & ~f.in_vertical)
         if len(queued) == 0:
             self.waiting_floor = np.zeros(len(self.zone_ids))
