@@ -88,12 +88,13 @@ class FirmTable:
         rows; their agents' ``row`` follows, and the agents of removed firms get row -1."""
         gone = (~keep).nonzero()[0]  # as pairs_of: the method, without numpy's wrappers
         self._free_slots = np.sort(np.concatenate([self._free_slots, self.slot[gone]]))
-        self._count_eligible(self.cell[gone], self.eligible[gone], -1)
-        if new is not None:
+        if new is None:
+            self._count_eligible(self.cell[gone], self.eligible[gone], -1)
+        else:
             if new.layout is not self.layout:
                 raise ValueError("new firms must come in this table's layout (FirmTable.batch)")
             new["slot"] = self._take_slots(len(new))
-            self._count_eligible(new["cell"], new["eligible"], +1)
+            self._count_changes(self.cell[gone], self.eligible[gone], new["cell"], new["eligible"])
         self._unlocate(gone)
         n_keep = self._n - len(gone)
         holes = gone[gone < n_keep]  # gaps below the new end, filled by the last kept rows
@@ -152,6 +153,19 @@ class FirmTable:
         """Add (sign +1) or remove (-1) the firms given to the eligible counts per cell."""
         (counts,) = self.sums_by(cell, self.n_cells, *pairs_of(eligible))
         self.eligible_in_cell += sign * counts
+
+    def _count_changes(self, cell_out, eligible_out, cell_in, eligible_in) -> None:
+        """Remove the firms leaving and add those arriving to the eligible counts per cell, in
+        one pass (this runs every month)."""
+        rows_out, cols_out = pairs_of(eligible_out)
+        rows_in, cols_in = pairs_of(eligible_in)
+        cells = np.concatenate([cell_out[rows_out], cell_in[rows_in]])
+        cols = np.concatenate([cols_out, cols_in])
+        sign = np.concatenate([np.full(len(rows_out), -1.0), np.ones(len(rows_in))])
+        k = eligible_in.shape[1]
+        self.eligible_in_cell += np.bincount(
+            cells * k + cols, weights=sign, minlength=self.n_cells * k
+        ).reshape(self.n_cells, k)
 
     def cell_sums(self, rows: np.ndarray, cols: np.ndarray, *weights) -> list[np.ndarray]:
         """Per cell and measure: the count of the (firm row, measure) pairs given, then for

@@ -39,6 +39,7 @@ class Demography:
         self.exit_size_norm = float(behaviour.size_factor(f, prm).mean())
         counts = firm_counts(model, f.cell)
         planned = prm.vector("zone.{}.firms", model.zone_ids)[:, None] * model.firm_scale
+        self._cells = np.arange(len(model.sector_ids) * len(model.zone_ids))  # sector-major
         self.location = LocationChoice(prm, planned * model.mix, counts, model.space.rent)
         # revenue (RMB m/yr) and unscaled floor (m²) of a typical entrant of each sector
         sectors = np.arange(len(model.sector_ids))
@@ -163,10 +164,9 @@ class Demography:
         p_in, p_zone = self.location.entry_probabilities(v)
         # Poisson arrivals per sector, split among zones: independent Poisson per zone (Z, S)
         by_zone = rng.poisson(self.potential_entrants * p_in * p_zone).T  # (S, Z)
-        sector, zone = np.nonzero(by_zone)
-        repeat = by_zone[sector, zone]
-        arrival = rng.permutation(repeat.sum())  # arrivals compete for space in random order
-        sector, zone = np.repeat(sector, repeat)[arrival], np.repeat(zone, repeat)[arrival]
+        cells = self._cells.repeat(by_zone.ravel())  # one (sector, zone) cell per arrival
+        arrival = rng.permutation(len(cells))  # arrivals compete for space in random order
+        sector, zone = np.divmod(cells[arrival], by_zone.shape[1])
         if len(sector) == 0:
             model.flows["entries"] = np.zeros(len(model.zone_ids), dtype=int)
             return None

@@ -307,7 +307,7 @@ class ZoneModel(mesa.Model):
         self.flows = self._no_flows()
         leaving = people.exits()
         self.flows["exits"] = np.bincount(f.zone[leaving], minlength=len(self.zone_ids))
-        for agent in f.agent[leaving]:
+        for agent in f.agent[leaving].tolist():
             agent().remove()
         self.space.move_out(f.zone[leaving], f.floor[leaving], f.in_vertical[leaving])
 
