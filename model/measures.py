@@ -41,6 +41,17 @@ RULES: dict[str, Rule] = {
 }
 
 
+def approval_delays(chance: np.ndarray, mean_months: np.ndarray, rng) -> np.ndarray:
+    """Months from a measure's start until its approval arrives: inf where it never does
+    (probability 1 - ``chance``), else an exponential wait with mean ``mean_months``, rounded
+    up to whole months (0 for a measure that needs no approval). One pair of uniform draws
+    per measure, so the same seed gives the same approvals in every scenario, and a higher
+    chance approves in every run a lower chance does."""
+    u_granted, u_wait = rng.random((2, len(chance)))
+    wait = np.ceil(-mean_months * np.log1p(-u_wait))
+    return np.where(u_granted < chance, wait, np.inf)
+
+
 class MeasureBook:
     """Per-measure constants (length-K arrays) and the policy's switches.
 
@@ -51,7 +62,14 @@ class MeasureBook:
     zone_ids, sector_ids : list of str
     """
 
-    def __init__(self, prm: Parameters, policy: Policy, zone_ids: list[str], sector_ids: list[str]):
+    def __init__(
+        self,
+        prm: Parameters,
+        policy: Policy,
+        zone_ids: list[str],
+        sector_ids: list[str],
+        rng: np.random.Generator,
+    ):
         table = measure_table()
         self.ids: list[str] = list(table.index)
         self.mechanism: list[str] = list(table["mechanism"])
@@ -91,13 +109,22 @@ class MeasureBook:
             self.enabled_in[k, [zone_ids.index(z) for z in setting.zones]] = True
             self.start[k] = setting.start_month
             self.intensity[k] = setting.intensity
+        self.approval_month = self.start + approval_delays(
+            per_measure("approval_chance"), per_measure("approval_months"), rng
+        )
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def live(self, month: int) -> np.ndarray:
-        """live[k, z]: measure k applies in zone z this month."""
-        return self.enabled_in & (month >= self.start)[:, None]
+        """live[k, z]: measure k applies in zone z this month (enabled there, and approved by
+        then where it needs an approval)."""
+        return self.enabled_in & (month >= self.approval_month)[:, None]
+
+    @property
+    def approved(self) -> np.ndarray:
+        """approved[k]: measure k's approval comes within the run, or it needs none."""
+        return np.isfinite(self.approval_month)
 
     def eligible(self, firms, prm: Parameters) -> np.ndarray:
         """eligible[i, k]: firm i meets measure k's sector list and rule (shape n x K).

@@ -77,7 +77,9 @@ class ZoneModel(mesa.Model):
 
         zones, sectors = zone_table(), sector_table()
         self.zone_ids, self.sector_ids = list(zones.index), list(sectors.index)
-        self.measures = MeasureBook(self.prm, self.policy, self.zone_ids, self.sector_ids)
+        self.measures = MeasureBook(
+            self.prm, self.policy, self.zone_ids, self.sector_ids, self.dice.stream("approval")
+        )
         self.measure_ids = self.measures.ids
         self.far_index = self.measures.index[FAR_MEASURE]
         self.live = self.measures.live(0)
@@ -182,8 +184,8 @@ class ZoneModel(mesa.Model):
         fixed firm attributes and is set when a firm is created."""
         f = self.firms
         ctx = Context(self.prm, self.space.rent[f.zone], f, self.factory.tau_by_sector)
-        # A measure enabled nowhere can never be used: nothing to assess.
-        enabled = self.measures.enabled_in.any(axis=1)
+        # A measure enabled nowhere, or never approved, can never be used: nothing to assess.
+        enabled = self.measures.enabled_in.any(axis=1) & self.measures.approved
         effects = [
             fn(f, m, ctx) if on else Effect()
             for (fn, m), on in zip(self.mechanisms, enabled, strict=True)

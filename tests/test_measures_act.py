@@ -42,7 +42,13 @@ def test_measure_acts_alone(measure):
     model = run_model(
         SEED,
         policy=policy,
-        params={f"m{measure}.alpha": ALPHA, f"m{measure}.bass_p": BASS_P},
+        params={
+            f"m{measure}.alpha": ALPHA,
+            f"m{measure}.bass_p": BASS_P,
+            # an approval the text only seeks arrives at once
+            f"m{measure}.approval_chance": 1.0,
+            f"m{measure}.approval_months": 0.0,
+        },
         months=MONTHS,
         firm_scale=FIRM_SCALE,
     )
