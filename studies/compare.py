@@ -45,6 +45,7 @@ from .summary import (
 )
 
 DEFAULT_BASELINE = "baseline"
+DISPLACEMENT = "displacement.share"  # the parameter whose value a scenario may set
 UPTAKE_COLUMNS = [
     "scenario",
     "replication",
@@ -74,6 +75,8 @@ class Study:
     policies : scenario -> Policy, from the manifest (empty when it does not say; figures
         then take a measure to be on where any firm adopted it)
     sweeps : scenario -> its swept values (label -> value), for the variants of a sweep
+    displacement : scenario -> its displacement.share where the scenario sets it (the others
+        take the parameter table's)
     """
 
     folder: Path
@@ -81,6 +84,7 @@ class Study:
     horizon: int
     policies: Mapping[str, Policy] = field(default_factory=dict)
     sweeps: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    displacement: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def kpis_path(self) -> Path:
@@ -131,7 +135,12 @@ def open_study(folder: Path | str) -> Study:
     recorded = _recorded(folder)
     sweeps = {n: recorded[n]["sweep"] for n in scenarios if "sweep" in recorded.get(n, {})}
     policies = _policies(folder, recorded, scenarios)
-    return Study(folder, scenarios, int(frame["month"].max()), policies, sweeps)
+    displacement = {
+        name: float(share)
+        for name in scenarios
+        if (share := recorded.get(name, {}).get("parameters", {}).get(DISPLACEMENT)) is not None
+    }
+    return Study(folder, scenarios, int(frame["month"].max()), policies, sweeps, displacement)
 
 
 def _parquet(path: Path, read):
@@ -228,7 +237,7 @@ def compare_study(
 
     kpis = study.kpis()
     months = sorted({*report_months(study.horizon), map_month})
-    summary = kpi_summary(kpis, baseline, months)
+    summary = kpi_summary(kpis, baseline, months, study.displacement)
     uptake = uptake_summary(study.uptake(study.horizon), study.policies or None)
     reported = summary[summary["month"].isin(report_months(study.horizon))]  # map month aside
     texts = {

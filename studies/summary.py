@@ -15,7 +15,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from ..model import UPTAKE, ZONE_KPIS, Policy, measure_table
+from ..model import UPTAKE, ZONE_KPIS, Policy, measure_table, parameter_table
 
 ALL_ZONES = "all zones"
 TRADE = "trade_rmb_m"
@@ -32,6 +32,10 @@ MAIN_KPIS = {
     "rent_rmb_m2_day": "mean over zones",
     "clearance_days": "mean over firms",
 }
+# Activity the six zones may gain at the expense of firms outside them: their net effects
+# discount the displacement share (parameter displacement.share); diversion between the six
+# zones is simulated, and shows in the other zones' rows.
+DISPLACED_KPIS = ("firms", "employment", "revenue_rmb_m", TRADE)
 REPORT_MONTHS = (12, 36, 60)  # years 1, 3 and 5; the horizon is added
 DEFAULT_MAP_KPI = "revenue_rmb_m"  # the KPI difference `zonesim compare` maps by default
 UPTAKE_KPIS = ("eligible", "adopted", "uptake_share")
@@ -108,15 +112,23 @@ def report_months(horizon: int, months: Sequence[int] = REPORT_MONTHS) -> list[i
 
 # ---------------------------------------------------------------------- KPI summary
 def kpi_summary(
-    kpis: pd.DataFrame, baseline: str | None = "baseline", months: Sequence[int] | None = None
+    kpis: pd.DataFrame,
+    baseline: str | None = "baseline",
+    months: Sequence[int] | None = None,
+    displacement: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """One row per KPI, zone (six and "all zones"), month and scenario: mean over
-    replications, and the difference from ``baseline`` with its 95% CI.
+    replications, and the difference from ``baseline`` with its 95% CI, gross and net.
 
     The CI is a t-interval on the per-replication differences (scenario minus baseline with
     the same replication, hence the same seed); ``pairs`` counts them, and ``baseline_mean``
     is over the same replications. Differences are NaN for the baseline itself and when
     there is no baseline; the CI also with fewer than two pairs.
+
+    ``displacement``: per scenario, the share of its gain in activity (DISPLACED_KPIS) taken
+    from firms outside the six zones (parameter displacement.share; default: the table's
+    value). The net difference and its CI are the gross ones times (1 - share); NaN for the
+    other KPIs.
     """
     horizon = int(kpis["month"].max())
     months = report_months(horizon) if months is None else list(months)
@@ -156,6 +168,10 @@ def kpi_summary(
         if col not in out:
             out[col] = np.nan
     out["pairs"] = out["pairs"].fillna(0).astype("int64") if "pairs" in out else 0
+    share = out["scenario"].map(lambda name: displacement_share(name, displacement))
+    kept = (1 - share).where(out["kpi"].isin(DISPLACED_KPIS))
+    for gross, net in zip(GROSS, NET, strict=True):
+        out[net] = out[gross] * kept
     out["unit"] = out["kpi"].map(unit)
     out["all_zones_rule"] = np.where(out["zone"] == ALL_ZONES, out["kpi"].map(MAIN_KPIS), "")
     out["kpi"] = pd.Categorical(out["kpi"], list(MAIN_KPIS), ordered=True)
@@ -167,8 +183,21 @@ def kpi_summary(
     columns = [
         "kpi", "unit", "zone", "all_zones_rule", "month", "scenario", "replications", "mean",
         "pairs", "baseline_mean", "diff", "diff_ci_low", "diff_ci_high", "diff_pct",
+        "net_diff", "net_ci_low", "net_ci_high",
     ]  # fmt: skip
     return out[columns].reset_index(drop=True)
+
+
+GROSS = ("diff", "diff_ci_low", "diff_ci_high")
+NET = ("net_diff", "net_ci_low", "net_ci_high")
+
+
+def displacement_share(scenario: str, shares: Mapping[str, float] | None = None) -> float:
+    """The displacement share of ``scenario``: from ``shares`` if given there, else the
+    parameter table's displacement.share."""
+    if shares and scenario in shares:
+        return float(shares[scenario])
+    return float(parameter_table().loc["displacement.share", "value"])
 
 
 # ---------------------------------------------------------------------- uptake summary
@@ -274,7 +303,9 @@ def kpi_markdown(summary: pd.DataFrame, baseline: str | None = "baseline") -> st
     if others:
         intro += (
             f" Δ: scenario minus {baseline} with the same seed, mean over replications, with its "
-            "95% CI (t-interval on the paired differences; none with one replication)."
+            "95% CI (t-interval on the paired differences; none with one replication). Net Δ "
+            "(firms, employment, revenue, trade): Δ less the share displaced from firms outside "
+            "the six zones (parameter displacement.share)."
         )
     parts = ["# KPIs by scenario, zone and month", "", intro, ""]
     for kpi, block in summary.groupby("kpi", sort=False):
@@ -285,13 +316,25 @@ def kpi_markdown(summary: pd.DataFrame, baseline: str | None = "baseline") -> st
         )
         header = ["zone", "month", *scenarios]
         header += [f"Δ {s} vs {baseline} (95% CI)" for s in others]
+        displaced = kpi in DISPLACED_KPIS
+        if displaced:
+            header += [f"net Δ {s} (95% CI)" for s in others]
         rows = []
         for (zone, month), means in wide.iterrows():
             row = [zone, str(month), *(fmt(means[s]) for s in scenarios)]
-            for s in others:
-                r = block[(block.zone == zone) & (block.month == month) & (block.scenario == s)]
-                r = r.iloc[0]
-                row.append(f"{fmt(r['diff'])} [{fmt(r['diff_ci_low'])}, {fmt(r['diff_ci_high'])}]")
+            picked = [
+                block[(block.zone == zone) & (block.month == month) & (block.scenario == s)].iloc[0]
+                for s in others
+            ]
+            row += [
+                f"{fmt(r['diff'])} [{fmt(r['diff_ci_low'])}, {fmt(r['diff_ci_high'])}]"
+                for r in picked
+            ]
+            if displaced:
+                row += [
+                    f"{fmt(r['net_diff'])} [{fmt(r['net_ci_low'])}, {fmt(r['net_ci_high'])}]"
+                    for r in picked
+                ]
             rows.append(row)
         parts += [markdown_table(header, rows), ""]
     return "\n".join(parts)

@@ -9,6 +9,7 @@ from zonesim.model import ZONE_KPIS, zone_table
 from zonesim.studies.runner import run_study
 from zonesim.studies.summary import ALL_ZONES, kpi_summary, report_months, t975
 
+import zonesim
 from zonesim import Policy, ZoneScenario
 
 ZONES = list(zone_table().index)
@@ -161,3 +162,31 @@ def _scenarios(months: int, plan: Policy | None = None) -> list[ZoneScenario]:
         ZoneScenario(name="plan", policy=plan or Policy.plan_2024(), months=months),
         ZoneScenario(name="baseline", policy=Policy.baseline(), months=months),
     ]
+
+
+def test_net_effects_discount_the_displacement_share_of_activity_only():
+    kpis = made_up_kpis({"baseline": 0.0, "plan": 50.0, "other": 20.0}, replications=4, months=12)
+    summary = kpi_summary(kpis, "baseline", displacement={"plan": 0.4})
+    plan = summary[summary["scenario"] == "plan"]
+    activity = plan["kpi"].isin(["firms", "employment", "revenue_rmb_m", "trade_rmb_m"])
+    for gross, net in (("diff", "net_diff"), ("diff_ci_low", "net_ci_low")):
+        assert np.allclose(plan.loc[activity, net], 0.6 * plan.loc[activity, gross])
+    assert plan.loc[~activity, "net_diff"].isna().all()  # rent, vacancy, ...: no displacement
+    # a scenario that does not set it takes the parameter table's share
+    table_share = float(zonesim.parameters().loc["displacement.share", "value"])
+    other = summary[(summary["scenario"] == "other") & (summary["kpi"] == "firms")]
+    assert np.allclose(other["net_diff"], (1 - table_share) * other["diff"])
+    # and no displacement leaves the gross effect
+    none = kpi_summary(kpis, "baseline", displacement={"plan": 0.0, "other": 0.0})
+    assert np.allclose(none["net_diff"].dropna(), none.loc[none["net_diff"].notna(), "diff"])
+
+
+def test_compare_reads_a_scenarios_displacement_from_its_parameters(tmp_path):
+    from zonesim.studies.compare import compare_study
+
+    plan = ZoneScenario(name="plan", months=3, params={"displacement.share": 0.5})
+    base = ZoneScenario(name="baseline", policy=Policy.baseline(), months=3)
+    run_study([base, plan], replications=2, root_seed=5, out_dir=tmp_path / "s")
+    summary = compare_study(tmp_path / "s").summary
+    firms = summary.query("scenario == 'plan' and kpi == 'firms'")
+    assert np.allclose(firms["net_diff"], 0.5 * firms["diff"], equal_nan=True)

@@ -25,7 +25,10 @@ from .live import FigureColumn
 
 RESULTS = Path("results")  # where `zonesim run` writes, relative to the working folder
 KPI_FILE = "zone_kpis.parquet"
-NUMBER_COLUMNS = ("mean", "baseline_mean", "diff", "diff_ci_low", "diff_ci_high", "diff_pct")
+NUMBER_COLUMNS = (
+    "mean", "baseline_mean", "diff", "diff_ci_low", "diff_ci_high", "diff_pct",
+    "net_diff", "net_ci_low", "net_ci_high",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,8 @@ def load_study(folder: str) -> Loaded | str:
 
 def summary_of(loaded: Loaded, baseline: str | None) -> pd.DataFrame:
     """kpi_summary at the report months (years 1, 3, 5 and the horizon), as compare writes."""
-    return kpi_summary(loaded.kpis, baseline, report_months(loaded.study.horizon))
+    months = report_months(loaded.study.horizon)
+    return kpi_summary(loaded.kpis, baseline, months, loaded.study.displacement)
 
 
 def summary_rows(summary: pd.DataFrame, kpi: str) -> pd.DataFrame:

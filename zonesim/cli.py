@@ -314,9 +314,14 @@ def compare(args: argparse.Namespace) -> int:
     for scenario, rows in headline.dropna(subset=["diff"]).groupby("scenario", sort=False):
         print(f"{scenario} minus {done.baseline}, all zones, month {horizon} (95% CI):")
         for r in rows.itertuples():
+            net = (
+                ""
+                if pd.isna(r.net_diff)
+                else (f"; net {fmt(r.net_diff)} [{fmt(r.net_ci_low)}, {fmt(r.net_ci_high)}]")
+            )
             print(
                 f"  {r.kpi:<16} {fmt(r.diff):>12} [{fmt(r.diff_ci_low)}, "
-                f"{fmt(r.diff_ci_high)}] {r.unit}"
+                f"{fmt(r.diff_ci_high)}] {r.unit}{net}"
             )
     for note in done.notes:
         print(f"Note: {note}")
