@@ -91,7 +91,7 @@ def rent_gain(f, rent: np.ndarray, start_rent: np.ndarray, prm) -> np.ndarray:
     """Rent a firm saves a year, RMB million (negative: extra rent it pays): what the floor
     its base revenue needed at the start cost at the zone's starting rent, less what its
     floor costs at the zone's rent now (``rent``, ``start_rent``: RMB/m²/day per zone)."""
-    at_start = start_rent[f.zone] * f.floor_intensity * f.base
+    at_start = start_rent[f.zone] * f.floor_intensity * f.base * (1 + f.extra_floor_share)
     return at_start * (prm["time.days_per_year"] / RMB_PER_MILLION) - rent_paid(f, rent, prm)
 
 

@@ -39,6 +39,12 @@ class Demography:
         self.exit_size_norm = float(behaviour.size_factor(f, prm).mean())
         counts = firm_counts(model, f.cell)
         planned = prm.vector("zone.{}.firms", model.zone_ids)[:, None] * model.firm_scale
+        # zone-level measures that refer projects to a zone: (measure index, projects a year)
+        self.referral_rates = [
+            (k, prm[f"m{mid}.referrals_per_year"])
+            for k, mid in enumerate(model.measure_ids)
+            if f"m{mid}.referrals_per_year" in prm and model.measures.enabled_in[k].any()
+        ]
         self._cells = np.arange(len(model.sector_ids) * len(model.zone_ids))  # sector-major
         self.location = LocationChoice(prm, planned * model.mix, counts, model.space.rent)
         # revenue (RMB m/yr) and unscaled floor (m²) of a typical entrant of each sector
@@ -164,6 +170,7 @@ class Demography:
         p_in, p_zone = self.location.entry_probabilities(v)
         # Poisson arrivals per sector, split among zones: independent Poisson per zone (Z, S)
         by_zone = rng.poisson(self.potential_entrants * p_in * p_zone).T  # (S, Z)
+        by_zone += self.referred_projects()
         cells = self._cells.repeat(by_zone.ravel())  # one (sector, zone) cell per arrival
         arrival = rng.permutation(len(cells))  # arrivals compete for space in random order
         sector, zone = np.divmod(cells[arrival], by_zone.shape[1])
@@ -178,6 +185,24 @@ class Demography:
         placed = vertical >= 0
         model.flows["entries"] = np.bincount(zone[placed], minlength=len(model.zone_ids))
         return self._new_firms(rows[placed], zone[placed], floor[placed], vertical[placed] == 1)
+
+    def referred_projects(self) -> np.ndarray:
+        """Projects referred to a zone this month by a zone-level measure (13: information
+        shared with Yangshan), per sector and zone (S x Z): Poisson with the measure's
+        referrals_per_year / 12 where it is live, each of one of its listed sectors at
+        random. They arrive as entrants, from their own random stream."""
+        model = self.model
+        out = np.zeros((len(model.sector_ids), len(model.zone_ids)), dtype=np.int64)
+        for k, rate in self.referral_rates:
+            zones = model.live[k].nonzero()[0]
+            if len(zones) == 0:
+                continue
+            rng = model.dice.stream("referral")
+            sectors = model.measures.sector_ok[k]
+            counts = rng.poisson(rate / MONTHS_PER_YEAR, len(zones))
+            for z, n in zip(zones.tolist(), counts.tolist(), strict=True):
+                out[sectors, z] += rng.multinomial(n, np.full(sectors.sum(), 1 / sectors.sum()))
+        return out
 
     def _place(self, zone, floor, may_go_vertical) -> np.ndarray:
         """For each arriving firm: 0 placed on the ground, 1 in vertical space, -1 no room."""

@@ -82,7 +82,7 @@ class FirmFactory:
         which the measures decide (MeasureBook.eligible)."""
         prm, n, k = self.prm, len(fid), self.n_measures
         cols = dict(zip(self.by_sector, self._sector_table[:, sector], strict=True))
-        u_mnc, u_constrained, u_class_a = rng.random((3, n))
+        u_mnc, u_constrained, u_class_a, u_environment = rng.random((4, n))
         z_multiple, z_overseas, z_crossborder = rng.standard_normal((3, n))
         mnc = u_mnc < self.mnc_share[sector]
         multiple = prm["groups.domestic_multiple"] * np.exp(
@@ -115,6 +115,8 @@ class FirmFactory:
             * (prm["groups.crossborder_ratio"] * np.exp(ratio_sd * z_crossborder)),
             group_members=np.where(mnc, 1 + rng.poisson(prm["groups.mean_members"] - 1, n), 0),
             class_a=u_class_a < prm["m7a.class_a_share"],
+            # meets the environmental conditions for bonded repair (measure 1)
+            environment_ok=u_environment < prm["m1.environment_ok_share"],
             credit_constrained=constrained,
             credit_limit=np.where(constrained, wc * (1 + prm["credit.slack"]), np.inf),
             in_vertical=np.zeros(n, dtype=bool),
@@ -124,6 +126,8 @@ class FirmFactory:
             days_saved=np.zeros(n),
             policy_profit=np.zeros(n),
             rent_gain=np.zeros(n),
+            extra_floor_share=np.zeros(n),  # floor a measure brings into the zone (10a)
+            unmet_floor_share=np.zeros(n),  # share of last month's wanted floor not granted
         )
         attributes = SimpleNamespace(**cols)
         cols.update(

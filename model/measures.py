@@ -28,6 +28,9 @@ def _cash_pool_group(f, prm: Parameters) -> np.ndarray:
 
 RULES: dict[str, Rule] = {
     "none": lambda f, prm: np.ones(len(f.fid), dtype=bool),
+    "environment_ok": lambda f, prm: f.environment_ok.copy(),
+    # a zone-level measure (13: projects referred to the zone): no firm adopts it
+    "zone_level": lambda f, prm: np.zeros(len(f.fid), dtype=bool),
     "ecommerce": lambda f, prm: f.ecom_share > 0,
     "cash_pool_group": _cash_pool_group,
     "credit_constrained_inventory": lambda f, prm: f.credit_constrained & (f.inventory_ratio > 0),

@@ -253,26 +253,28 @@ class ZoneModel(mesa.Model):
         )
 
     def operate(self) -> None:
-        """Adopters' effects: benefits, extra sales, and trade's response to time saved."""
+        """Adopters' effects: benefits, new lines of business, floor brought into the zone,
+        and trade's response to time saved."""
         f = self.firms
         self.adopted_pairs = rows, cols = behaviour.pairs(f.adopted)
         net = self.benefit[rows, cols] - self.measures.running_cost[cols]
         f.policy_profit = np.bincount(rows, weights=net, minlength=len(f))
-        uplift, days, approval, credit = self.effects.totals(
-            ("uplift", "days", "approval_days", "credit"), rows, cols
+        sales, imports, exports, days, credit, floor_share = self.effects.totals(
+            ("sales", "imports", "exports", "days", "credit", "floor_share"), rows, cols
         )
         base_clearance = self.clearance_base[f.zone]
         floor_days = self.prm["trade.min_clearance_days"]
         f.days_saved = base_clearance - np.maximum(base_clearance - days, floor_days)
         tau = self.factory.tau_by_sector[f.sector]  # trade response per day saved
-        trade_mult = np.exp(tau * (f.days_saved + approval))
-        activity = f.base * (1 + uplift)
-        f.revenue = activity * (1 + f.trade_share * (trade_mult - 1))
+        trade_mult = np.exp(tau * f.days_saved)
+        # the firm's own business, with trade's response to time saved, plus new lines
+        f.revenue = f.base * (1 + f.trade_share * (trade_mult - 1)) + sales
+        f.imports = f.base * f.import_int * trade_mult + imports
+        f.exports = f.base * f.export_int * trade_mult + exports
+        f.employees = (f.base + sales) / f.revenue_per_employee
+        f.extra_floor_share = floor_share
         f.rent_gain = behaviour.rent_gain(f, self.space.rent, self.space.start_rent, self.prm)
         f.profit = behaviour.profit(f, f.rent_gain)
-        f.imports = activity * f.import_int * trade_mult
-        f.exports = activity * f.export_int * trade_mult
-        f.employees = activity / f.revenue_per_employee
         self._credit_relief = credit
 
     def grow(self) -> None:
@@ -285,10 +287,13 @@ class ZoneModel(mesa.Model):
         wanted = np.minimum(
             wanted, np.maximum(behaviour.credit_cap(f, prm, self._credit_relief), f.base)
         )
-        per_revenue = f.floor_intensity * self.space.thrift()[f.zone]
-        floor = self.space.ration(f, wanted * per_revenue)
+        # floor per unit of revenue, with the floor a measure brings into the zone (10a)
+        per_revenue = f.floor_intensity * self.space.thrift()[f.zone] * (1 + f.extra_floor_share)
+        wanted_floor = wanted * per_revenue
+        floor = self.space.ration(f, wanted_floor)
         # relative tolerance: a firm granted all it asked for is not constrained by rounding
-        f.space_constrained = floor < wanted * per_revenue * (1 - 1e-9)
+        f.space_constrained = floor < wanted_floor * (1 - 1e-9)
+        f.unmet_floor_share = np.where(f.space_constrained, 1 - floor / wanted_floor, 0.0)
         f.base = np.where(f.space_constrained, floor / per_revenue, wanted)
         f.log_size = behaviour.log_size(f.base, prm)
         f.floor = floor

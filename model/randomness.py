@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 MONTH_BITS = 32  # months are counted below bit 32 of a stream's seed, processes above it
-PROCESSES = ("review", "grow", "exit", "entry", "relocate", "place", "pool", "approval")
+PROCESSES = ("review", "grow", "exit", "entry", "relocate", "place", "pool", "approval", "referral")
 MASK64 = (1 << 64) - 1
 
 

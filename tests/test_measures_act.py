@@ -34,7 +34,10 @@ def _baseline_kpis() -> pd.DataFrame:
     return model.zone_kpis()
 
 
-@pytest.mark.parametrize("measure", list(zonesim.measures().index))
+FIRM_LEVEL = [m for m, rule in zonesim.measures()["eligibility"].items() if rule != "zone_level"]
+
+
+@pytest.mark.parametrize("measure", FIRM_LEVEL)
 def test_measure_acts_alone(measure):
     policy = Policy.baseline().with_measure(
         measure, zones=ALL_ZONES, start_month=0, intensity=INTENSITY
@@ -72,3 +75,13 @@ def test_measure_acts_alone(measure):
         c for c in numeric if not np.array_equal(both[c].to_numpy(), both[f"{c}_base"].to_numpy())
     ]
     assert moved, f"{measure}: adopted by up to {peak['adopted']:.0f} firms, yet no zone KPI moved"
+
+
+def test_referred_projects_enter_the_zone_that_measure_13_serves():
+    policy = Policy.baseline().with_measure("13", zones=["fengxian"], start_month=0)
+    params = {"m13.referrals_per_year": 10.0, "m13.approval_chance": 1.0}
+    model = run_model(SEED, policy=policy, params=params, months=MONTHS, firm_scale=FIRM_SCALE)
+    entries = model.zone_kpis().groupby("zone")["entries"].sum()
+    base = _baseline_kpis().groupby("zone")["entries"].sum()
+    assert entries["fengxian"] > base["fengxian"]
+    assert (model.uptake()["adopted"] == 0).all()  # a zone-level measure: no firm adopts it
