@@ -112,9 +112,14 @@ class MeasureBook:
             self.enabled_in[k, [zone_ids.index(z) for z in setting.zones]] = True
             self.start[k] = setting.start_month
             self.intensity[k] = setting.intensity
-        self.approval_month = self.start + approval_delays(
-            per_measure("approval_chance"), per_measure("approval_months"), rng
-        )
+        # Approvals: only a measure whose text hedges it has approval rows; the others apply
+        # from their start month.
+        hedged = np.array([f"m{m}.approval_chance" in prm for m in self.ids])
+        chance, months = np.ones(K), np.zeros(K)
+        for k in hedged.nonzero()[0]:
+            chance[k] = prm[f"m{self.ids[k]}.approval_chance"]
+            months[k] = prm[f"m{self.ids[k]}.approval_months"]
+        self.approval_month = self.start + approval_delays(chance, months, rng)
 
     def __len__(self) -> int:
         return len(self.ids)

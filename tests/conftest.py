@@ -67,3 +67,11 @@ def at_horizon(frame: pd.DataFrame) -> pd.DataFrame:
     last = frame[frame.month == frame.month.max()].set_index("zone")
     assert last.index.is_unique, "one row per zone expected"
     return last
+
+
+def approved_at_once(measure: str) -> dict[str, float]:
+    """Parameters under which an approval the plan's text only seeks (the hedged measures
+    have approval rows) arrives at the measure's start; {} for the others."""
+    if f"m{measure}.approval_chance" not in zonesim.parameters().index:
+        return {}
+    return {f"m{measure}.approval_chance": 1.0, f"m{measure}.approval_months": 0.0}

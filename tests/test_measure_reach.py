@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ALL_ZONES, run_model
+from conftest import ALL_ZONES, approved_at_once, run_model
 from zonesim.model.checks import BeyondRange
 
 from zonesim import Policy
@@ -36,7 +36,7 @@ def test_a_measure_without_effect_leaves_the_zones_as_they_were(measure):
         f"m{measure}.attraction": 0.0,
         f"m{measure}.fixed_cost": 0.0,
         f"m{measure}.running_cost": 0.0,
-        f"m{measure}.approval_chance": 1.0,
+        **approved_at_once(measure),
     }
     on = run_model(2, policy=_on_alone(measure), params=params, months=MONTHS)
     base = run_model(2, policy=Policy.baseline(), months=MONTHS)

@@ -9,7 +9,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ALL_ZONES, run_model
+from conftest import ALL_ZONES, approved_at_once, run_model
 from zonesim.model.checks import BeyondRange
 
 import zonesim
@@ -48,9 +48,7 @@ def test_measure_acts_alone(measure):
         params={
             f"m{measure}.alpha": ALPHA,
             f"m{measure}.bass_p": BASS_P,
-            # an approval the text only seeks arrives at once
-            f"m{measure}.approval_chance": 1.0,
-            f"m{measure}.approval_months": 0.0,
+            **approved_at_once(measure),
         },
         months=MONTHS,
         firm_scale=FIRM_SCALE,
@@ -79,7 +77,7 @@ def test_measure_acts_alone(measure):
 
 def test_referred_projects_enter_the_zone_that_measure_13_serves():
     policy = Policy.baseline().with_measure("13", zones=["fengxian"], start_month=0)
-    params = {"m13.referrals_per_year": 10.0, "m13.approval_chance": 1.0}
+    params = {"m13.referrals_per_year": 10.0}
     model = run_model(SEED, policy=policy, params=params, months=MONTHS, firm_scale=FIRM_SCALE)
     entries = model.zone_kpis().groupby("zone")["entries"].sum()
     base = _baseline_kpis().groupby("zone")["entries"].sum()
