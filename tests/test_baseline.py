@@ -87,6 +87,7 @@ def test_rent_enters_profit():
         base=np.array([100.0, 100.0]),
         floor=np.array([2000.0, 2000.0]),
         floor_intensity=np.array([20.0, 20.0]),
+        extra_floor_share=np.array([0.0, 0.0]),  # floor a measure brings into the zone (10a)
     )
     start = np.array([1.5, 1.5])
     same = behaviour.rent_gain(firms, start, start, prm)

@@ -122,14 +122,16 @@ def test_no_plan_space_where_10b_does_not_apply(grid):
 # ...ceteris paribus: no entry, exit or relocation, so firms keep their paths; seed by seed
 @pytest.mark.parametrize("seed", SEEDS)
 def test_far_cap_ceteris_paribus(seed):
-    stock = _far_table("floor_stock_m2", BINDING_GRID, seed, **NO_DEMOGRAPHY).loc[FAR_ZONES]
     plan = _far_table("plan_vertical_stock_m2", BINDING_GRID, seed, **NO_DEMOGRAPHY)
     plan = plan.loc[FAR_ZONES]
     assert not _falls(plan).any().any(), plan.to_string()
     assert (plan[2.21] == 0).all() and (plan[2.25] > 0).all(), plan.to_string()
-    assert stock.sum().is_monotonic_increasing, stock.to_string()
-    # (rent: see the note above test_floor_stock_rises_with_far_cap_in_the_table_range; a
-    # zone's rent can end a fraction higher where a month's demand-led building stopped)
+    # (the total stock and rent: see the note above
+    # test_floor_stock_rises_with_far_cap_in_the_table_range. Even without entry and exit,
+    # a higher cap lets the programme build faster early on; the vertical space that then
+    # stands empty slows it, and the total at the horizon can end a few % lower, as in
+    # Songjiang for seed 1 between caps 2.25 and 2.4. Over the seeds and the table's range
+    # the total rises.)
     # nothing moves where 10b does not apply
     for column in ("floor_stock_m2", "rent_rmb_m2_day", "firms", "revenue_rmb_m"):
         table = _far_table(column, BINDING_GRID, seed, **NO_DEMOGRAPHY).loc[OTHER_ZONES]
