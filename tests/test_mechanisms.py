@@ -152,10 +152,10 @@ def test_offshore_review_saves_per_deal_and_days():
 
 def test_single_window_saves_paperwork_and_days_that_trade_responds_to():
     f = firm(trade_share=0.5)
-    params = {"m8.paperwork_saving": 0.003, "m8.days_saved": 0.5}
+    params = {"m8.paperwork_saving": 0.005, "m8.days_saved": 0.5}
     e = effect("8", f, params, tau=0.02)
     assert e.days == pytest.approx(0.5)
-    assert e.benefit == pytest.approx(0.003 + 100 * 0.1 * 0.5 * np.expm1(0.02 * 0.5))
+    assert e.benefit == pytest.approx(0.005 + 100 * 0.1 * 0.5 * np.expm1(0.02 * 0.5))
 
 
 def test_seafood_access_saves_freshness_and_days():
