@@ -33,6 +33,11 @@ class Parameters(Mapping[str, float]):
         except KeyError:
             raise UnknownParameterError(name) from None
 
+    def __contains__(self, name: object) -> bool:
+        # not Mapping's: that looks the name up, and an unknown name's error searches the
+        # table for the nearest names to suggest
+        return name in self._values
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._values)
 
