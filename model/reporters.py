@@ -99,6 +99,7 @@ class Recorder:
         self.sector = np.full((months + 1, z, s, len(SECTOR_KPIS)), np.nan)
         self.uptake = np.full((months + 1, k, z, len(UPTAKE)), np.nan)
         self.last = -1
+        self._zone_totals: list[float] | None = None  # of month ``last``; see zone_totals
 
     def collect_uptake(self, model: ZoneModel) -> None:
         """Per measure and zone: eligible, aware and adopted firms, uptake share, benefit
@@ -179,6 +180,15 @@ class Recorder:
         """values[c] has shape (Z,)."""
         self.zone[month] = np.array([values[c] for c in ZONE_KPIS]).T
         self.last = month
+        self._zone_totals = None
+
+    def zone_totals(self) -> list[float]:
+        """The zone KPIs of the last recorded month, each summed over the zones (in the order
+        of ZONE_KPIS). Summed once a month and kept: the headline reporters read nine."""
+        if self._zone_totals is None:
+            # along the zone axis numpy adds zone after zone, as a sum of one KPI's column does
+            self._zone_totals = self.zone[self.last].sum(axis=0).tolist()
+        return self._zone_totals
 
     def record_sectors(self, month: int, values: dict[str, np.ndarray]) -> None:
         """values[c] has one value per (zone, sector) cell, zone-major (cell = zone x S +
@@ -258,13 +268,12 @@ HEADLINE_KPIS = {
 }
 _ZONE_COLUMN = {kpi: i for i, kpi in enumerate(ZONE_KPIS)}
 _UPTAKE_COLUMN = {column: i for i, column in enumerate(UPTAKE)}
+_ELIGIBLE_ADOPTED = [_UPTAKE_COLUMN["eligible"], _UPTAKE_COLUMN["adopted"]]
 
 
 def _zone_total(model, kpi: str) -> float:
     """A zone KPI of the last recorded month, summed over the zones."""
-    recorder = model.recorder
-    # np.add.reduce is .sum without its Python wrapper; reporters run nine times a month
-    return float(np.add.reduce(recorder.zone[recorder.last, :, _ZONE_COLUMN[kpi]]))
+    return model.recorder.zone_totals()[_ZONE_COLUMN[kpi]]
 
 
 def firms(model) -> int:
@@ -294,16 +303,16 @@ def vacancy(model) -> float:
 
 def mean_rent(model) -> float:
     """Rent, the unweighted mean over the six zones (RMB/m2/day)."""
-    recorder = model.recorder
-    return float(recorder.zone[recorder.last, :, _ZONE_COLUMN["rent_rmb_m2_day"]].mean())
+    # as numpy's mean of the six: their sum (added zone after zone) over their number
+    return _zone_total(model, "rent_rmb_m2_day") / len(model.recorder.zone_ids)
 
 
 def mean_uptake(model) -> float:
     """Mean uptake share of the measures the policy turns on (share; see HEADLINE_KPIS)."""
     recorder, on = model.recorder, model.measures.enabled_in  # on: K x Z
     month = recorder.uptake[recorder.last]  # K x Z x columns
-    eligible = np.where(on, month[:, :, _UPTAKE_COLUMN["eligible"]], 0).sum(axis=1)
-    adopted = np.where(on, month[:, :, _UPTAKE_COLUMN["adopted"]], 0).sum(axis=1)
+    # both columns in one pass: K x 2, summed over the zones where the measure is on
+    eligible, adopted = np.where(on[:, :, None], month[:, :, _ELIGIBLE_ADOPTED], 0.0).sum(axis=1).T
     counted = eligible > 0
     if not counted.any():
         return float("nan")
