@@ -73,13 +73,6 @@ UPTAKE = {
 }
 
 
-def uses_any(adopted: np.ndarray) -> np.ndarray:
-    """Whether each firm uses at least one measure (``adopted``: n x K booleans)."""
-    # the number of measures each firm uses, by a matrix-vector product: a third of the cost
-    # of adopted.any(axis=1), whose reduction along short rows numpy does not vectorise
-    return adopted.dot(np.ones(adopted.shape[1])) > 0
-
-
 class Recorder:
     """Preallocated arrays filled once a month; DataFrames built on demand, each with a
     ``date`` column: the month counted from ``start`` (month 0, a monthly Period)."""
@@ -169,7 +162,7 @@ class Recorder:
                 "imports_rmb_m": by_cell(f.imports),
                 "exports_rmb_m": by_cell(f.exports),
                 "floor_m2": by_cell(f.floor),
-                "adopters": by_cell(uses_any(f.adopted)),
+                "adopters": by_cell(f.adopted.any(axis=1)),
             },
         )
 
