@@ -123,7 +123,9 @@ def decide(f, seen: Peers, effects, book, prm, review) -> tuple[np.ndarray, np.n
     measure) pairs that say yes; the caller records the adoption."""
     # a firm is aware only of measures live in its zone (see become_aware; movers forget the
     # others), so aware pairs need no check against the policy
-    candidates = f.eligible[review] & f.aware[review] & ~f.adopted[review]
+    # combined over all firms, then the reviewing rows taken once: gathering rows of a
+    # matrix costs more than the element-wise operations on the whole of it
+    candidates = (f.eligible & f.aware & ~f.adopted)[review]
     rows, cols = pairs(candidates, review)
     annual_profit = f.profit[rows]
     annuity = annuity_factor(prm["finance.loan_rate"], prm["decision.horizon_years"])
@@ -147,7 +149,7 @@ def learn_from_peers(f, seen: Peers, review: np.ndarray, weight: float) -> None:
     toward the mean realised benefit of adopters in their zone and sector (mechanisms.md 1.4),
     where there are any."""
     have_peers = (seen.cell_adopters > 0).take(f.cell[review], axis=0)
-    rows, cols = pairs(f.aware[review] & ~f.adopted[review] & have_peers, review)
+    rows, cols = pairs((f.aware & ~f.adopted)[review] & have_peers, review)  # as in decide
     belief = f.belief[rows, cols]
     f.belief[rows, cols] = belief + weight * (seen.cell_mean_benefit[f.cell[rows], cols] - belief)
 

@@ -92,6 +92,7 @@ class Recorder:
         self.sector = np.full((months + 1, z, s, len(SECTOR_KPIS)), np.nan)
         self.uptake = np.full((months + 1, k, z, len(UPTAKE)), np.nan)
         self.last = -1
+        self._zone_totals: list[float] | None = None  # of month ``last``; see zone_totals
 
     def collect_uptake(self, model: ZoneModel) -> None:
         """Per measure and zone: eligible, aware and adopted firms, uptake share, benefit
@@ -117,39 +118,39 @@ class Recorder:
         """The month's closing state: KPIs per zone, and per zone and sector."""
         f, space, z = model.firms, model.space, len(model.zone_ids)
 
-        # copy=False: sums with weights are floats already, only counts need converting
+        # Counts come back as integers and booleans serve as weights of 0 and 1: np.array in
+        # the records converts them to floats exactly, so no astype is needed here.
         def by_zone(values=None):
-            return np.bincount(f.zone, weights=values, minlength=z).astype(float, copy=False)
+            return np.bincount(f.zone, weights=values, minlength=z)
 
         def by_cell(values=None):
-            return np.bincount(f.cell, weights=values, minlength=f.n_cells).astype(
-                float, copy=False
-            )
+            return np.bincount(f.cell, weights=values, minlength=f.n_cells)
 
         firms = by_zone()
         revenue = by_zone(f.revenue)
+        stock, occupied = space.stock, space.occupied
         clearance = model.clearance_base[f.zone] - f.days_saved
         self.record_zones(
             model.month,
             {
                 "firms": firms,
                 **model.flows,
-                "one_year_survivors": by_zone((f.age == MONTHS_PER_YEAR).astype(float)),
+                "one_year_survivors": by_zone(f.age == MONTHS_PER_YEAR),
                 "employment": by_zone(f.employees),
                 "revenue_rmb_m": revenue,
                 "imports_rmb_m": by_zone(f.imports),
                 "exports_rmb_m": by_zone(f.exports),
-                "floor_stock_m2": space.stock,
+                "floor_stock_m2": stock,
                 "vertical_stock_m2": space.vertical_stock,
                 "plan_vertical_stock_m2": space.plan_stock,
-                "occupied_m2": space.occupied,
-                "vacancy": space.vacancy,
+                "occupied_m2": occupied,
+                "vacancy": 1 - occupied / stock,  # as space.vacancy, from the sums just made
                 "rent_rmb_m2_day": space.rent,
                 "market_rent_rmb_m2_day": np.full(z, model.market.rent[model.month]),
                 "rent_paid_rmb_m": by_zone(behaviour.rent_paid(f, space.rent, model.prm)),
                 "output_per_km2_rmb_m": revenue / space.land_km2,
                 "clearance_days": by_zone(clearance) / np.maximum(firms, 1),
-                "space_constrained_firms": by_zone(f.space_constrained.astype(float)),
+                "space_constrained_firms": by_zone(f.space_constrained),
             },
         )
         self.record_sectors(
@@ -161,7 +162,7 @@ class Recorder:
                 "imports_rmb_m": by_cell(f.imports),
                 "exports_rmb_m": by_cell(f.exports),
                 "floor_m2": by_cell(f.floor),
-                "adopters": by_cell(f.adopted.any(axis=1).astype(float)),
+                "adopters": by_cell(f.adopted.any(axis=1)),
             },
         )
 
@@ -172,6 +173,15 @@ class Recorder:
         """values[c] has shape (Z,)."""
         self.zone[month] = np.array([values[c] for c in ZONE_KPIS]).T
         self.last = month
+        self._zone_totals = None
+
+    def zone_totals(self) -> list[float]:
+        """The zone KPIs of the last recorded month, each summed over the zones (in the order
+        of ZONE_KPIS). Summed once a month and kept: the headline reporters read nine."""
+        if self._zone_totals is None:
+            # along the zone axis numpy adds zone after zone, as a sum of one KPI's column does
+            self._zone_totals = self.zone[self.last].sum(axis=0).tolist()
+        return self._zone_totals
 
     def record_sectors(self, month: int, values: dict[str, np.ndarray]) -> None:
         """values[c] has one value per (zone, sector) cell, zone-major (cell = zone x S +
@@ -251,13 +261,12 @@ HEADLINE_KPIS = {
 }
 _ZONE_COLUMN = {kpi: i for i, kpi in enumerate(ZONE_KPIS)}
 _UPTAKE_COLUMN = {column: i for i, column in enumerate(UPTAKE)}
+_ELIGIBLE_ADOPTED = [_UPTAKE_COLUMN["eligible"], _UPTAKE_COLUMN["adopted"]]
 
 
 def _zone_total(model, kpi: str) -> float:
     """A zone KPI of the last recorded month, summed over the zones."""
-    recorder = model.recorder
-    # np.add.reduce is .sum without its Python wrapper; reporters run nine times a month
-    return float(np.add.reduce(recorder.zone[recorder.last, :, _ZONE_COLUMN[kpi]]))
+    return model.recorder.zone_totals()[_ZONE_COLUMN[kpi]]
 
 
 def firms(model) -> int:
@@ -287,16 +296,16 @@ def vacancy(model) -> float:
 
 def mean_rent(model) -> float:
     """Rent, the unweighted mean over the six zones (RMB/m2/day)."""
-    recorder = model.recorder
-    return float(recorder.zone[recorder.last, :, _ZONE_COLUMN["rent_rmb_m2_day"]].mean())
+    # as numpy's mean of the six: their sum (added zone after zone) over their number
+    return _zone_total(model, "rent_rmb_m2_day") / len(model.recorder.zone_ids)
 
 
 def mean_uptake(model) -> float:
     """Mean uptake share of the measures the policy turns on (share; see HEADLINE_KPIS)."""
     recorder, on = model.recorder, model.measures.enabled_in  # on: K x Z
     month = recorder.uptake[recorder.last]  # K x Z x columns
-    eligible = np.where(on, month[:, :, _UPTAKE_COLUMN["eligible"]], 0).sum(axis=1)
-    adopted = np.where(on, month[:, :, _UPTAKE_COLUMN["adopted"]], 0).sum(axis=1)
+    # both columns in one pass: K x 2, summed over the zones where the measure is on
+    eligible, adopted = np.where(on[:, :, None], month[:, :, _ELIGIBLE_ADOPTED], 0.0).sum(axis=1).T
     counted = eligible > 0
     if not counted.any():
         return float("nan")
