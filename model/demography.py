@@ -193,15 +193,16 @@ class Demography:
         random. They arrive as entrants, from their own random stream."""
         model = self.model
         out = np.zeros((len(model.sector_ids), len(model.zone_ids)), dtype=np.int64)
+        if not any(model.live[k].any() for k, _ in self.referral_rates):
+            return out
+        rng = model.dice.stream("referral")  # opened once: each measure reads on from it
         for k, rate in self.referral_rates:
             zones = model.live[k].nonzero()[0]
-            if len(zones) == 0:
-                continue
-            rng = model.dice.stream("referral")
             sectors = model.measures.sector_ok[k]
+            even = np.full(sectors.sum(), 1 / sectors.sum())
             counts = rng.poisson(rate / MONTHS_PER_YEAR, len(zones))
             for z, n in zip(zones.tolist(), counts.tolist(), strict=True):
-                out[sectors, z] += rng.multinomial(n, np.full(sectors.sum(), 1 / sectors.sum()))
+                out[sectors, z] += rng.multinomial(n, even)
         return out
 
     def _place(self, zone, floor, may_go_vertical) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,3 +76,11 @@ def approved_at_once(measure: str) -> dict[str, float]:
     if f"m{measure}.approval_chance" not in zonesim.parameters().index:
         return {}
     return {f"m{measure}.approval_chance": 1.0, f"m{measure}.approval_months": 0.0}
+
+
+def load_module(path: Path, name: str):
+    """The Python file ``path`` (a script or tool outside the package) as a module."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

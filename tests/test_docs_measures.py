@@ -3,9 +3,10 @@ parameters as the parameter table has them now, and covers every sub-measure and
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
+
+from conftest import load_module
 
 import zonesim
 
@@ -14,11 +15,7 @@ DOC = ROOT / "docs" / "measures" / "README.md"
 
 
 def _update_module():
-    path = ROOT / "docs" / "update_tables.py"
-    spec = importlib.util.spec_from_file_location("update_tables", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(ROOT / "docs" / "update_tables.py", "update_tables")
 
 
 def test_parameter_tables_are_current():

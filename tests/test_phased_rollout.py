@@ -3,7 +3,6 @@ there reaches a threshold), run end to end from the command line on small settin
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -11,15 +10,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from conftest import load_module
 
 SCRIPT = Path(__file__).parents[1] / "scenarios" / "phased_rollout.py"
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("phased_rollout", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(SCRIPT, "phased_rollout")
 
 
 def test_the_warehouse_opens_in_a_zone_only_after_the_cluster_takes_hold():

@@ -10,6 +10,8 @@ Money in RMB million, flows per year.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..calendar import MONTHS_PER_YEAR
 from .core import Context, Effect
 
@@ -56,7 +58,7 @@ def meat_processing(f, m, ctx: Context) -> Effect:
     return Effect(benefit=meat * (m("duty_rate") * (exported + deferral)))
 
 
-def displayed_stock(f, m) -> object:
+def displayed_stock(f, m) -> np.ndarray:
     """Stock the firm puts on bonded display: its stock (base x inventory_ratio) x
     display_share, RMB million."""
     return f.base * f.inventory_ratio * m("display_share")
