@@ -1,20 +1,28 @@
-"""The Developer agent: one per zone, adds ground and vertical floor space."""
+"""Developers: one Mesa agent per zone, adding ground and vertical floor space.
+
+The six zones' developers act at once, in :class:`Developers` (arrays over the zones, as the
+firm table holds the firms' numbers); each :class:`Developer` agent is a view onto its zone's
+column, as an Enterprise is onto its firm's row.
+"""
 
 from __future__ import annotations
 
-from collections import deque
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
 from ..model.calendar import MONTHS_PER_YEAR
 
 if TYPE_CHECKING:
     from ..model.model import ZoneModel
+    from ..model.parameters import Parameters
+    from ..model.space import ZoneSpace
 
 
-class Developer(mesa.Agent):
-    """Builds floor space in one zone and completes it after a build lag (space.build_lag).
+class Developers:
+    """The developers of every zone: they complete what is due and start new floor space,
+    the zones side by side (one entry per zone in every array).
 
     - Ordinary supply: ground-level space on the land left (space.ground_headroom), toward
       the market's natural vacancy, when the UrbanSim-style pro forma says it pays.
@@ -28,28 +36,25 @@ class Developer(mesa.Agent):
     - The part of the new space that only the plan's higher cap allows is the plan's, kept
       apart (ZoneSpace.plan_stock) so that the plan is credited with its increment only.
 
+    Pipelines ``ground``, ``vertical`` and ``plan_part`` (the part of ``vertical`` that only
+    10b allowed) hold the m² completing in 1, 2, ..., space.build_lag months: one row per
+    month, one column per zone.
+
     Parameters
     ----------
-    model : ZoneModel
-    zone : int
-        Index of the zone this developer builds in.
+    prm : Parameters
+    space : ZoneSpace
+        The zones' floor space, which the developers add to.
     """
 
-    model: ZoneModel
-
-    def __init__(self, model: ZoneModel, zone: int):
-        super().__init__(model)
-        self.zone = zone
-        prm = model.prm
+    def __init__(self, prm: Parameters, space: ZoneSpace):
         lag = int(prm["space.build_lag"])
         if lag < 1:
             raise ValueError(f"space.build_lag must be at least 1 month, got {lag}")
-        # m² completing in 1, 2, ..., lag months
-        self.ground = deque([0.0] * lag)
-        self.vertical = deque([0.0] * lag)
-        self.plan_part = deque([0.0] * lag)  # of self.vertical: what only 10b allowed
-        self.plot_m2 = float(model.space.plot_m2[zone])
-        self.far_now = float(model.space.far_now[zone])
+        self.space = space
+        self.ground = np.zeros((lag, len(space.rent)))
+        self.vertical = np.zeros_like(self.ground)
+        self.plan_part = np.zeros_like(self.ground)
         # the pro forma: capitalised rent must cover construction cost times the profit factor
         earning = (
             prm["time.days_per_year"] * prm["space.building_efficiency"] / prm["space.cap_rate"]
@@ -63,69 +68,107 @@ class Developer(mesa.Agent):
         self.programme_share = prm["programme.rate"] / MONTHS_PER_YEAR  # of its headroom
         self.programme_max_vacancy = prm["programme.max_vacancy"]
 
-    def build(self) -> None:
-        """One month: complete what is due, then start ground and vertical space."""
+    def build(self, far_cap, far_programme, waiting_floor) -> None:
+        """One month: complete what is due, then start ground space where it pays and
+        vertical space (``far_cap``, ``far_programme``: each zone's FAR caps this month;
+        ``waiting_floor``: m² of the firms queuing for vertical space)."""
         self.complete()
-        rent = float(self.model.space.rent[self.zone])
-        if rent >= self.pays_ground:
-            self.start_ground()
+        rent = self.space.rent
+        self.start_ground(rent >= self.pays_ground)
         # the programme's pace is government-led (awards, special loans, no land premium on
         # raised FAR: zones_facts.md §5); building for demand must pay
-        self.start_vertical(for_demand=rent >= self.pays_vertical)
+        self.start_vertical(far_cap, far_programme, waiting_floor, rent >= self.pays_vertical)
 
     def complete(self) -> None:
-        """Space started build_lag months ago joins the zone's stock."""
-        space, z = self.model.space, self.zone
-        space.ground_stock[z] += self.ground.popleft()
-        space.vertical_stock[z] += self.vertical.popleft()
-        space.plan_stock[z] += self.plan_part.popleft()
+        """Space started build_lag months ago joins the zones' stock."""
+        space = self.space
+        space.ground_stock += self.ground[0]
+        space.vertical_stock += self.vertical[0]
+        space.plan_stock += self.plan_part[0]
         for pipeline in (self.ground, self.vertical, self.plan_part):
-            pipeline.append(0.0)
+            pipeline[:-1] = pipeline[1:]
+            pipeline[-1] = 0.0
 
-    def start_ground(self) -> None:
-        """Ordinary supply: ground space toward the natural vacancy, on the land left."""
-        space, z = self.model.space, self.zone
-        planned = float(space.ground_stock[z]) + sum(self.ground)
-        headroom = float(space.ground_capacity[z]) - planned
-        wanted = (float(space.ground_occupied[z]) * self.stock_per_demand - planned) * (
-            self.build_share
-        )
-        self.ground[-1] += min(max(wanted, 0.0), max(headroom, 0.0))
+    def start_ground(self, pays: np.ndarray) -> None:
+        """Ordinary supply where it ``pays``: ground space toward the natural vacancy, on
+        the land left."""
+        space = self.space
+        planned = space.ground_stock + self.ground.sum(axis=0)
+        headroom = space.ground_capacity - planned
+        wanted = (space.ground_occupied * self.stock_per_demand - planned) * self.build_share
+        start = np.minimum(np.maximum(wanted, 0.0), np.maximum(headroom, 0.0))
+        self.ground[-1] += np.where(pays, start, 0.0)
 
-    def start_vertical(self, for_demand: bool) -> None:
+    def start_vertical(self, far_cap, far_programme, waiting_floor, for_demand) -> None:
         """Vertical space. While the programme runs it redevelops programme.rate a year of
-        the zone's plots, each to the zone's cap: the part of each redeveloped plot above the
-        programme's own FAR is the plan's. Beyond that pace, what demand calls for
-        (``for_demand``): the plan's only where it goes past what the programme's cap could
+        each zone's plots, each to the zone's cap: the part of each redeveloped plot above
+        the programme's own FAR is the plan's. Beyond that pace, where ``for_demand``, what
+        demand calls for: the plan's only where it goes past what the programme's cap could
         hold."""
-        space, model, z = self.model.space, self.model, self.zone
-        planned = float(space.vertical_stock[z]) + sum(self.vertical)
-        cap_room = self.buildable(float(model.far_cap[z]))
-        if planned >= cap_room:
-            return
-        programme_room = self.buildable(float(model.far_programme[z]))
-        started, plan = 0.0, 0.0  # m² started this month, and the plan's part of them
+        space = self.space
+        planned = space.vertical_stock + self.vertical.sum(axis=0)
+        cap_room = self.buildable(far_cap)
+        room = planned < cap_room  # zones whose cap leaves room to build
+        programme_room = self.buildable(far_programme)
         # the pace slows as the zone's vertical space stands empty, and stops at the maximum
-        slowdown = max(1 - self.vertical_vacancy() / self.programme_max_vacancy, 0.0)
-        if programme_room > 0 and slowdown > 0:
-            pace = min(self.programme_share * slowdown * cap_room, cap_room - planned)
-            started, plan = pace, pace * (1 - programme_room / cap_room)
-            planned += pace
-        if for_demand:
-            occupied = float(space.vertical_occupied[z] + model.waiting_floor[z])
-            wanted = (occupied * self.stock_per_demand - planned) * self.build_share
-            more = min(max(wanted, 0.0), cap_room - planned)
-            plan += max(planned + more - max(planned, programme_room), 0.0)
-            started += more
-        self.vertical[-1] += started
-        self.plan_part[-1] += plan
+        slowdown = np.maximum(1 - self.vertical_vacancy() / self.programme_max_vacancy, 0.0)
+        paced = room & (programme_room > 0) & (slowdown > 0)
+        pace = np.where(
+            paced, np.minimum(self.programme_share * slowdown * cap_room, cap_room - planned), 0.0
+        )
+        above_programme = 1 - np.divide(
+            programme_room, cap_room, out=np.ones_like(cap_room), where=cap_room > 0
+        )
+        plan = pace * above_programme
+        planned = planned + pace
+        demand = room & for_demand
+        occupied = space.vertical_occupied + waiting_floor
+        wanted = (occupied * self.stock_per_demand - planned) * self.build_share
+        more = np.where(demand, np.minimum(np.maximum(wanted, 0.0), cap_room - planned), 0.0)
+        plan_more = np.maximum(planned + more - np.maximum(planned, programme_room), 0.0)
+        self.vertical[-1] += pace + more
+        self.plan_part[-1] += plan + np.where(demand, plan_more, 0.0)
 
-    def vertical_vacancy(self) -> float:
-        """Share of the zone's completed vertical space standing empty (0 while none is)."""
-        space, z = self.model.space, self.zone
-        stock = float(space.vertical_stock[z])
-        return 1 - float(space.vertical_occupied[z]) / stock if stock > 0 else 0.0
+    def vertical_vacancy(self) -> np.ndarray:
+        """Share of each zone's completed vertical space standing empty (0 while none is)."""
+        stock = self.space.vertical_stock
+        occupied = np.divide(
+            self.space.vertical_occupied, stock, out=np.ones_like(stock), where=stock > 0
+        )
+        return 1 - occupied
 
-    def buildable(self, far: float) -> float:
-        """Vertical m² the zone's plots may carry above the legacy FAR under a cap ``far``."""
-        return self.plot_m2 * max(far - self.far_now, 0.0)
+    def buildable(self, far: np.ndarray) -> np.ndarray:
+        """Vertical m² each zone's plots may carry above the legacy FAR under caps ``far``."""
+        return self.space.plot_m2 * np.maximum(far - self.space.far_now, 0.0)
+
+
+class Developer(mesa.Agent):
+    """The developer of one zone (see :class:`Developers`, which acts for every zone at once
+    in the model's step 9). The properties read its zone's column.
+
+    Parameters
+    ----------
+    model : ZoneModel
+    zone : int
+        Index of the zone this developer builds in.
+    """
+
+    model: ZoneModel
+
+    def __init__(self, model: ZoneModel, zone: int):
+        super().__init__(model)
+        self.zone = zone
+
+    @property
+    def under_construction(self) -> dict[str, float]:
+        """m² under construction in the zone: ground, vertical, and the plan's part of the
+        vertical (what only measure 10b's higher cap allows)."""
+        d, z = self.model.developers, self.zone
+        return {
+            "ground": float(d.ground[:, z].sum()),
+            "vertical": float(d.vertical[:, z].sum()),
+            "plan_vertical": float(d.plan_part[:, z].sum()),
+        }
+
+    def __repr__(self) -> str:
+        return f"Developer(zone={self.model.zone_ids[self.zone]})"

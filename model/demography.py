@@ -39,12 +39,15 @@ class Demography:
         self.exit_size_norm = float(behaviour.size_factor(f, prm).mean())
         counts = firm_counts(model, f.cell)
         planned = prm.vector("zone.{}.firms", model.zone_ids)[:, None] * model.firm_scale
-        # zone-level measures that refer projects to a zone: (measure index, projects a year)
-        self.referral_rates = [
-            (k, prm[f"m{mid}.referrals_per_year"])
-            for k, mid in enumerate(model.measure_ids)
-            if f"m{mid}.referrals_per_year" in prm and model.measures.enabled_in[k].any()
-        ]
+        # zone-level measures that refer projects to a zone: (measure index, projects a
+        # month, the sectors it lists, an even chance over them)
+        self.referrals = []
+        for k, mid in enumerate(model.measure_ids):
+            if f"m{mid}.referrals_per_year" in prm and model.measures.enabled_in[k].any():
+                sectors = model.measures.sector_ok[k].nonzero()[0]
+                rate = prm[f"m{mid}.referrals_per_year"] / MONTHS_PER_YEAR
+                self.referrals.append((k, rate, sectors, np.full(len(sectors), 1 / len(sectors))))
+        self._referring = [k for k, *_ in self.referrals]
         self._cells = np.arange(len(model.sector_ids) * len(model.zone_ids))  # sector-major
         self.location = LocationChoice(prm, planned * model.mix, counts, model.space.rent)
         # revenue (RMB m/yr) and unscaled floor (m²) of a typical entrant of each sector
@@ -112,7 +115,7 @@ class Demography:
         ground, or in vertical space where the sector may use it (ZoneModel.may_go_vertical,
         this month's)."""
         model, space = self.model, self.model.space
-        typical = self.typical_entrant_floor * (model.floor_scale * space.thrift())[:, None]
+        typical = self.typical_entrant_floor * (model.floor_scale * space.thrift)[:, None]
         ground = space.free(vertical=False)[:, None] >= typical
         vertical = (space.free(vertical=True)[:, None] >= typical) & model.may_go_vertical
         return (ground | vertical).astype(float)
@@ -179,7 +182,7 @@ class Demography:
             return None
         rows = self.pool.arrive(sector)
         revenue = self.pool.store["revenue"][rows]
-        scale = model.floor_scale * model.space.thrift()
+        scale = model.floor_scale * model.space.thrift
         floor = model.factory.floor_need(sector, revenue) * scale[zone]
         vertical = self._place(zone, floor, model.may_go_vertical[zone, sector])
         placed = vertical >= 0
@@ -193,16 +196,14 @@ class Demography:
         random. They arrive as entrants, from their own random stream."""
         model = self.model
         out = np.zeros((len(model.sector_ids), len(model.zone_ids)), dtype=np.int64)
-        if not any(model.live[k].any() for k, _ in self.referral_rates):
+        if not model.live[self._referring].any():
             return out
         rng = model.dice.stream("referral")  # opened once: each measure reads on from it
-        for k, rate in self.referral_rates:
+        for k, rate, sectors, even in self.referrals:
             zones = model.live[k].nonzero()[0]
-            sectors = model.measures.sector_ok[k]
-            even = np.full(sectors.sum(), 1 / sectors.sum())
-            counts = rng.poisson(rate / MONTHS_PER_YEAR, len(zones))
-            for z, n in zip(zones.tolist(), counts.tolist(), strict=True):
-                out[sectors, z] += rng.multinomial(n, even)
+            counts = rng.poisson(rate, len(zones))
+            for z in counts.nonzero()[0].tolist():  # no projects draw no sectors
+                out[sectors, zones[z]] += rng.multinomial(counts[z], even)
         return out
 
     def _place(self, zone, floor, may_go_vertical) -> np.ndarray:
@@ -243,7 +244,7 @@ class Demography:
         new["zone"], new["floor"], new["in_vertical"] = zone, floor, vertical
         new["cell"] = zone * len(model.sector_ids) + new["sector"]
         # floor per unit of revenue at starting rents: growth applies the rent in force
-        new["floor_intensity"] = floor / (new["revenue"] * model.space.thrift()[zone])
+        new["floor_intensity"] = floor / (new["revenue"] * model.space.thrift[zone])
         new["aware_at"] += model.exposure[zone]  # Bass exposure counts from entry
         # in vertical space only 10b opened to its sector: a 10b adopter
         plan_only = vertical & new["eligible"][:, model.far_index]

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..agents import behaviour
 from ..agents.batch import Batch
-from ..agents.developer import Developer
+from ..agents.developer import Developer, Developers
 from ..agents.enterprise import Enterprise
 from ..agents.population import FirmTable
 from .calendar import MONTHS_PER_YEAR, start_period
@@ -108,11 +108,12 @@ class ZoneModel(mesa.Model):
         self.mix = sector_mix(self.prm).to_numpy()  # share of each sector in each zone (Z x S)
         self._create_starting_firms()
         self.set_floor_area_caps()
+        self.developers = Developers(self.prm, self.space)
         Developer.create_agents(self, len(self.zone_ids), zone=list(range(len(self.zone_ids))))
+        self.waiting_floor = np.zeros(len(self.zone_ids))  # m² queuing for vertical space
         self.build_before_start()
         self.demography = Demography(self)
 
-        self.waiting_floor = np.zeros(len(self.zone_ids))
         self.recorder = Recorder(
             self.months, self.start, self.zone_ids, self.sector_ids, self.measure_ids
         )
@@ -170,13 +171,13 @@ class ZoneModel(mesa.Model):
         """Vertical space the programme started between its launch and month 0, at its
         pace: what is complete is in the stock (empty at the start), the rest in the
         developers' pipelines."""
-        developers = self.agents_by_type[Developer]
-        plan_caps = self.far_cap
-        self.far_cap = self.far_programme  # the plan's measures were not in force before
+        no_demand = np.zeros(len(self.zone_ids), dtype=bool)
         for _ in range(max(-self.programme_month, 0)):
-            developers.do("complete")
-            developers.do("start_vertical", for_demand=False)
-        self.far_cap = plan_caps
+            self.developers.complete()
+            # the plan's measures were not in force before: the programme's caps
+            self.developers.start_vertical(
+                self.far_programme, self.far_programme, self.waiting_floor, no_demand
+            )
 
     def assess_measures(self) -> None:
         """What each measure would bring each firm (benefit, costs, effects), judged on the
@@ -184,11 +185,12 @@ class ZoneModel(mesa.Model):
         fixed firm attributes and is set when a firm is created."""
         f = self.firms
         ctx = Context(self.prm, self.space.rent[f.zone], f, self.factory.tau_by_sector)
-        # A measure enabled nowhere, or never approved, can never be used: nothing to assess.
-        enabled = self.measures.enabled_in.any(axis=1) & self.measures.approved
+        # Only what a firm can be using next month is read (adopters', and aware firms'
+        # of measures live in their zone): a measure live nowhere then has nothing to assess.
+        live = self.measures.live(self.month + 1).any(axis=1)
         effects = [
             fn(f, m, ctx) if on else Effect()
-            for (fn, m), on in zip(self.mechanisms, enabled, strict=True)
+            for (fn, m), on in zip(self.mechanisms, live, strict=True)
         ]
         self.effects = Assessment(effects, len(f))
         self.benefit = self.effects.matrix("benefit")
@@ -288,7 +290,7 @@ class ZoneModel(mesa.Model):
             wanted, np.maximum(behaviour.credit_cap(f, prm, self._credit_relief), f.base)
         )
         # floor per unit of revenue, with the floor a measure brings into the zone (10a)
-        per_revenue = f.floor_intensity * self.space.thrift()[f.zone] * (1 + f.extra_floor_share)
+        per_revenue = f.floor_intensity * self.space.thrift[f.zone] * (1 + f.extra_floor_share)
         wanted_floor = wanted * per_revenue
         floor = self.space.ration(f, wanted_floor)
         # relative tolerance: a firm granted all it asked for is not constrained by rounding
@@ -302,7 +304,7 @@ class ZoneModel(mesa.Model):
 
     def build_and_set_rents(self) -> None:
         """Developers build; rents follow the market and each zone's vacancy."""
-        self.agents_by_type[Developer].do("build")
+        self.developers.build(self.far_cap, self.far_programme, self.waiting_floor)
         t = self.month
         self.space.update_rent(self.prm, self.market.rent[t], self.market.vacancy[t])
 

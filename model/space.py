@@ -61,9 +61,9 @@ class ZoneSpace:
         self.plan_stock = np.zeros(len(zone_ids))  # the part of vertical_stock 10b alone allowed
         self.premium = prm.vector("zone.{}.rent_premium", zone_ids)
         self.deviation = np.zeros(len(zone_ids))  # log rent relative to market x premium
-        self.rent = market_rent * self.premium
-        self.start_rent = self.rent.copy()
+        self.start_rent = market_rent * self.premium
         self.demand_elasticity = prm["space.demand_elasticity"]
+        self._set_rent(self.start_rent.copy())
         # zone vacancies NOT FOUND: every zone starts at the market's
         self.ground_occupied = self.ground_stock * (1 - market_vacancy)
         self.vertical_occupied = np.zeros(len(zone_ids))
@@ -123,10 +123,12 @@ class ZoneSpace:
         share = np.where(change > 0, np.minimum(granted, 1.0)[pool], 1.0)
         return f.floor + change * share
 
-    def thrift(self) -> np.ndarray:
-        """Per zone, floor space a firm uses per unit of revenue relative to the start:
-        firms economise on space as rent rises (constant elasticity)."""
-        return (self.rent / self.start_rent) ** -self.demand_elasticity
+    def _set_rent(self, rent: np.ndarray) -> None:
+        """Set the zones' rents (RMB/m²/day) and ``thrift``: per zone, the floor space a firm
+        uses per unit of revenue relative to the start, as firms economise on space when
+        rent rises (constant elasticity). Kept with the rent: several steps read it."""
+        self.rent = rent
+        self.thrift = (rent / self.start_rent) ** -self.demand_elasticity
 
     def update_rent(self, prm: Parameters, market_rent: float, market_vacancy: float) -> None:
         """The month's rents: the market rent times each zone's premium and its vacancy
@@ -134,4 +136,4 @@ class ZoneSpace:
         level = -prm["space.vacancy_premium"] * (self.vacancy - market_vacancy)
         speed = prm["space.rent_adjustment"] / MONTHS_PER_YEAR
         self.deviation = self.deviation + min(speed, 1.0) * (level - self.deviation)
-        self.rent = market_rent * self.premium * np.exp(self.deviation)
+        self._set_rent(market_rent * self.premium * np.exp(self.deviation))
