@@ -28,7 +28,7 @@ from .mechanisms import (
 )
 from .parameters import Parameters
 from .randomness import Dice
-from .reporters import MODEL_REPORTERS, SECTOR_KPIS, UPTAKE, ZONE_KPIS, Recorder
+from .reporters import SECTOR_KPIS, UPTAKE, ZONE_KPIS, HeadlineCollector, Recorder
 from .scenario import ZoneScenario
 from .space import ZoneSpace
 from .tables import sector_mix, sector_table, zone_table
@@ -123,7 +123,7 @@ class ZoneModel(mesa.Model):
         self.recorder.collect_uptake(self)
         self.recorder.collect(self)
         # Mesa's DataCollector: headline KPIs of all six zones, read from the recorder
-        self.datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS)
+        self.datacollector = HeadlineCollector(self.recorder, self.measures.enabled_in)
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ the monthly step

@@ -3,8 +3,10 @@ as tidy DataFrames."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
+import mesa
 import numpy as np
 import pandas as pd
 
@@ -92,7 +94,6 @@ class Recorder:
         self.sector = np.full((months + 1, z, s, len(SECTOR_KPIS)), np.nan)
         self.uptake = np.full((months + 1, k, z, len(UPTAKE)), np.nan)
         self.last = -1
-        self._zone_totals: list[float] | None = None  # of month ``last``; see zone_totals
 
     def collect_uptake(self, model: ZoneModel) -> None:
         """Per measure and zone: eligible, aware and adopted firms, uptake share, benefit
@@ -173,15 +174,6 @@ class Recorder:
         """values[c] has shape (Z,)."""
         self.zone[month] = np.array([values[c] for c in ZONE_KPIS]).T
         self.last = month
-        self._zone_totals = None
-
-    def zone_totals(self) -> list[float]:
-        """The zone KPIs of the last recorded month, each summed over the zones (in the order
-        of ZONE_KPIS). Summed once a month and kept: the headline reporters read nine."""
-        if self._zone_totals is None:
-            # along the zone axis numpy adds zone after zone, as a sum of one KPI's column does
-            self._zone_totals = self.zone[self.last].sum(axis=0).tolist()
-        return self._zone_totals
 
     def record_sectors(self, month: int, values: dict[str, np.ndarray]) -> None:
         """values[c] has one value per (zone, sector) cell, zone-major (cell = zone x S +
@@ -239,8 +231,8 @@ class Recorder:
 
 # ---------------------------------------------------------------------- Mesa's DataCollector
 # Model-level reporters for mesa.DataCollector (``ZoneModel.datacollector``): the headline
-# KPIs of the six zones together, read from the month the recorder holds last, so they cost a
-# few sums of arrays already filled (nothing is recomputed from the firms).
+# KPIs of the six zones together, read from the recorder's months (nothing is recomputed
+# from the firms).
 HEADLINE_KPIS = {
     # reporter: (unit, how the six zones combine)
     "firms": ("firms", "sum of the zones' firms at the end of the month"),
@@ -261,63 +253,74 @@ HEADLINE_KPIS = {
 }
 _ZONE_COLUMN = {kpi: i for i, kpi in enumerate(ZONE_KPIS)}
 _UPTAKE_COLUMN = {column: i for i, column in enumerate(UPTAKE)}
-_ELIGIBLE_ADOPTED = [_UPTAKE_COLUMN["eligible"], _UPTAKE_COLUMN["adopted"]]
 
 
-def _zone_total(model, kpi: str) -> float:
-    """A zone KPI of the last recorded month, summed over the zones."""
-    return model.recorder.zone_totals()[_ZONE_COLUMN[kpi]]
+def headline(recorder: Recorder, on: np.ndarray, months: slice | list[int]) -> dict[str, list]:
+    """The headline KPIs (HEADLINE_KPIS) of the recorded ``months``, one list per KPI.
+    ``on`` (K x Z) is where the policy turns each measure on."""
+    # summed along the zone axis: zone after zone, as a sum of one KPI's column adds them
+    totals = recorder.zone[months].sum(axis=1)  # months x KPIs
 
+    def total(kpi: str) -> np.ndarray:
+        return totals[:, _ZONE_COLUMN[kpi]]
 
-def firms(model) -> int:
-    """Firms in the six zones (firms)."""
-    return int(_zone_total(model, "firms"))
-
-
-def revenue(model) -> float:
-    """Annual revenue of the six zones (RMB million/yr)."""
-    return _zone_total(model, "revenue_rmb_m")
-
-
-def trade(model) -> float:
-    """Annual imports plus exports of the six zones (RMB million/yr)."""
-    return _zone_total(model, "imports_rmb_m") + _zone_total(model, "exports_rmb_m")
-
-
-def floor_stock(model) -> float:
-    """Floor stock of the six zones, ground plus vertical (m2)."""
-    return _zone_total(model, "floor_stock_m2")
-
-
-def vacancy(model) -> float:
-    """Vacant share of the six zones' floor stock (share)."""
-    return 1 - _zone_total(model, "occupied_m2") / _zone_total(model, "floor_stock_m2")
-
-
-def mean_rent(model) -> float:
-    """Rent, the unweighted mean over the six zones (RMB/m2/day)."""
-    # as numpy's mean of the six: their sum (added zone after zone) over their number
-    return _zone_total(model, "rent_rmb_m2_day") / len(model.recorder.zone_ids)
-
-
-def mean_uptake(model) -> float:
-    """Mean uptake share of the measures the policy turns on (share; see HEADLINE_KPIS)."""
-    recorder, on = model.recorder, model.measures.enabled_in  # on: K x Z
-    month = recorder.uptake[recorder.last]  # K x Z x columns
-    # both columns in one pass: K x 2, summed over the zones where the measure is on
-    eligible, adopted = np.where(on[:, :, None], month[:, :, _ELIGIBLE_ADOPTED], 0.0).sum(axis=1).T
+    # uptake: per measure, eligible and adopted firms summed over the zones where it is on
+    uptake = recorder.uptake[months]  # months x K x Z x columns
+    eligible = np.where(on, uptake[..., _UPTAKE_COLUMN["eligible"]], 0.0).sum(axis=2)
+    adopted = np.where(on, uptake[..., _UPTAKE_COLUMN["adopted"]], 0.0).sum(axis=2)
     counted = eligible > 0
-    if not counted.any():
-        return float("nan")
-    return float((adopted[counted] / eligible[counted]).mean())
+    shares = np.divide(adopted, eligible, out=np.zeros_like(adopted), where=counted)
+    with np.errstate(invalid="ignore"):  # a month with no measure counted: NaN
+        uptake_share = shares.sum(axis=1) / counted.sum(axis=1)
+    return {
+        "firms": total("firms").astype(int).tolist(),
+        "revenue_rmb_m": total("revenue_rmb_m").tolist(),
+        "trade_rmb_m": (total("imports_rmb_m") + total("exports_rmb_m")).tolist(),
+        "floor_stock_m2": total("floor_stock_m2").tolist(),
+        "vacancy": (1 - total("occupied_m2") / total("floor_stock_m2")).tolist(),
+        # as numpy's mean of the six: their sum (added zone after zone) over their number
+        "rent_rmb_m2_day": (total("rent_rmb_m2_day") / len(recorder.zone_ids)).tolist(),
+        "uptake_share": uptake_share.tolist(),
+    }
 
 
-MODEL_REPORTERS = {
-    "firms": firms,
-    "revenue_rmb_m": revenue,
-    "trade_rmb_m": trade,
-    "floor_stock_m2": floor_stock,
-    "vacancy": vacancy,
-    "rent_rmb_m2_day": mean_rent,
-    "uptake_share": mean_uptake,
-}
+def _last_month(model: ZoneModel, kpi: str):
+    """A headline KPI of the model's last recorded month (a Mesa model reporter)."""
+    recorder = model.recorder
+    return headline(recorder, model.measures.enabled_in, [recorder.last])[kpi][0]
+
+
+MODEL_REPORTERS = {kpi: partial(_last_month, kpi=kpi) for kpi in HEADLINE_KPIS}
+
+
+class HeadlineCollector(mesa.DataCollector):
+    """Mesa's DataCollector with the headline reporters (MODEL_REPORTERS) of one model.
+
+    The model's recorder keeps every month already, so nothing is copied month by month:
+    ``collect`` notes the collection's time, as Mesa's does, and ``model_vars`` (what Mesa's
+    ``get_model_vars_dataframe`` and ``batch_run`` read) gives every collected month's values,
+    read from the recorder when asked.
+
+    Parameters
+    ----------
+    recorder : Recorder
+        The model's recorder; each collection follows the month it records.
+    on : (K x Z) where the policy turns each measure on.
+    """
+
+    def __init__(self, recorder: Recorder, on: np.ndarray):
+        self._recorder, self._on = recorder, on
+        super().__init__(model_reporters=MODEL_REPORTERS)
+
+    def collect(self, model: ZoneModel) -> None:
+        self._collection_steps.append(model.time)
+
+    @property
+    def model_vars(self) -> dict[str, list]:
+        months = slice(len(self._collection_steps))
+        return headline(self._recorder, self._on, months)
+
+    @model_vars.setter
+    def model_vars(self, value: dict) -> None:
+        # DataCollector.__init__ starts with an empty dict; the values are the recorder's
+        pass
