@@ -131,7 +131,8 @@ class MeasureBook:
 
     @property
     def approved(self) -> np.ndarray:
-        """approved[k]: measure k's approval comes within the run, or it needs none."""
+        """approved[k]: measure k's approval comes at all (its month is finite: it may fall
+        after the horizon), or it needs none."""
         return np.isfinite(self.approval_month)
 
     def eligible(self, firms, prm: Parameters) -> np.ndarray:
