@@ -44,16 +44,15 @@ class FirmTable:
 
     Columns of one dtype share a buffer (one row per column), so that moving firms between
     rows is one operation per dtype rather than per column. Rows have no meaning beyond the
-    current month: ``replace`` moves firms between rows. Besides its permanent ``fid``, each
-    firm holds a ``slot``: the index of its row in firm-aligned random draws, kept for life.
-    Slots of departed firms are reused by entrants (lowest first), so those draws stay about
-    as long as the table.
+    current month: ``replace`` moves firms between rows. Besides its ``fid`` (its Mesa
+    agent's id), each firm holds its ``ident``: the identity its random draws are keyed on,
+    the same in every scenario run with the same seed (model/randomness.py).
 
     Parameters
     ----------
-    columns, matrices : mappings of name to array; ``columns`` must include ``fid``, ``cell``
-        and ``agent`` (weak references to objects with a settable ``row``, e.g. Enterprise
-        agents).
+    columns, matrices : mappings of name to array; ``columns`` must include ``fid``,
+        ``ident``, ``cell`` and ``agent`` (weak references to objects with a settable
+        ``row``, e.g. Enterprise agents).
     n_cells : number of (zone, sector) cells.
     """
 
@@ -61,14 +60,11 @@ class FirmTable:
         self, columns: Mapping[str, np.ndarray], matrices: Mapping[str, np.ndarray], n_cells: int
     ):
         n = len(columns["fid"])
-        columns = {**columns, "slot": np.arange(n)}
         self.layout = Layout(columns, matrices)
         self._store = Batch.of(self.layout, columns, matrices)
         self._n, self.n_cells = n, n_cells
         self._views: dict[str, np.ndarray] = {}
         self._expose()
-        self._free_slots = np.zeros(0, dtype=np.int64)
-        self._slots_issued = n  # slots 0 .. n - 1 have been handed out
         self._locate(np.arange(n))
         self.eligible_in_cell = np.zeros((n_cells, self.eligible.shape[1]))
         self._count_eligible(self.cell, self.eligible, +1)
@@ -78,22 +74,19 @@ class FirmTable:
 
     def batch(self, columns: Mapping[str, np.ndarray], matrices: Mapping[str, np.ndarray]):
         """New firms' arrays as a :class:`Batch` in this table's layout, ready for
-        ``replace`` (every column but ``slot`` and every matrix must be given)."""
-        n = len(columns["fid"])
-        return Batch.of(self.layout, {**columns, "slot": np.zeros(n, dtype=int)}, matrices)
+        ``replace`` (every column and matrix must be given)."""
+        return Batch.of(self.layout, columns, matrices)
 
     def replace(self, keep: np.ndarray, new: Batch | None = None) -> None:
         """Remove the rows where ``keep`` is False and add the firms of ``new`` (a batch in
-        this table's layout; their slots are assigned here). Surviving firms may change
+        this table's layout). Surviving firms may change
         rows; their agents' ``row`` follows, and the agents of removed firms get row -1."""
         gone = (~keep).nonzero()[0]  # as pairs_of: the method, without numpy's wrappers
-        self._free_slots = np.sort(np.concatenate([self._free_slots, self.slot[gone]]))
         if new is None:
             self._count_eligible(self.cell[gone], self.eligible[gone], -1)
         else:
             if new.layout is not self.layout:
                 raise ValueError("new firms must come in this table's layout (FirmTable.batch)")
-            new["slot"] = self._take_slots(len(new))
             self._count_changes(self.cell[gone], self.eligible[gone], new["cell"], new["eligible"])
         self._unlocate(gone)
         n_keep = self._n - len(gone)
@@ -129,13 +122,6 @@ class FirmTable:
         self.zone[rows] = zone
         self.cell[rows] = zone * n_sectors + self.sector[rows]
         self._count_eligible(self.cell[rows], self.eligible[rows], +1)
-
-    def _take_slots(self, m: int) -> np.ndarray:
-        """Slots for ``m`` entrants: freed ones first (lowest first), then never used ones."""
-        reused, self._free_slots = self._free_slots[:m], self._free_slots[m:]
-        fresh = self._slots_issued + np.arange(m - len(reused))
-        self._slots_issued += len(fresh)
-        return np.concatenate([reused, fresh])
 
     def _locate(self, rows: np.ndarray) -> None:
         """Tell the agents of ``rows`` (moved or new firms) where they are."""

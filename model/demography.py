@@ -9,6 +9,7 @@ same potential entrants.
 
 from __future__ import annotations
 
+import math
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
@@ -86,9 +87,9 @@ class Demography:
     def exits(self) -> np.ndarray:
         """Which firms close this month (a hazard, or below the minimum size): a boolean
         per firm row."""
-        f, prm, dice = self.model.firms, self.model.prm, self.model.dice
+        f, prm = self.model.firms, self.model.prm
         p = behaviour.exit_probability(f, prm, f.policy_profit + f.rent_gain, self.exit_size_norm)
-        return (dice.uniform("exit", f.slot) < p) | (f.base < prm["firms.min_revenue"])
+        return (self.model.draws.exit < p) | (f.base < prm["firms.min_revenue"])
 
     def utilities(self, pull: np.ndarray, counts: np.ndarray, live: np.ndarray) -> np.ndarray:
         """Utility of each zone for each sector's entrants and movers (Z x S), given the
@@ -125,14 +126,15 @@ class Demography:
         cost) and move where they chose if it has ground space for them; a mover starts
         the measures afresh."""
         model, f, prm = self.model, self.model.firms, self.model.prm
-        rng = model.dice.stream("relocate")
-        draws = rng.random(int(f.slot.max()) + 1)[f.slot]
-        reviewing = np.flatnonzero((draws < prm["relocation.review_prob"]) & staying)
+        dice, z = model.dice, len(model.zone_ids)
+        reviews = model.draws.relocate < prm["relocation.review_prob"]
+        reviewing = np.flatnonzero(reviews & staying)
         if len(reviewing) == 0:
             return
         utility = v[:, f.sector[reviewing]].T - prm["relocation.moving_cost"]
         utility[np.arange(len(reviewing)), f.zone[reviewing]] += prm["relocation.moving_cost"]
-        choice = np.argmax(utility + rng.gumbel(size=utility.shape), axis=1)
+        taste = dice.gumbel("relocate_choice", f.ident[reviewing], width=z)
+        choice = np.argmax(utility + taste, axis=1)
         movers, to = self._movers_with_room(reviewing, choice)
         if len(movers) == 0:
             return
@@ -145,9 +147,10 @@ class Demography:
         f.adopted[movers] = False
         f.below_cost[movers] = 0
         f.aware[movers] &= model.live.T[to]
-        fresh = model.exposure[to] + rng.standard_exponential((len(movers), len(model.measures)))
-        f.aware_at[movers] = np.where(f.aware[movers], f.aware_at[movers], fresh)
-        z = len(model.zone_ids)
+        fresh = dice.exponential("relocate_awareness", f.ident[movers], width=len(model.measures))
+        f.aware_at[movers] = np.where(
+            f.aware[movers], f.aware_at[movers], model.exposure[to] + fresh
+        )
         model.flows["relocations_out"] = np.bincount(origin, minlength=z)
         model.flows["relocations_in"] = np.bincount(to, minlength=z)
 
@@ -169,25 +172,31 @@ class Demography:
     def enter(self, v: np.ndarray) -> Batch | None:
         """Draw this month's entrants and place them; returns them as a batch of firms."""
         model = self.model
-        rng = model.dice.stream("entry")
         p_in, p_zone = self.location.entry_probabilities(v)
-        # Poisson arrivals per sector, split among zones: independent Poisson per zone (Z, S)
-        by_zone = rng.poisson(self.potential_entrants * p_in * p_zone).T  # (S, Z)
-        by_zone += self.referred_projects()
+        # Poisson arrivals per sector, split among zones: independent Poisson per zone, each
+        # (sector, zone) cell's count by inversion of its own uniform of the month, so that a
+        # change in one cell's rate changes no other cell's count
+        rate = (self.potential_entrants * p_in * p_zone).T.ravel()  # cells, sector-major
+        by_zone = poisson_counts(model.dice.uniform("entry", self._cells), rate)
+        by_zone = by_zone.reshape(len(model.sector_ids), -1) + self.referred_projects()
         cells = self._cells.repeat(by_zone.ravel())  # one (sector, zone) cell per arrival
-        arrival = rng.permutation(len(cells))  # arrivals compete for space in random order
-        sector, zone = np.divmod(cells[arrival], by_zone.shape[1])
+        sector, zone = np.divmod(cells, by_zone.shape[1])
         if len(sector) == 0:
             model.flows["entries"] = np.zeros(len(model.zone_ids), dtype=int)
             return None
-        rows = self.pool.arrive(sector)
+        rows, ident = self.pool.arrive(sector)
+        # arrivals compete for space in a random order, each by its own draw
+        order = np.argsort(model.dice.uniform("entry_order", ident))
+        sector, zone, rows, ident = sector[order], zone[order], rows[order], ident[order]
         revenue = self.pool.store["revenue"][rows]
         scale = model.floor_scale * model.space.thrift
         floor = model.factory.floor_need(sector, revenue) * scale[zone]
         vertical = self._place(zone, floor, model.may_go_vertical[zone, sector])
         placed = vertical >= 0
         model.flows["entries"] = np.bincount(zone[placed], minlength=len(model.zone_ids))
-        return self._new_firms(rows[placed], zone[placed], floor[placed], vertical[placed] == 1)
+        new = self.pool.store.take(rows[placed])
+        new["ident"] = ident[placed]
+        return self._new_firms(new, zone[placed], floor[placed], vertical[placed] == 1)
 
     def referred_projects(self) -> np.ndarray:
         """Projects referred to a zone this month by a zone-level measure (13: information
@@ -234,13 +243,14 @@ class Demography:
         revenue = model.factory.draw_revenue(sectors, rng, model.prm["entry.size_factor"])
         nowhere, zero = np.zeros(count, dtype=int), np.zeros(count)
         cols, mats = model.factory.make(nowhere, nowhere, sectors, revenue, zero, nowhere, rng)
+        cols["ident"] = nowhere  # set when they arrive (EntrantPool.arrive)
         mats["eligible"] = model.measures.eligible(SimpleNamespace(**cols), model.prm)
         return model.firms.batch(cols, mats)
 
-    def _new_firms(self, rows, zone, floor, vertical) -> Batch:
-        """Potential entrants ``rows`` of the pool entering ``zone`` on ``floor`` m² (in
+    def _new_firms(self, new: Batch, zone, floor, vertical) -> Batch:
+        """Potential entrants ``new`` (from the pool) entering ``zone`` on ``floor`` m² (in
         vertical space where ``vertical``), with their Enterprise agents."""
-        model, new = self.model, self.pool.store.take(rows)
+        model = self.model
         new["zone"], new["floor"], new["in_vertical"] = zone, floor, vertical
         new["cell"] = zone * len(model.sector_ids) + new["sector"]
         # floor per unit of revenue at starting rents: growth applies the rent in force
@@ -251,6 +261,29 @@ class Demography:
         new["adopted"][:, model.far_index] = new["aware"][:, model.far_index] = plan_only
         model.add_enterprises(new)
         return new
+
+
+def poisson_counts(u: np.ndarray, rate: np.ndarray, most: int = 8) -> np.ndarray:
+    """Poisson counts with means ``rate`` by inversion of the uniforms ``u``: the smallest k
+    whose cumulative probability reaches u. Counts above ``most`` (rare at a month's rates)
+    are found one by one."""
+    k = np.arange(1, most + 1)[:, None]
+    # P(k) = e^-rate rate^k / k!, as a running product over k
+    terms = np.concatenate([np.ones((1, len(rate))), rate / k]).cumprod(axis=0)
+    counts = (np.cumsum(terms * np.exp(-rate), axis=0) < u).sum(axis=0)
+    for cell in (counts > most).nonzero()[0].tolist():
+        counts[cell] = _poisson_count(float(u[cell]), float(rate[cell]))
+    return counts
+
+
+def _poisson_count(u: float, rate: float) -> int:
+    n, term = 0, math.exp(-rate)
+    cdf = term
+    while cdf < u and term > 0:  # term 0: the sum has stopped growing (u within rounding of 1)
+        n += 1
+        term *= rate / n
+        cdf += term
+    return n
 
 
 def firm_counts(model: ZoneModel, cells: np.ndarray) -> np.ndarray:

@@ -6,14 +6,13 @@ done for a batch of a sector's future entrants at once, the same operations serv
 months. Entrants then move from the pool into the firm table block by block
 (agents/batch.py).
 
-A sector's potential entrants form one sequence, drawn batch by batch from the stream
-``pool`` keyed by (sector, batch number): the j-th potential entrant of a sector is the same
-firm in every scenario run with the same seed, whatever the month it arrives in, as long as
-the scenarios' arrivals have not crossed a batch boundary differently (a month whose arrivals
-do not fit in what is left of the batch starts the next batch; the rest of the old one is
-not used). A month whose arrivals of a sector exceed a whole batch (far beyond the expected
-rate) makes that sector's batches twice that size from then on; the sector's sequence then
-continues from a new, larger batch, and so may differ from a scenario that did not grow it.
+A sector's potential entrants form one sequence: its n-th potential entrant is row n mod B of
+batch n // B (B the sector's batch size, fixed for the run from the expected arrivals without
+the plan), and batch b is drawn from the stream ``pool`` keyed by (sector, b). So the n-th
+potential entrant of a sector is the same firm in every scenario run with the same seed,
+whatever month it arrives in, and its identity (``entrant_ident``) keys its draws for life
+(model/randomness.py). A sector keeps its last few batches in the store; a month whose
+arrivals span more of them than it keeps makes room for more.
 """
 
 from __future__ import annotations
@@ -26,7 +25,16 @@ from ..agents.batch import Batch
 
 MIN_BATCH = 64  # firms; the smallest batch drawn for a sector
 BATCH_MONTHS = 36  # a batch holds at least this many months of a sector's expected arrivals
+KEPT_BATCHES = 2  # batches a sector keeps at first: the current one and the next
 SECTOR_BITS = 20  # batch numbers are counted below bit 20 of the stream index, sectors above
+# identities: starting firms are numbered from 0; the n-th potential entrant of sector s is
+# (s + 1) x 2**ENTRANT_BITS + n
+ENTRANT_BITS = 32
+
+
+def entrant_ident(sector: np.ndarray, number: np.ndarray) -> np.ndarray:
+    """Identity of the ``number``-th potential entrant of ``sector`` (both from 0)."""
+    return ((sector.astype(np.int64) + 1) << ENTRANT_BITS) + number
 
 
 class EntrantPool:
@@ -51,45 +59,58 @@ class EntrantPool:
     ):
         self._draw, self._stream = draw, stream
         self.size = np.maximum(np.ceil(BATCH_MONTHS * expected), MIN_BATCH).astype(int)
-        self.start = np.cumsum(self.size) - self.size
-        self.used = self.size.copy()  # nothing drawn yet: the first arrival draws a batch
-        self.batches = np.zeros(len(self.size), dtype=int)
+        self.kept = np.full(len(self.size), KEPT_BATCHES)  # batches each sector keeps
+        self.start = np.cumsum(self.size * self.kept) - self.size * self.kept
+        self.arrived = np.zeros(len(self.size), dtype=np.int64)  # entrants handed out so far
+        # which batch each of a sector's places holds (-1: none yet)
+        self.holds = [[-1] * KEPT_BATCHES for _ in self.size]
         self.store: Batch | None = None
 
-    def arrive(self, sector: np.ndarray) -> np.ndarray:
-        """Rows of ``store`` holding the next potential entrant of each sector given, in
-        order (arrivals of one sector take consecutive potential entrants)."""
+    def arrive(self, sector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The next potential entrant of each sector given, in order (arrivals of one sector
+        are its next potential entrants in sequence): their rows of ``store`` (valid until
+        the next call) and their identities."""
         counts = np.bincount(sector, minlength=len(self.size))
-        for s in (self.used + counts > self.size).nonzero()[0]:
-            self._next_batch(int(s), int(counts[s]))
+        first, last = self.arrived, self.arrived + counts - 1
+        for s in counts.nonzero()[0].tolist():
+            self._load(s, int(first[s] // self.size[s]), int(last[s] // self.size[s]))
         order = np.argsort(sector, kind="stable")
-        rank = np.empty(len(sector), dtype=np.intp)
+        rank = np.empty(len(sector), dtype=np.int64)
         rank[order] = np.arange(len(sector)) - np.repeat(np.cumsum(counts) - counts, counts)
-        rows = self.start[sector] + self.used[sector] + rank
-        self.used += counts
-        return rows
+        number = first[sector] + rank
+        size = self.size[sector]
+        batch, row = np.divmod(number, size)
+        self.arrived = self.arrived + counts
+        rows = self.start[sector] + batch % self.kept[sector] * size + row
+        return rows, entrant_ident(sector, number)
 
-    def _next_batch(self, s: int, needed: int) -> None:
-        if needed > self.size[s]:
-            self._resize(s, 2 * needed)
-        rng = self._stream((s << SECTOR_BITS) + int(self.batches[s]))
-        batch = self._draw(s, int(self.size[s]), rng)
-        if self.store is None:
-            self.store = Batch(batch.layout, int(self.size.sum()))
-        self.store.put(int(self.start[s]), batch)
-        self.batches[s] += 1
-        self.used[s] = 0
+    def _load(self, s: int, first: int, last: int) -> None:
+        """Make sure sector ``s`` holds its batches ``first`` to ``last``."""
+        if last - first + 1 > self.kept[s]:
+            self._keep_more(s, last - first + 1)
+        for b in range(first, last + 1):
+            place = b % self.kept[s]
+            if self.holds[s][place] != b:
+                batch = self._draw(s, int(self.size[s]), self._stream((s << SECTOR_BITS) + b))
+                if self.store is None:
+                    self.store = Batch(batch.layout, int((self.size * self.kept).sum()))
+                self.store.put(int(self.start[s] + place * self.size[s]), batch)
+                self.holds[s][place] = b
 
-    def _resize(self, s: int, size: int) -> None:
-        """Give sector ``s`` room for ``size`` potential entrants (its batch is redrawn)."""
-        old_start, old_size = self.start.copy(), self.size.copy()
-        self.size[s] = size
-        self.start = np.cumsum(self.size) - self.size
+    def _keep_more(self, s: int, batches: int) -> None:
+        """Give sector ``s`` room for ``batches`` batches; it draws them again as needed
+        (the same draws: a batch depends only on its sector and number)."""
+        old_start, old_room = self.start, self.size * self.kept
+        self.kept = self.kept.copy()
+        self.kept[s] = batches
+        room = self.size * self.kept
+        self.start = np.cumsum(room) - room
+        self.holds[s] = [-1] * batches
         if self.store is None:
             return
-        store = Batch(self.store.layout, int(self.size.sum()))
+        store = Batch(self.store.layout, int(room.sum()))
         for t in range(len(self.size)):
             if t != s:
-                rows = np.arange(old_start[t], old_start[t] + old_size[t])
+                rows = np.arange(old_start[t], old_start[t] + old_room[t])
                 store.put(int(self.start[t]), self.store.take(rows))
         self.store = store

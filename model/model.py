@@ -133,6 +133,7 @@ class ZoneModel(mesa.Model):
             raise RuntimeError(f"the model has reached its horizon of {self.months} months")
         self.month = self.dice.month = self.steps
         self.switch_policies()
+        self.draws = self.dice.firm_draws(self.firms.ident)  # the month's, firm by firm
         self.set_floor_area_caps()
         self.learn_of_measures()
         self.decide_on_measures()
@@ -212,7 +213,7 @@ class ZoneModel(mesa.Model):
         firms decide (random-utility logit with a persistent taste); for 10b a yes puts the
         firm in the queue for vertical space."""
         f, prm = self.firms, self.prm
-        review = np.flatnonzero(self.dice.uniform("review", f.slot) < prm["decision.review_prob"])
+        review = np.flatnonzero(self.draws.review < prm["decision.review_prob"])
         behaviour.learn_from_peers(f, self.seen, review, prm["decision.learning_weight"])
         behaviour.drop_out(f, self.benefit, self.measures, review, prm["decision.dropout_reviews"])
         # 10b is held while in vertical space that only the plan opened to the firm's sector
@@ -236,7 +237,7 @@ class ZoneModel(mesa.Model):
         if len(queued) == 0:
             self.waiting_floor = np.zeros(len(self.zone_ids))
             return
-        key = self.dice.uniform("place", f.slot)[queued]
+        key = self.draws.place[queued]
         order = queued[np.lexsort((key, f.zone[queued]))]
         zone, floor = f.zone[order], f.floor[order]
         taken = np.cumsum(floor)
@@ -283,7 +284,7 @@ class ZoneModel(mesa.Model):
         """Gibrat growth plus reinvested policy profit and rent saved (less rent
         overpaid), capped by credit, then by floor space."""
         f, prm = self.firms, self.prm
-        eps = self.dice.laplace("grow", f.slot)  # unit variance
+        eps = self.draws.grow  # unit variance
         wanted = behaviour.desired_growth(f, prm, f.policy_profit + f.rent_gain, eps)
         f.credit_limit *= 1 + prm["credit.limit_growth"] / MONTHS_PER_YEAR
         wanted = np.minimum(
@@ -351,6 +352,7 @@ class ZoneModel(mesa.Model):
             fid, zone, sector, revenue, need * self.floor_scale[zone], established, rng
         )
         cols["agent"] = np.array([weakref.ref(agent) for agent in agents], dtype=object)
+        cols["ident"] = np.arange(len(zone))  # keys the firm's random draws for life
         mats["eligible"] = self.measures.eligible(SimpleNamespace(**cols), self.prm)
         self.firms = FirmTable(cols, mats, n_cells=len(self.zone_ids) * len(self.sector_ids))
 

@@ -120,8 +120,10 @@ class ZoneSpace:
         asked = np.bincount(pool, weights=np.maximum(change, 0.0), minlength=cells)
         free = np.maximum(stock - occupied, 0.0)
         granted = np.divide(free, asked, out=np.ones(cells), where=asked > 0)
-        share = np.where(change > 0, np.minimum(granted, 1.0)[pool], 1.0)
-        return f.floor + change * share
+        # a shrinking firm gets what it wants (as such, not as floor + change: for a firm
+        # shrinking to almost nothing that difference could round to no floor at all)
+        grown = f.floor + change * np.minimum(granted, 1.0)[pool]
+        return np.where(change > 0, grown, wanted_floor)
 
     def _set_rent(self, rent: np.ndarray) -> None:
         """Set the zones' rents (RMB/m²/day) and ``thrift``: per zone, the floor space a firm

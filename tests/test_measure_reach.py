@@ -1,6 +1,6 @@
 """A measure changes nothing beyond its mechanism's reach: switched on with its attraction,
-costs and the parameters that scale its effect at zero, every zone table equals the
-baseline's with the same seed (entrants go where they went, firms grow and leave as they
+costs and the parameters that scale its effect at zero, every table but its own uptake equals
+the baseline's with the same seed (entrants go where they went, firms grow and leave as they
 did); with only its attraction at zero, the pull on entrants is nil."""
 
 from __future__ import annotations
@@ -42,6 +42,16 @@ def test_a_measure_without_effect_leaves_the_zones_as_they_were(measure):
     base = run_model(2, policy=Policy.baseline(), months=MONTHS)
     assert on.uptake().query(f"measure == '{measure}'")["adopted"].sum() > 0  # adopted, yet
     pd.testing.assert_frame_equal(on.zone_kpis(), base.zone_kpis())
+    # the sector table's adopters count the measure's own adopters
+    pd.testing.assert_frame_equal(
+        on.sector_kpis().drop(columns="adopters"), base.sector_kpis().drop(columns="adopters")
+    )
+    # every table but its own uptake: other measures' uptake is the baseline's
+    others = f"measure != '{measure}'"
+    pd.testing.assert_frame_equal(
+        on.uptake().query(others).reset_index(drop=True),
+        base.uptake().query(others).reset_index(drop=True),
+    )
 
 
 def test_without_attraction_a_measure_does_not_pull_entrants():

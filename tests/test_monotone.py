@@ -19,7 +19,14 @@ from zonesim import Policy
 SEEDS = (1, 2, 3)
 MONTHS = 120
 DEFAULTS = zonesim.parameters()["value"]
-NO_DEMOGRAPHY = {"exit.annual_rate": 0.0, "firms.min_revenue": 0.0, "relocation.review_prob": 0.0}
+# No exit hazard and no relocation. Firms below RMB 1,000 a year still close: growth's
+# volatility rises without bound as a firm shrinks ((base / reference)^-size_exponent), so a
+# firm kept alive at any size can fall to zero revenue and leave NaNs in its zone's tables.
+NO_DEMOGRAPHY = {
+    "exit.annual_rate": 0.0,
+    "firms.min_revenue": 0.001,
+    "relocation.review_prob": 0.0,
+}
 
 
 def _horizon(param: str, value: float, **fixed) -> list[tuple[pd.DataFrame, pd.DataFrame]]:

@@ -4,6 +4,7 @@ same however the run reaches it (its block of months made at once or not)."""
 from __future__ import annotations
 
 import numpy as np
+from zonesim.model.demography import poisson_counts
 from zonesim.model.randomness import MONTHS_PER_BLOCK, PROCESSES, Dice, splitmix64
 
 MASK64 = (1 << 64) - 1
@@ -45,3 +46,18 @@ def test_a_month_stream_is_the_same_in_any_block_and_visiting_order():
             # the monthly stream is the indexed stream at the month's number, made singly
             assert draws(Dice(np.random.default_rng(3)), p, 0, index=t) == ahead[p, t]
     assert len({tuple(v) for v in ahead.values()}) == len(ahead)  # no two streams alike
+
+
+def test_poisson_counts_by_inversion_have_poisson_moments_and_move_with_the_rate_alone():
+    u = np.random.default_rng(5).random(200_000)
+    for rate in (0.05, 0.7, 3.0, 12.0):
+        counts = poisson_counts(u, np.full(len(u), rate))
+        assert abs(counts.mean() - rate) < 0.02 * max(rate, 1)
+        assert abs(counts.var() - rate) < 0.05 * max(rate, 1)
+        assert abs((counts == 0).mean() - np.exp(-rate)) < 0.005
+    # common random numbers: with the same uniforms a higher rate never gives fewer arrivals,
+    # and a cell whose rate is unchanged keeps its count
+    low, high = np.full(len(u), 0.3), np.full(len(u), 0.3)
+    high[::2] = 0.33
+    a, b = poisson_counts(u, low), poisson_counts(u, high)
+    assert (b >= a).all() and (b[1::2] == a[1::2]).all() and (b != a).any()
