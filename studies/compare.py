@@ -6,6 +6,8 @@ Written next to the study's tables (every column and figure: results/README.md):
     kpi_summary.csv, .md        each main KPI per scenario and zone at years 1, 3, 5 and the
                                 horizon: mean, difference from the baseline, paired 95% CI
     uptake_summary.csv, .md     eligible, adopted and uptake share per measure and zone
+    runs.parquet                one row per run: its scenario's settings and each main KPI
+                                of all six zones at the horizon
     figures/headline_kpis.png           all zones over time, 95% bands, per scenario
     figures/headline_differences.png    the same as differences from the baseline
     figures/kpis_by_zone.png            small multiples: KPI x zone
@@ -30,13 +32,14 @@ import pyarrow.parquet as pq
 
 from ..model import Policy
 from . import plots
-from .storage import write_text_atomic
+from .storage import write_parquet_atomic, write_text_atomic
 from .summary import (
     DEFAULT_MAP_KPI,
     MAIN_KPIS,
     kpi_markdown,
     kpi_summary,
     report_months,
+    run_table,
     start_months,
     uptake_markdown,
     uptake_means,
@@ -56,7 +59,15 @@ UPTAKE_COLUMNS = [
     "eligible",
     "adopted",
 ]
-COMPARISON_FILES = ("kpi_summary.csv", "kpi_summary.md", "uptake_summary.csv", "uptake_summary.md")
+COMPARISON_FILES = (
+    "kpi_summary.csv",
+    "kpi_summary.md",
+    "uptake_summary.csv",
+    "uptake_summary.md",
+    "runs.parquet",
+)
+# what a scenario sets besides its measures and parameters, as the manifest records it
+SCENARIO_SETTINGS = ("market", "start", "firm_scale")
 
 
 class StudyError(ValueError):
@@ -77,6 +88,8 @@ class Study:
     sweeps : scenario -> its swept values (label -> value), for the variants of a sweep
     displacement : scenario -> its displacement.share where the scenario sets it (the others
         take the parameter table's)
+    settings : scenario -> its settings by name: parameter overrides, SCENARIO_SETTINGS, and
+        swept values as ``sweep.<label>`` (empty when the manifest does not say)
     """
 
     folder: Path
@@ -85,6 +98,7 @@ class Study:
     policies: Mapping[str, Policy] = field(default_factory=dict)
     sweeps: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     displacement: Mapping[str, float] = field(default_factory=dict)
+    settings: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
 
     @property
     def kpis_path(self) -> Path:
@@ -140,7 +154,17 @@ def open_study(folder: Path | str) -> Study:
         for name in scenarios
         if (share := recorded.get(name, {}).get("parameters", {}).get(DISPLACEMENT)) is not None
     }
-    return Study(folder, scenarios, int(frame["month"].max()), policies, sweeps, displacement)
+    settings = {name: _settings(recorded[name]) for name in scenarios if name in recorded}
+    horizon = int(frame["month"].max())
+    return Study(folder, scenarios, horizon, policies, sweeps, displacement, settings)
+
+
+def _settings(record: Mapping) -> dict[str, object]:
+    """A scenario's settings by name, from its manifest record (see Study.settings)."""
+    out = dict(record.get("parameters", {}))
+    out.update({key: record[key] for key in SCENARIO_SETTINGS if key in record})
+    out.update({f"sweep.{label}": value for label, value in record.get("sweep", {}).items()})
+    return out
 
 
 def _parquet(path: Path, read):
@@ -248,6 +272,9 @@ def compare_study(
     }
     remove_comparison(study.folder)
     paths = [write_text_atomic(text, study.folder / name) for name, text in texts.items()]
+    paths.append(
+        write_parquet_atomic(run_table(kpis, study.settings), study.folder / "runs.parquet")
+    )
     notes = _notes(study, summary, baseline, map_month)
     map_of = None if notes else (map_kpi, map_month)
     responses, left_out = response_plans(study.sweeps)

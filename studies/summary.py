@@ -200,6 +200,28 @@ def displacement_share(scenario: str, shares: Mapping[str, float] | None = None)
     return float(parameter_table().loc["displacement.share", "value"])
 
 
+# ---------------------------------------------------------------------- runs table
+def run_table(kpis: pd.DataFrame, settings: Mapping[str, Mapping[str, object]]) -> pd.DataFrame:
+    """One row per run (scenario, replication, seed): the settings of its scenario, then each
+    main KPI of all six zones at the horizon (as ``with_all_zones`` combines them).
+
+    ``settings`` maps a scenario to its settings by name: the parameters it overrides, and
+    others (market path, start, a sweep's swept values). There is a column for every name
+    any scenario has; a scenario that leaves a parameter has the parameter table's value,
+    and one without another setting has none (NaN)."""
+    horizon = kpis[kpis["month"] == kpis["month"].max()]
+    totals = with_all_zones(horizon)
+    totals = totals[totals["zone"] == ALL_ZONES].reset_index(drop=True)
+    table = parameter_table()["value"]
+    names = sorted({name for values in settings.values() for name in values})
+    columns = {
+        name: [settings.get(s, {}).get(name, table.get(name)) for s in totals["scenario"]]
+        for name in names
+    }
+    keys = totals[["scenario", "replication", "seed"]]
+    return pd.concat([keys, pd.DataFrame(columns), totals[list(MAIN_KPIS)]], axis=1)
+
+
 # ---------------------------------------------------------------------- uptake summary
 def share(adopted, eligible):
     """Uptake share of aggregated counts: ``adopted / eligible``, NaN where ``eligible`` is 0.

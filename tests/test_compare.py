@@ -190,3 +190,34 @@ def test_compare_reads_a_scenarios_displacement_from_its_parameters(tmp_path):
     summary = compare_study(tmp_path / "s").summary
     firms = summary.query("scenario == 'plan' and kpi == 'firms'")
     assert np.allclose(firms["net_diff"], 0.5 * firms["diff"], equal_nan=True)
+
+
+def test_the_runs_table_has_one_row_per_run_with_its_settings_and_horizon_kpis(tmp_path):
+    import pyarrow.parquet as pq
+    from zonesim.studies.compare import compare_study
+
+    plan = ZoneScenario(
+        name="plan", months=3, params={"displacement.share": 0.5}, swept={"share": 0.5}
+    )
+    base = ZoneScenario(name="baseline", policy=Policy.baseline(), months=3, market="glut")
+    run_study([base, plan], replications=2, root_seed=5, out_dir=tmp_path / "s")
+    done = compare_study(tmp_path / "s")
+    assert tmp_path / "s" / "runs.parquet" in done.paths
+    runs = pq.read_table(tmp_path / "s" / "runs.parquet").to_pandas()
+    assert len(runs) == 4 and set(zip(runs.scenario, runs.replication, strict=True)) == {
+        (s, r) for s in ("plan", "baseline") for r in (0, 1)
+    }
+    by_scenario = runs.set_index(["scenario", "replication"])
+    # a setting one scenario changes: its value there, the parameter table's elsewhere
+    table_share = float(zonesim.parameters().loc["displacement.share", "value"])
+    assert (by_scenario.loc["plan", "displacement.share"] == 0.5).all()
+    assert (by_scenario.loc["baseline", "displacement.share"] == table_share).all()
+    assert (by_scenario.loc["plan", "sweep.share"] == 0.5).all()
+    assert by_scenario.loc["baseline", "sweep.share"].isna().all()
+    assert list(by_scenario.loc["baseline", "market"]) == ["glut", "glut"]
+    # the KPIs: all six zones at the horizon, run by run
+    kpis = pd.read_parquet(tmp_path / "s" / "zone_kpis.parquet").query("month == 3")
+    firms = kpis.groupby(["scenario", "replication"])["firms"].sum()
+    assert (by_scenario["firms"] == firms.reindex(by_scenario.index)).all()
+    seeds = kpis.groupby(["scenario", "replication"])["seed"].first()
+    assert (by_scenario["seed"] == seeds.reindex(by_scenario.index)).all()
