@@ -29,6 +29,7 @@ from .summary import (
     ALL_ZONES,
     TRADE,
     fmt,
+    kpi_summary,
     share,
     start_months,
     t975,
@@ -495,26 +496,47 @@ def sweep_response(kpis: pd.DataFrame, variants: Mapping[str, Mapping], label: s
 def sweep_heatmap(
     kpis: pd.DataFrame, variants: Mapping[str, Mapping], labels: tuple[str, str]
 ) -> Figure:
-    """For a two-key grid: each headline KPI for all zones at the horizon (mean over
-    replications), ``labels[0]`` down and ``labels[1]`` across."""
-    horizon = _at_horizon(kpis, variants)
-    total = horizon[horizon["zone"] == ALL_ZONES]
+    """For a two-key grid: each headline KPI for all zones at the horizon, as its difference
+    from the grid's first cell (the first value of both keys), paired by replication
+    (``labels[0]`` down, ``labels[1]`` across). A diverging colour scale centred on no
+    difference, each cell labelled with its mean difference, and a "*" where its 95% CI
+    excludes zero: the cells that differ from the first beyond noise."""
+    horizon = int(kpis["month"].max())
     rows_of = {name: _swept(values[labels[0]]) for name, values in variants.items()}
     cols_of = {name: _swept(values[labels[1]]) for name, values in variants.items()}
     down = _ordered(list(dict.fromkeys(rows_of.values())))
     across = _ordered(list(dict.fromkeys(cols_of.values())))
+    corner = (down[0], across[0])
+    first = next((n for n in variants if (rows_of[n], cols_of[n]) == corner), next(iter(variants)))
+    at_horizon = kpis[kpis["scenario"].isin(list(variants)) & (kpis["month"] == horizon)]
+    summary = kpi_summary(at_horizon, first, [horizon])
+    total = summary[summary["zone"] == ALL_ZONES]
     fig, axes = panels(len(HEADLINE), (4.6, 3.6))
     for ax, (kpi, title) in zip(axes, HEADLINE.items(), strict=True):
-        means = total.groupby("scenario")[kpi].mean()
+        rows = total[total["kpi"] == kpi].set_index("scenario")
         grid = np.full((len(down), len(across)), np.nan)
-        for name, value in means.items():
-            grid[down.index(rows_of[name]), across.index(cols_of[name])] = value
-        image = ax.imshow(grid, cmap="viridis", aspect="auto")
+        beyond = np.zeros(grid.shape, dtype=bool)  # the 95% CI excludes zero
+        for name, row in rows.iterrows():
+            at = down.index(rows_of[name]), across.index(cols_of[name])
+            grid[at] = 0.0 if name == first else row["diff"]
+            beyond[at] = row["diff_ci_low"] > 0 or row["diff_ci_high"] < 0
+        limit = np.nanmax(np.abs(grid)) or 1.0
+        image = ax.imshow(grid, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
+        for (i, j), value in np.ndenumerate(grid):
+            if np.isfinite(value):
+                text = fmt(value) + ("*" if beyond[i, j] else "")
+                ax.text(j, i, text, ha="center", va="center", fontsize=7)
         ax.set_xticks(range(len(across)), [str(x) for x in across])
         ax.set_yticks(range(len(down)), [str(x) for x in down])
         ax.set_xlabel(labels[1])
         ax.set_ylabel(labels[0])
         ax.set_title(f"{title}, all zones", fontsize=10)
-        fig.colorbar(image, ax=ax, format=FuncFormatter(_thousands))
-    fig.suptitle(f"Response to {labels[0]} and {labels[1]} at month {int(kpis['month'].max())}")
+        bar = fig.colorbar(image, ax=ax, format=FuncFormatter(_thousands))
+        bar.set_label(f"Δ {title} ({unit(kpi)})", fontsize=8)
+    n_rep = kpis["replication"].nunique()
+    fig.suptitle(
+        f"Response to {labels[0]} and {labels[1]} at month {horizon}: difference from "
+        f"{labels[0]} = {corner[0]}, {labels[1]} = {corner[1]}, mean of {n_rep} replications "
+        "paired by replication (* 95% CI excludes 0)"
+    )
     return fig

@@ -239,3 +239,21 @@ def test_a_sweep_is_not_inherited(tmp_path):
     (only,) = load_sweep(child)
     assert only.swept == {} and only.name == "child"
     assert not only.policy.measures["2b"].enabled
+
+
+def test_the_two_key_heatmap_marks_only_the_cells_that_differ_from_the_first_beyond_noise():
+    from test_compare import made_up_kpis
+    from zonesim.studies.plots import sweep_heatmap
+
+    grid = {(1, 1): 0.0, (1, 2): 0.0, (2, 1): 0.0, (2, 2): 500.0}  # one cell shifted
+    variants = {f"g[a={a},b={b}]": {"a": a, "b": b} for a, b in grid}
+    kpis = made_up_kpis(
+        {f"g[a={a},b={b}]": shift for (a, b), shift in grid.items()}, replications=5, months=2
+    )
+    fig = sweep_heatmap(kpis, variants, ("a", "b"))
+    firms = fig.axes[0]
+    marked = [(t.get_position(), t.get_text()) for t in firms.texts if t.get_text().endswith("*")]
+    assert [position for position, _ in marked] == [(1, 1)]  # column b = 2, row a = 2
+    assert float(marked[0][1].rstrip("*").replace(",", "")) == pytest.approx(6 * 500, rel=0.01)
+    assert "Δ firms (firms)" in [ax.get_ylabel() for ax in fig.axes]  # the labelled colour bar
+    assert "0" in [t.get_text() for t in firms.texts]  # the first cell: no difference
