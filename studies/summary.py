@@ -57,6 +57,19 @@ def unit(kpi: str) -> str:
     return (ZONE_KPIS.get(kpi) or UPTAKE[kpi])[0]
 
 
+DETECTION_POWER = 0.8  # the chance of telling a true difference from zero, for "detectable"
+
+
+def detectable_factor(df: int) -> float:
+    """Standard errors in the smallest true difference that a paired t-test at 5% (two-sided)
+    detects with DETECTION_POWER: t(0.975, df) + t(power, df); NaN for df < 1."""
+    from scipy.stats import t as student_t  # here: scipy.stats is slow to import for the CLI
+
+    if df < 1:
+        return math.nan
+    return t975(df) + float(student_t.ppf(DETECTION_POWER, df))
+
+
 def t975(df: int) -> float:
     """The 0.975 quantile of Student's t with ``df`` degrees of freedom (NaN for df < 1).
 
@@ -162,9 +175,12 @@ def kpi_summary(
             stats["diff_ci_low"] = d["mean"] - half
             stats["diff_ci_high"] = d["mean"] + half
             stats["diff_pct"] = 100 * d["mean"] / base_mean.where(base_mean != 0)
+            stats["detectable"] = (
+                d["std"] / np.sqrt(d["count"]) * d["count"].sub(1).map(detectable_factor)
+            )
         rows.append(stats.assign(scenario=scenario).reset_index())
     out = pd.concat(rows, ignore_index=True)
-    for col in ("baseline_mean", "diff", "diff_ci_low", "diff_ci_high", "diff_pct"):
+    for col in ("baseline_mean", "diff", "diff_ci_low", "diff_ci_high", "diff_pct", "detectable"):
         if col not in out:
             out[col] = np.nan
     out["pairs"] = out["pairs"].fillna(0).astype("int64") if "pairs" in out else 0
@@ -182,7 +198,7 @@ def kpi_summary(
     )
     columns = [
         "kpi", "unit", "zone", "all_zones_rule", "month", "scenario", "replications", "mean",
-        "pairs", "baseline_mean", "diff", "diff_ci_low", "diff_ci_high", "diff_pct",
+        "pairs", "baseline_mean", "diff", "diff_ci_low", "diff_ci_high", "diff_pct", "detectable",
         "net_diff", "net_ci_low", "net_ci_high",
     ]  # fmt: skip
     return out[columns].reset_index(drop=True)

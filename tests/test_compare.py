@@ -221,3 +221,28 @@ def test_the_runs_table_has_one_row_per_run_with_its_settings_and_horizon_kpis(t
     assert (by_scenario["firms"] == firms.reindex(by_scenario.index)).all()
     seeds = kpis.groupby(["scenario", "replication"])["seed"].first()
     assert (by_scenario["seed"] == seeds.reindex(by_scenario.index)).all()
+
+
+def test_the_detectable_difference_is_the_power_analysis_of_the_paired_differences():
+    from scipy.stats import t as student_t
+
+    kpis = made_up_kpis({"baseline": 0.0, "plan": 5.0}, replications=6, months=12)
+    summary = kpi_summary(kpis, "baseline", months=[12])
+    row = summary.query("scenario == 'plan' and kpi == 'firms' and zone == @ZONES[0]").iloc[0]
+    wide = kpis[(kpis.month == 12) & (kpis.zone == ZONES[0])].pivot(
+        index="replication", columns="scenario", values="firms"
+    )
+    diffs = wide["plan"] - wide["baseline"]
+    se = diffs.std() / np.sqrt(len(diffs))
+    factor = student_t.ppf(0.975, 5) + student_t.ppf(0.8, 5)
+    assert row["detectable"] == pytest.approx(factor * se, rel=1e-3)  # t975 is tabled
+    # more replications, a smaller detectable difference; none for the baseline itself
+    more = kpi_summary(made_up_kpis({"baseline": 0.0, "plan": 5.0}, 24, 12), "baseline", [12])
+    firms = more.query("scenario == 'plan' and kpi == 'firms' and zone == 'all zones'")
+    assert (
+        firms["detectable"].iloc[0]
+        < summary.query("scenario == 'plan' and kpi == 'firms' and zone == 'all zones'")[
+            "detectable"
+        ].iloc[0]
+    )
+    assert summary.query("scenario == 'baseline'")["detectable"].isna().all()

@@ -26,7 +26,7 @@ from .live import FigureColumn
 RESULTS = Path("results")  # where `zonesim run` writes, relative to the working folder
 KPI_FILE = "zone_kpis.parquet"
 NUMBER_COLUMNS = (
-    "mean", "baseline_mean", "diff", "diff_ci_low", "diff_ci_high", "diff_pct",
+    "mean", "baseline_mean", "diff", "diff_ci_low", "diff_ci_high", "diff_pct", "detectable",
     "net_diff", "net_ci_low", "net_ci_high",
 )  # fmt: skip
 

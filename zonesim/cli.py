@@ -321,7 +321,7 @@ def compare(args: argparse.Namespace) -> int:
             )
             print(
                 f"  {r.kpi:<16} {fmt(r.diff):>12} [{fmt(r.diff_ci_low)}, "
-                f"{fmt(r.diff_ci_high)}] {r.unit}{net}"
+                f"{fmt(r.diff_ci_high)}] {r.unit}{net}; detectable {fmt(r.detectable)}"
             )
     for note in done.notes:
         print(f"Note: {note}")
