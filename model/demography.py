@@ -86,10 +86,14 @@ class Demography:
     # ------------------------------------------------------------------ the month
     def exits(self) -> np.ndarray:
         """Which firms close this month (a hazard, or below the minimum size): a boolean
-        per firm row."""
-        f, prm = self.model.firms, self.model.prm
+        per firm row. Records the zones' expected exits (the hazards' sums) in the month's
+        flows."""
+        model, f, prm = self.model, self.model.firms, self.model.prm
         p = behaviour.exit_probability(f, prm, f.policy_profit + f.rent_gain, self.exit_size_norm)
-        return (self.model.draws.exit < p) | (f.base < prm["firms.min_revenue"])
+        p = np.where(f.base < prm["firms.min_revenue"], 1.0, p)  # below the minimum: closes
+        # the exits to expect given the firms' state: the same count without the draws' luck
+        model.flows["expected_exits"] = np.bincount(f.zone, p, minlength=len(model.zone_ids))
+        return model.draws.exit < p
 
     def utilities(self, pull: np.ndarray, counts: np.ndarray, live: np.ndarray) -> np.ndarray:
         """Utility of each zone for each sector's entrants and movers (Z x S), given the

@@ -367,7 +367,8 @@ class ZoneModel(mesa.Model):
 
     def _no_flows(self) -> dict[str, np.ndarray]:
         zero = np.zeros(len(self.zone_ids), dtype=int)
-        return {k: zero for k in ("entries", "exits", "relocations_in", "relocations_out")}
+        counts = ("entries", "exits", "expected_exits", "relocations_in", "relocations_out")
+        return dict.fromkeys(counts, zero)
 
     # ------------------------------------------------------------------ results
     def zone_kpis(self) -> pd.DataFrame:

@@ -21,6 +21,12 @@ ZONE_KPIS = {
     "firms": ("firms", "firms in the zone at the end of the month"),
     "entries": ("firms/month", "new firms that entered the zone this month"),
     "exits": ("firms/month", "firms that closed this month"),
+    "expected_exits": (
+        "expected firms/month",
+        "the month's exit probabilities summed over the zone's firms: the exits to expect "
+        "given their state, without the luck of the draw (an estimator of exits with lower "
+        "variance; between scenarios it moves only with the firms and their hazards)",
+    ),
     "one_year_survivors": (
         "firms",
         "firms that entered the six zones 12 months before and are still in business "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import make_model, months_of
+from conftest import make_model, months_of, run_model
 
 from zonesim import Policy
 
@@ -135,3 +135,20 @@ def test_sector_table_adds_up_to_the_zone_table(run):
         assert (sectors["adopters"] == 0).all()
     else:
         assert sectors.loc[sectors["month"] == MONTHS, "adopters"].sum() > 0
+
+
+def test_expected_exits_match_realised_exits_on_average_with_less_variance():
+    k = run_model(5, months=60).zone_kpis()
+    later = k[k.month > 0].groupby("month")[["exits", "expected_exits"]].sum()
+    realised, expected = later["exits"].sum(), later["expected_exits"].sum()
+    # realised exits are a sum of Bernoulli draws with these probabilities: within 4 sd
+    assert abs(realised - expected) < 4 * np.sqrt(expected)
+    assert later["expected_exits"].var() < later["exits"].var()
+    assert (k.expected_exits >= 0).all() and (k.loc[k.month == 0, "expected_exits"] == 0).all()
+
+
+def test_a_higher_exit_rate_raises_expected_exits_in_the_first_month():
+    low = make_model(5, months=1, params={"exit.annual_rate": 0.05}).run().zone_kpis()
+    high = make_model(5, months=1, params={"exit.annual_rate": 0.12}).run().zone_kpis()
+    first = [k.loc[k.month == 1, "expected_exits"].to_numpy() for k in (low, high)]
+    assert (first[1] > first[0]).all()  # the same firms in month 1, each with a higher hazard
