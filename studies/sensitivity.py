@@ -10,7 +10,10 @@ numbers), so an effect is the parameter's, not noise.
     run_study(point_scenarios(plan, base), ...)               # one study run per point
     table = indices(plan, outcomes(kpis, plan, kpi_names))    # tidy: kpi x parameter x index
 
-:func:`run_sensitivity` does all three and writes the files (``zonesim sensitivity``).
+:func:`run_sensitivity` does all three and writes the files (``zonesim sensitivity``). Given a
+baseline, every point also runs on it with the same seeds, and the indices are those of the
+effect (the scenario minus the baseline at each point, paired by replication): which
+uncertain parameters change what the plan achieves, not only the levels it reaches.
 """
 
 from __future__ import annotations
@@ -124,27 +127,42 @@ def design_size(method: str, parameters: int, samples: int) -> int:
     return samples * (parameters + (1 if method == "morris" else 2))
 
 
-def point_scenarios(plan: Design, base: ZoneScenario) -> list[ZoneScenario]:
+def point_scenarios(plan: Design, base: ZoneScenario, suffix: str = "") -> list[ZoneScenario]:
     """One scenario per point of the design: ``base`` with the point's parameter values
-    on top of its own overrides, named after the point."""
+    on top of its own overrides, named after the point (and ``suffix``)."""
     values = [dict(zip(plan.names, map(float, point), strict=True)) for point in plan.points]
     return [
-        base.replace(name=name, params={**base.params, **point})
+        base.replace(name=name + suffix, params={**base.params, **point})
         for name, point in zip(plan.point_names(), values, strict=True)
     ]
 
 
-def outcomes(kpis: pd.DataFrame, plan: Design, kpi_names: Sequence[str]) -> pd.DataFrame:
+BASELINE_SUFFIX = "@baseline"  # a design point run on the baseline: "<point>@baseline"
+
+
+def outcomes(
+    kpis: pd.DataFrame, plan: Design, kpi_names: Sequence[str], effect: bool = False
+) -> pd.DataFrame:
     """Each point's KPIs for all six zones at the horizon, the mean over its replications:
-    one row per point, in the design's order; one column per KPI."""
+    one row per point, in the design's order; one column per KPI. With ``effect``, each
+    point's difference from the same point on the baseline ("<point>@baseline"), paired by
+    replication (the same seed), then the mean: the plan's effect at that point."""
     horizon = kpis[kpis["month"] == kpis["month"].max()]
     total = with_all_zones(horizon)
-    total = total[total["zone"] == ALL_ZONES]
-    means = total.groupby("scenario")[list(kpi_names)].mean()
-    missing = set(plan.point_names()) - set(means.index)
+    total = total[total["zone"] == ALL_ZONES].set_index(["scenario", "replication"])
+    values = total[list(kpi_names)]
+    names = plan.point_names()
+    if effect:
+        on_baseline = total.index.get_level_values("scenario").str.endswith(BASELINE_SUFFIX)
+        base = values[on_baseline].rename(
+            index=lambda name: name.removesuffix(BASELINE_SUFFIX), level="scenario"
+        )
+        values = values[~on_baseline] - base  # aligned on (point, replication): paired
+    means = values.groupby(level="scenario").mean()
+    missing = set(names) - set(means.dropna().index)
     if missing:
         raise ValueError(f"{len(missing)} design points have no results (failed runs?)")
-    return means.loc[plan.point_names()]
+    return means.loc[names]
 
 
 def indices(plan: Design, results: pd.DataFrame) -> pd.DataFrame:
@@ -211,11 +229,17 @@ def run_sensitivity(
     progress: bool = True,
     resume: bool = False,
     manifest: Mapping | None = None,
+    baseline: ZoneScenario | None = None,
 ) -> SensitivityResult:
     """Run every point of ``plan`` (``replications`` times, the same seeds at every point)
     on the ``base`` scenario (its policy, overrides and horizon), and write to ``out_dir``:
     design.csv (the points), indices.csv (:func:`indices`), figures/sensitivity_<method>.png,
-    and the study's own tables and manifest."""
+    and the study's own tables and manifest.
+
+    With a ``baseline`` scenario, every point also runs on it with the same seeds
+    ("<point>@baseline"), and the indices are those of the effect: ``base`` minus
+    ``baseline`` at each point, paired by replication (which uncertain parameters change
+    what the plan achieves)."""
     from . import plots  # matplotlib: slow to import, and `zonesim list` must start fast
 
     if unknown := [k for k in kpi_names if k not in MAIN_KPIS]:
@@ -227,14 +251,17 @@ def run_sensitivity(
     points = pd.DataFrame(plan.points, columns=list(plan.names), index=plan.point_names())
     paths = [write_text_atomic(points.rename_axis("point").to_csv(), out_dir / "design.csv")]
     record = {"sensitivity": describe(plan), "kpis": list(kpi_names), **(manifest or {})}
+    scenarios = point_scenarios(plan, base)
+    if baseline is not None:
+        scenarios += point_scenarios(plan, baseline, BASELINE_SUFFIX)
     study = run_study(
-        point_scenarios(plan, base), replications, seed, out_dir,
+        scenarios, replications, seed, out_dir,
         progress=progress, executor=executor, resume=resume, manifest=record,
     )  # fmt: skip
     if study.failed:
         return SensitivityResult(None, paths, study.failed)
     kpis = pd.read_parquet(out_dir / "zone_kpis.parquet")
-    table = indices(plan, outcomes(kpis, plan, kpi_names))
+    table = indices(plan, outcomes(kpis, plan, kpi_names, effect=baseline is not None))
     paths.append(write_text_atomic(table.to_csv(index=False), out_dir / "indices.csv"))
     draw = plots.morris_indices if plan.method == "morris" else plots.sobol_indices
     (out_dir / "figures").mkdir(exist_ok=True)

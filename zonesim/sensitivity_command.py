@@ -56,6 +56,13 @@ def add_parser(sub) -> None:
         help=f"KPIs, all zones at the horizon, comma-separated (default: %(default)s; "
         f"any of {', '.join(MAIN_KPIS)})",
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="NAME",
+        help="analyse the effect: run every point on this scenario too, with the same seeds, "
+        "and compute the indices of SCENARIO minus it (which parameters change what the "
+        "plan achieves)",
+    )
     parser.add_argument("--months", type=int, help="horizon (default: the scenario's)")
     parser.add_argument(
         "-r", "--replications", type=int, default=1, help="runs per point (default: 1)"
@@ -79,16 +86,23 @@ def check(args: argparse.Namespace) -> None:
     if unknown := [k for k in args.kpi_names if k not in MAIN_KPIS]:
         raise UsageError(f"--kpis: unknown KPI '{unknown[0]}'; one of {', '.join(MAIN_KPIS)}")
     at_least(args, months=1, replications=1, seed=0)
+    args.resolved = with_horizon(base, args.months)
+    args.baseline_scenario = None
+    if args.baseline is not None:
+        baseline = with_horizon(load_one(args.baseline, args.force), args.months)
+        if baseline.digest() == args.resolved.digest():
+            raise UsageError(f"--baseline {args.baseline}: the same scenario as {args.scenario}")
+        args.baseline_scenario = baseline
     samples = DEFAULT_SAMPLES[args.method] if args.samples is None else args.samples
     names = [n.strip() for n in args.params.split(",")] if args.params else None
     try:
         chosen = choose_parameters(names, args.grade)
         points = design_size(args.method, len(chosen), samples)  # sized before it is drawn
-        check_study_size(args, points * args.replications, args.months, "points")
+        scenarios = 1 if args.baseline_scenario is None else 2  # each point on the baseline too
+        check_study_size(args, points * scenarios * args.replications, args.months, "points")
         args.plan = design(args.method, chosen, samples, seed=args.seed)
     except ValueError as err:
         raise UsageError(f"--params/--grade/--samples: {err}") from None
-    args.resolved = with_horizon(base, args.months)
     check_execution_options(args, work(args))
 
 
@@ -96,9 +110,11 @@ def work(args: argparse.Namespace) -> dict:
     """What determines the analysis (--resume must find it unchanged)."""
     from .studies.sensitivity import describe
 
+    baseline = args.baseline_scenario
     return {
         "design": describe(args.plan),
         "base": args.resolved.digest(),
+        "baseline": None if baseline is None else baseline.digest(),
         "root_seed": args.seed,
         "months": args.months,
     }
@@ -107,10 +123,11 @@ def work(args: argparse.Namespace) -> dict:
 def run(args: argparse.Namespace) -> int:
     from .studies.sensitivity import run_sensitivity
 
-    plan, base = args.plan, args.resolved
+    plan, base, baseline = args.plan, args.resolved, args.baseline_scenario
+    effect = "" if baseline is None else f", the effect against {baseline.name}"
     print(
         f"{plan.method}: {len(plan.names)} parameters, {len(plan.points)} points x "
-        f"{args.replications} replication(s) x {args.months} months, base {base.name}"
+        f"{args.replications} replication(s) x {args.months} months, base {base.name}{effect}"
     )
     clear_output(args)
     with executor(args) as pool:
@@ -119,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
             executor=pool, progress=not args.quiet, resume=args.resume,
             manifest={"base": {"name": base.name, **base.as_dict(), "sha256": base.digest()},
                       "work": work(args), "scenarios": {}},  # the points: design.csv
+            baseline=baseline,
         )  # fmt: skip
     if done.failed:
         return report_failed_runs(done.failed, args.out, "no indices")
