@@ -379,6 +379,41 @@ def save(fig: Figure, path: Path) -> Path:
     return write_atomic(Path(path), lambda tmp: fig.savefig(tmp, dpi=DPI, format="png"))
 
 
+def decomposition(table: pd.DataFrame, title: str) -> Figure:
+    """The plan by measure, a panel per headline KPI: each measure's effect alone (on the
+    baseline) and last (the scenario without it), with 95% CIs, measures ranked by their
+    effect alone; the total and the interaction left over at the bottom. ``table`` is
+    :func:`~zonesim.studies.decompose.decomposition`."""
+    fig, axes = panels(len(HEADLINE), (5.2, 4.6))
+    for ax, (kpi, name) in zip(axes, HEADLINE.items(), strict=True):
+        rows = table[table["kpi"] == kpi]
+        alone = rows[rows["way"] == "alone"].set_index("measure").sort_values("diff")
+        last = rows[rows["way"] == "last"].set_index("measure").reindex(alone.index)
+        summary = rows[~rows["way"].isin(["alone", "last"])].set_index("measure")
+        labels = [*summary.index, *alone.index]
+        y = np.arange(len(labels))
+        for offset, part, colour, label in (
+            (0.2, summary.assign(way="total").reindex(labels), "tab:grey", "all, interaction"),
+            (0.2, alone.reindex(labels), "tab:blue", "alone (on the baseline)"),
+            (-0.2, last.reindex(labels), "tab:orange", "last (the scenario without it)"),
+        ):
+            err = np.abs(part[["ci_low", "ci_high"]].to_numpy().T - part["diff"].to_numpy())
+            ax.barh(y + offset, part["diff"], height=0.4, color=colour, label=label,
+                    xerr=np.nan_to_num(err), error_kw={"lw": 0.7})  # fmt: skip
+        ax.axvline(0, color="black", lw=0.6)
+        ax.set_yticks(y, labels, fontsize=7)
+        ax.set_title(f"Δ {name} ({unit(kpi)})", fontsize=9)
+        ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].legend(fontsize=7, loc="lower right")
+    fig.suptitle(
+        f"{title}, by measure, all zones at the horizon: mean difference and 95% CI paired by "
+        "replication",
+        fontsize=10,
+    )
+    return fig
+
+
 def morris_indices(table: pd.DataFrame, top: int = 8) -> Figure:
     """Morris screening, a panel per KPI: mu* (mean absolute elementary effect) against sigma
     (their spread: interaction or non-linearity), each parameter a point, the ``top`` by mu*

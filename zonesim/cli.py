@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import calibration_command, sensitivity_command
+from . import calibration_command, decompose_command, sensitivity_command
 from .model import (
     SECTOR_KPIS,
     UPTAKE,
@@ -177,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sensitivity_command.add_parser(sub)
+    decompose_command.add_parser(sub)
     calibration_command.add_parsers(sub)
 
     dashboard = sub.add_parser(
@@ -196,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
             _check_run(args)
         if args.command == "sensitivity":
             sensitivity_command.check(args)
+        if args.command == "decompose":
+            decompose_command.check(args)
         if args.command == "calibrate":
             calibration_command.check_calibrate(args)
         if args.command == "validate-model":
@@ -214,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
             return dashboard(args.port)
         if args.command == "sensitivity":
             return sensitivity_command.run(args)
+        if args.command == "decompose":
+            return decompose_command.run(args)
         if args.command == "calibrate":
             return calibration_command.run_calibrate(args)
         if args.command == "validate-model":
