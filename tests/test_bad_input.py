@@ -246,6 +246,11 @@ def test_soft_limits_are_refused_and_force_lifts_them(
 HARD = [  # nothing lifts these
     (["run", "--months", "100000000000"], "more than 1,200 months (a century)"),
     (["sensitivity", "plan_2024", "--grade", "P", "--months", "1201"], "more than 1,200"),
+    (
+        ["sensitivity", "plan_2024", "--grade", "P", "--months", "1201", "--baseline", "baseline"],
+        "more than 1,200",
+    ),
+    (["decompose", "plan_2024", "--months", "1201"], "more than 1,200"),
     (["validate-model", "--months", "5000"], "--months 5000: more than 1,200 months"),
     (["run", "-r", "100000000"], "of output, more than the 1.0 TB free there"),
     (["calibrate", "--samples", "1000000000"], "of output, more than the 1.0 TB free there"),

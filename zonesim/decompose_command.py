@@ -61,15 +61,16 @@ def check(args: argparse.Namespace) -> None:
     args.seed = scenario.seed if args.seed is None else args.seed
     args.out = args.out or Path("results") / f"decompose_{scenario.name}"
     at_least(args, months=1, replications=1, seed=0)
-    args.resolved = with_horizon(scenario, args.months)
-    args.baseline_scenario = with_horizon(load_one(args.baseline, args.force), args.months)
-    measures = measures_of(args.resolved, args.baseline_scenario)
+    baseline = load_one(args.baseline, args.force)
+    measures = measures_of(scenario, baseline)
     if not measures:
         raise UsageError(
             f"--baseline {args.baseline}: {args.scenario} turns on no measure it does not"
         )
     runs = (2 + 2 * len(measures)) * args.replications
     check_study_size(args, runs, args.months, "runs")
+    args.resolved = with_horizon(scenario, args.months)  # the horizon is checked above
+    args.baseline_scenario = with_horizon(baseline, args.months)
     check_execution_options(args, work(args))
 
 

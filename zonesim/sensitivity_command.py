@@ -86,23 +86,21 @@ def check(args: argparse.Namespace) -> None:
     if unknown := [k for k in args.kpi_names if k not in MAIN_KPIS]:
         raise UsageError(f"--kpis: unknown KPI '{unknown[0]}'; one of {', '.join(MAIN_KPIS)}")
     at_least(args, months=1, replications=1, seed=0)
-    args.resolved = with_horizon(base, args.months)
-    args.baseline_scenario = None
-    if args.baseline is not None:
-        baseline = with_horizon(load_one(args.baseline, args.force), args.months)
-        if baseline.digest() == args.resolved.digest():
-            raise UsageError(f"--baseline {args.baseline}: the same scenario as {args.scenario}")
-        args.baseline_scenario = baseline
+    baseline = None if args.baseline is None else load_one(args.baseline, args.force)
     samples = DEFAULT_SAMPLES[args.method] if args.samples is None else args.samples
     names = [n.strip() for n in args.params.split(",")] if args.params else None
     try:
         chosen = choose_parameters(names, args.grade)
         points = design_size(args.method, len(chosen), samples)  # sized before it is drawn
-        scenarios = 1 if args.baseline_scenario is None else 2  # each point on the baseline too
+        scenarios = 1 if baseline is None else 2  # each point on the baseline too
         check_study_size(args, points * scenarios * args.replications, args.months, "points")
         args.plan = design(args.method, chosen, samples, seed=args.seed)
     except ValueError as err:
         raise UsageError(f"--params/--grade/--samples: {err}") from None
+    args.resolved = with_horizon(base, args.months)  # the horizon is checked above
+    args.baseline_scenario = None if baseline is None else with_horizon(baseline, args.months)
+    if baseline is not None and args.baseline_scenario.digest() == args.resolved.digest():
+        raise UsageError(f"--baseline {args.baseline}: the same scenario as {args.scenario}")
     check_execution_options(args, work(args))
 
 
