@@ -80,3 +80,13 @@ def test_the_command_decomposes_and_refuses_a_scenario_with_nothing_to_decompose
     err = capsys.readouterr().err
     assert "turns on no measure" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "none").exists()
+
+
+def test_the_help_lists_decompose(capsys):
+    from zonesim.cli import main
+
+    for argv in (["--help"], ["decompose", "--help"]):
+        with pytest.raises(SystemExit) as done:
+            main(argv)
+        assert done.value.code == 0
+    assert "with paired 95% CIs" in " ".join(capsys.readouterr().out.split())

@@ -31,7 +31,7 @@ def add_parser(sub) -> None:
     parser = sub.add_parser(
         "decompose",
         help="the plan by measure: each sub-measure alone on the baseline and the scenario "
-        "without it, with paired 95% CIs",
+        "without it, with paired 95%% CIs",
     )
     parser.add_argument("scenario", metavar="SCENARIO", help="a scenario file or shipped name")
     parser.add_argument(
