@@ -34,6 +34,7 @@ from ..model import Policy
 from . import plots
 from .storage import write_parquet_atomic, write_text_atomic
 from .summary import (
+    DEFAULT_BASELINE,
     DEFAULT_MAP_KPI,
     MAIN_KPIS,
     kpi_markdown,
@@ -47,7 +48,6 @@ from .summary import (
     zones_on,
 )
 
-DEFAULT_BASELINE = "baseline"
 DISPLACEMENT = "displacement.share"  # the parameter whose value a scenario may set
 UPTAKE_COLUMNS = [
     "scenario",

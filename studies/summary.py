@@ -18,6 +18,7 @@ import pandas as pd
 from ..model import UPTAKE, ZONE_KPIS, Policy, measure_table, parameter_table
 
 ALL_ZONES = "all zones"
+DEFAULT_BASELINE = "baseline"  # the scenario differences are taken from unless told otherwise
 TRADE = "trade_rmb_m"
 TRADE_UNIT = ("RMB million/yr", "annual imports plus exports (annual rate)")
 

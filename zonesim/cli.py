@@ -17,6 +17,7 @@ Bad input ends with one line on stderr and exit status 2, before anything is wri
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import subprocess
 import sys
@@ -56,10 +57,11 @@ from .studies.scenario_files import (
     problems,
     shown_description,
 )
-from .studies.summary import ALL_ZONES, DEFAULT_MAP_KPI, MAIN_KPIS, fmt
+from .studies.summary import ALL_ZONES, DEFAULT_BASELINE, DEFAULT_MAP_KPI, MAIN_KPIS, fmt
 from .studies.sweeps import MAX_VARIANTS, load_sweep
 
 DEFAULT_STUDY = ("plan_2024", "baseline")  # shipped scenarios run when none is named
+DEFAULT_MAX_REPLICATIONS = 200  # --precision stops adding replications there
 LISTS = ("zones", "sectors", "measures", "parameters", "metrics", "scenarios")
 
 
@@ -104,6 +106,19 @@ def build_parser() -> argparse.ArgumentParser:
         f"file's, else {DEFAULT_MARKET})",
     )
     run.add_argument("--seed", type=int, help="root seed (default: the scenario files')")
+    run.add_argument(
+        "--precision",
+        metavar="KPI=HALFWIDTH",
+        help="add replications in rounds until the paired 95%% CI of KPI's difference from "
+        "the baseline (all zones at the horizon) is at most HALFWIDTH wide on each side, in "
+        "the KPI's unit (e.g. firms=5)",
+    )
+    run.add_argument(
+        "--max-replications",
+        type=int,
+        default=DEFAULT_MAX_REPLICATIONS,
+        help="with --precision: stop there (default: %(default)s)",
+    )
     run.add_argument(
         "--out",
         type=Path,
@@ -239,7 +254,34 @@ def _check_run(args: argparse.Namespace) -> None:
     check_study_size(args, len(scenarios) * args.replications, args.months, "scenarios")
     clock = with_clock(args.start, args.market)
     args.resolved = [clock(with_horizon(s, args.months)) for s in scenarios]
+    args.target = _precision(args)
     check_execution_options(args, run_work(args))
+
+
+def _precision(args: argparse.Namespace) -> tuple[str, float] | None:
+    """--precision as (KPI, half-width), checked with --max-replications; None without it."""
+    if args.precision is None:
+        return None
+    kpi, _, width = args.precision.partition("=")
+    if kpi not in MAIN_KPIS:
+        raise UsageError(f"--precision {args.precision}: KPI '{kpi}' is not one of "
+                         f"{', '.join(MAIN_KPIS)}")  # fmt: skip
+    try:
+        half = float(width)
+    except ValueError:
+        half = math.nan
+    if not half > 0 or math.isinf(half):
+        raise UsageError(f"--precision {args.precision}: the half-width must be a number > 0")
+    if DEFAULT_BASELINE not in {s.name for s in args.resolved}:
+        raise UsageError(f"--precision: the study needs a scenario named {DEFAULT_BASELINE}")
+    if args.max_replications < max(args.replications, 2):
+        raise UsageError(
+            f"--max-replications {args.max_replications}: below the replications to start "
+            f"with ({max(args.replications, 2)}; a CI needs two)"
+        )
+    check_study_size(args, len(args.resolved) * args.max_replications, args.months, "scenarios")
+    args.replications = max(args.replications, 2)
+    return kpi, half
 
 
 def run_work(args: argparse.Namespace) -> dict:
@@ -264,23 +306,47 @@ def _common(scenarios, key: str) -> int:
 def run(args: argparse.Namespace) -> int:
     # here, so that `zonesim list` and bad input stay fast
     from .studies.compare import remove_comparison
+    from .studies.precision import half_width, next_replications, record_precision
     from .studies.runner import TABLES, run_study
 
     clear_output(args)
     if args.out.is_dir():
         remove_comparison(args.out)  # --resume: it would describe other tables
     start = time.perf_counter()
+    rounds: list[dict] = []
     with executor(args) as pool:
-        result = run_study(
-            args.resolved,
-            args.replications,
-            args.seed,
-            args.out,
-            progress=not args.quiet,
-            executor=pool,
-            resume=args.resume,
-            manifest={"work": run_work(args)},
-        )
+        while True:
+            result = run_study(
+                args.resolved,
+                args.replications,
+                args.seed,
+                args.out,
+                progress=not args.quiet,
+                executor=pool,
+                resume=args.resume or bool(rounds),  # a later round keeps the runs done
+                manifest={"work": run_work(args)},
+            )
+            if args.target is None or result.failed:
+                break
+            kpi, target = args.target
+            reached = half_width(args.out, kpi, DEFAULT_BASELINE)
+            rounds.append({"replications": args.replications, "half_width": reached})
+            print(f"precision: {kpi} ±{fmt(reached)} after {args.replications} replications "
+                  f"(asked: ±{fmt(target)})")  # fmt: skip
+            if reached <= target or args.replications >= args.max_replications:
+                break
+            args.replications = next_replications(
+                args.replications, reached, target, args.max_replications
+            )
+    if rounds:
+        kpi, target = args.target
+        met = rounds[-1]["half_width"] <= target
+        record_precision(args.out, {"kpi": kpi, "half_width": target, "met": met,
+                                    "max_replications": args.max_replications,
+                                    "rounds": rounds})  # fmt: skip
+        if not met:
+            print(f"Note: --precision {kpi}=±{fmt(target)} not reached within "
+                  f"{args.max_replications} replications (--max-replications)")  # fmt: skip
     out = result.out_dir
     total = len(args.resolved) * args.replications
     print(
