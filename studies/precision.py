@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from ..model import ZoneScenario
+from .runner import StudyResult, run_study
 from .storage import write_text_atomic
-from .summary import ALL_ZONES, kpi_summary
+from .summary import ALL_ZONES, DEFAULT_BASELINE, fmt, kpi_summary
 
 
 def half_width(out_dir: Path, kpi: str, baseline: str) -> float:
@@ -47,3 +50,55 @@ def record_precision(out_dir: Path, record: Mapping) -> None:
     manifest = json.loads(path.read_text(encoding="utf-8"))
     manifest["precision"] = dict(record)
     write_text_atomic(json.dumps(manifest, indent=1, default=str) + "\n", path)
+
+
+@dataclass(frozen=True)
+class PrecisionResult:
+    """What :func:`run_to_precision` did: the last round's study, each round's replications
+    and the half-width it reached, and the half-width asked (``target``)."""
+
+    study: StudyResult
+    rounds: list[dict]
+    target: float
+
+    @property
+    def met(self) -> bool:
+        """The last round reached the half-width asked."""
+        return bool(self.rounds) and self.rounds[-1]["half_width"] <= self.target
+
+
+def run_to_precision(
+    scenarios: Sequence[ZoneScenario],
+    kpi: str,
+    target: float,
+    replications: int,
+    most: int,
+    root_seed: int,
+    out_dir: Path | str,
+    baseline: str = DEFAULT_BASELINE,
+    report: Callable[[str], None] = print,
+    **study_options,
+) -> PrecisionResult:
+    """Run the study (:func:`~zonesim.studies.runner.run_study`, with ``study_options``) with
+    ``replications``, then in rounds of :func:`next_replications` (the runs already done
+    kept) until the paired 95% CI of ``kpi``'s difference from ``baseline`` is at most
+    ``target`` on each side for every other scenario, or ``most`` replications have run.
+    Each round is reported (one line) and the rounds are recorded in the manifest."""
+    rounds: list[dict] = []
+    while True:
+        study = run_study(scenarios, replications, root_seed, out_dir, **study_options)
+        if study.failed:
+            break
+        reached = half_width(Path(out_dir), kpi, baseline)
+        rounds.append({"replications": replications, "half_width": reached})
+        report(f"precision: {kpi} ±{fmt(reached)} after {replications} replications "
+               f"(asked: ±{fmt(target)})")  # fmt: skip
+        if reached <= target or replications >= most:
+            break
+        replications = next_replications(replications, reached, target, most)
+        study_options["resume"] = True  # keep the runs done
+    done = PrecisionResult(study, rounds, target)
+    if rounds:
+        record_precision(out_dir, {"kpi": kpi, "half_width": target, "met": done.met,
+                                   "max_replications": most, "rounds": rounds})  # fmt: skip
+    return done

@@ -60,3 +60,19 @@ def test_precision_needs_a_baseline(tmp_path, capsys):
     argv = ["run", "plan_2024", "--months", "24", "--precision", "firms=5"]
     assert main([*argv, "--out", str(tmp_path / "s")]) == 2
     assert "needs a scenario named baseline" in capsys.readouterr().err
+
+
+def test_the_python_function_does_the_same(tmp_path):
+    from zonesim.studies.precision import run_to_precision
+
+    from zonesim import Policy, ZoneScenario
+
+    plan = ZoneScenario(name="plan", policy=Policy.plan_2024(), months=24)
+    base = ZoneScenario(name="baseline", policy=Policy.baseline(), months=24)
+    said = []
+    done = run_to_precision(
+        [plan, base], "firms", 1e-9, 2, 3, 7, tmp_path / "s", report=said.append, progress=False
+    )
+    assert [r["replications"] for r in done.rounds] == [2, 3] and len(said) == 2
+    assert done.rounds[-1]["half_width"] > 1e-9 and not done.met
+    assert json.loads((tmp_path / "s" / "manifest.json").read_text())["precision"]["rounds"]

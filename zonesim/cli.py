@@ -306,47 +306,32 @@ def _common(scenarios, key: str) -> int:
 def run(args: argparse.Namespace) -> int:
     # here, so that `zonesim list` and bad input stay fast
     from .studies.compare import remove_comparison
-    from .studies.precision import half_width, next_replications, record_precision
+    from .studies.precision import run_to_precision
     from .studies.runner import TABLES, run_study
 
     clear_output(args)
     if args.out.is_dir():
         remove_comparison(args.out)  # --resume: it would describe other tables
     start = time.perf_counter()
-    rounds: list[dict] = []
+    options = {"progress": not args.quiet, "resume": args.resume,
+               "manifest": {"work": run_work(args)}}  # fmt: skip
     with executor(args) as pool:
-        while True:
+        if args.target is None:
             result = run_study(
-                args.resolved,
-                args.replications,
-                args.seed,
-                args.out,
-                progress=not args.quiet,
-                executor=pool,
-                resume=args.resume or bool(rounds),  # a later round keeps the runs done
-                manifest={"work": run_work(args)},
+                args.resolved, args.replications, args.seed, args.out, executor=pool, **options
             )
-            if args.target is None or result.failed:
-                break
+        else:
             kpi, target = args.target
-            reached = half_width(args.out, kpi, DEFAULT_BASELINE)
-            rounds.append({"replications": args.replications, "half_width": reached})
-            print(f"precision: {kpi} ±{fmt(reached)} after {args.replications} replications "
-                  f"(asked: ±{fmt(target)})")  # fmt: skip
-            if reached <= target or args.replications >= args.max_replications:
-                break
-            args.replications = next_replications(
-                args.replications, reached, target, args.max_replications
-            )
-    if rounds:
-        kpi, target = args.target
-        met = rounds[-1]["half_width"] <= target
-        record_precision(args.out, {"kpi": kpi, "half_width": target, "met": met,
-                                    "max_replications": args.max_replications,
-                                    "rounds": rounds})  # fmt: skip
-        if not met:
-            print(f"Note: --precision {kpi}=±{fmt(target)} not reached within "
-                  f"{args.max_replications} replications (--max-replications)")  # fmt: skip
+            done = run_to_precision(
+                args.resolved, kpi, target, args.replications, args.max_replications,
+                args.seed, args.out, executor=pool, **options,
+            )  # fmt: skip
+            result = done.study
+            if done.rounds:  # none when the first round's runs failed
+                args.replications = done.rounds[-1]["replications"]
+            if done.rounds and not done.met:
+                print(f"Note: --precision {kpi}=±{fmt(target)} not reached within "
+                      f"{args.max_replications} replications (--max-replications)")  # fmt: skip
     out = result.out_dir
     total = len(args.resolved) * args.replications
     print(
