@@ -325,7 +325,7 @@ def run_calibration(
         {max(s.start_month, 1) - 1 + m for s in policy.measures.values() for m in UPTAKE_MONTHS}
     )
     uptake = pd.read_parquet(
-        out_dir / "uptake.parquet",
+        out_dir / "measure_kpis.parquet",
         columns=["scenario", "replication", "month", "measure", "zone", "eligible", "adopted"],
         filters=[("month", "in", wanted)],
     )

@@ -91,7 +91,7 @@ def run_validation(
         return Validation(None, [], study.failed)
     kpis = pd.read_parquet(out_dir / "zone_kpis.parquet")
     uptake = pd.read_parquet(
-        out_dir / "uptake.parquet",
+        out_dir / "measure_kpis.parquet",
         columns=["scenario", "replication", "month", "measure", "zone", "eligible", "adopted"],
         filters=[("scenario", "==", "all_zones")],
     )

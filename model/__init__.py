@@ -5,14 +5,14 @@ Pure simulation: no file writing, no plotting, no process pools.
 
 from .measures import FAR_MEASURE
 from .model import ZoneModel
-from .reporters import SECTOR_KPIS, UPTAKE, ZONE_KPIS
+from .reporters import MEASURE_KPIS, SECTOR_KPIS, ZONE_KPIS
 from .scenario import MeasureSetting, Policy, ZoneScenario
 from .tables import measure_table, parameter_table, sector_mix, sector_table, zone_table
 
 __all__ = [
     "FAR_MEASURE",
     "SECTOR_KPIS",
-    "UPTAKE",
+    "MEASURE_KPIS",
     "ZONE_KPIS",
     "MeasureSetting",
     "Policy",

@@ -113,7 +113,32 @@ class Demography:
         counts = counts[:, :, None]
         sector_wide = eligible.sum(axis=0) / np.maximum(counts.sum(axis=0), 1)
         share = np.where(counts > 0, eligible / np.maximum(counts, 1), sector_wide)
+        self._eligible_share = share  # for entrants_drawn, the same month's
         return np.einsum("kz,ks,zsk->zs", model.live, model.measures.pull, share)
+
+    def entrants_drawn(self, v: np.ndarray, pull: np.ndarray) -> np.ndarray:
+        """Expected entrants each measure draws to each zone this month (K x Z): the rise in
+        each zone's expected entrants of each sector that its own ``pull`` (this month's
+        :meth:`policy_pull`) brings, with utilities ``v`` (LocationChoice.own_gain_entry),
+        shared among the measures live in the zone by their part of the pull; plus the
+        projects a zone-level measure is expected to refer to the zones where it is live.
+        Entrants a zone's pull takes from the other five zones count for it; what it loses
+        to theirs is in the zone KPI ``entries``, not here."""
+        model = self.model
+        drawn = np.zeros((len(model.measures), len(model.zone_ids)))
+        for k, rate, *_ in self.referrals:
+            drawn[k] = rate * model.live[k]
+        if not pull.any():
+            return drawn
+        gain = model.prm["entry.beta_policy"] * pull
+        own = self.potential_entrants * self.location.own_gain_entry(v, gain)  # Z x S
+        # each measure's part of the pull (K x Z x S), as policy_pull sums them
+        book = model.measures
+        parts = (
+            model.live[:, :, None] * book.pull[:, None, :] * self._eligible_share.transpose(2, 0, 1)
+        )
+        per_pull = np.divide(own, pull, out=np.zeros(own.shape), where=pull > 0)
+        return drawn + (parts * per_pull).sum(axis=2)
 
     def room_by_sector(self, live: np.ndarray) -> np.ndarray:
         """1 where a zone has room for a typical entrant of the sector (Z x S): on the
@@ -176,11 +201,10 @@ class Demography:
     def enter(self, v: np.ndarray) -> Batch | None:
         """Draw this month's entrants and place them; returns them as a batch of firms."""
         model = self.model
-        p_in, p_zone = self.location.entry_probabilities(v)
         # Poisson arrivals per sector, split among zones: independent Poisson per zone, each
         # (sector, zone) cell's count by inversion of its own uniform of the month, so that a
         # change in one cell's rate changes no other cell's count
-        rate = (self.potential_entrants * p_in * p_zone).T.ravel()  # cells, sector-major
+        rate = self._entry_rates(v).T.ravel()  # cells, sector-major
         by_zone = poisson_counts(model.dice.uniform("entry", self._cells), rate)
         by_zone = by_zone.reshape(len(model.sector_ids), -1) + self.referred_projects()
         cells = self._cells.repeat(by_zone.ravel())  # one (sector, zone) cell per arrival
@@ -201,6 +225,11 @@ class Demography:
         new = self.pool.store.take(rows[placed])
         new["ident"] = ident[placed]
         return self._new_firms(new, zone[placed], floor[placed], vertical[placed] == 1)
+
+    def _entry_rates(self, v: np.ndarray) -> np.ndarray:
+        """Expected entrants per zone and sector this month (Z x S), given utilities ``v``."""
+        p_in, p_zone = self.location.entry_probabilities(v)
+        return self.potential_entrants * p_in * p_zone
 
     def referred_projects(self) -> np.ndarray:
         """Projects referred to a zone this month by a zone-level measure (13: information

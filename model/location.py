@@ -59,11 +59,43 @@ class LocationChoice:
         p_in = 1 / (1 + np.exp(self.outside - iv))
         return p_in, weight / total
 
+    def own_gain_entry(self, v: np.ndarray, gain: np.ndarray) -> np.ndarray:
+        """How much each zone's own utility ``gain`` (Z x S; the part of ``v`` it adds)
+        raises the chance that an entrant of the sector chooses that zone (Z x S): the mean
+        of the rise it gives when added first (to ``v - gain``) and when added last (to the
+        other zones' gains), i.e. the zone's Shapley share of the change against the other
+        zones' gains. The rest of the change from ``v - gain`` to ``v`` is what the other
+        zones' gains take from it."""
+        first = np.subtract(*self._chances(v - gain, gain))
+        without_own, with_all = self._chances(v, -gain)
+        return (first + with_all - without_own) / 2
+
+    def _chances(self, v: np.ndarray, change: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """P(an entrant chooses zone j) per sector (Z x S) if only zone j's utility changed
+        by ``change[j]``, the other zones as in ``v`` (one case per zone, all at once); and
+        with ``v`` as it is."""
+        top, weight, total = self._weights(v)
+        changed = weight * np.exp(change / self.nest)
+        total_changed = total + changed - weight  # per zone j: the sum with j changed
+        return (
+            changed / total_changed / self._outside_odds(top, total_changed),
+            weight / total / self._outside_odds(top, total),
+        )
+
+    def _outside_odds(self, top: np.ndarray, total: np.ndarray) -> np.ndarray:
+        """1 / P(choose one of the zones), from the nest's terms."""
+        return 1 + np.exp(self.outside - self.nest * (top + np.log(total)))
+
     def _nest_terms(self, v: np.ndarray):
         """Inclusive value per sector, and exp(V / lambda) per zone (scaled by the largest in
         the sector, for stability) with its sum per sector."""
+        top, weight, total = self._weights(v)
+        return self.nest * (top + np.log(total)), weight, total
+
+    def _weights(self, v: np.ndarray):
+        """The largest V / lambda per sector, exp(V / lambda) per zone scaled by it, and
+        their sum per sector."""
         scaled = v / self.nest
         top = scaled.max(axis=0)
         weight = np.exp(scaled - top)
-        total = weight.sum(axis=0)
-        return self.nest * (top + np.log(total)), weight, total
+        return top, weight, weight.sum(axis=0)

@@ -28,7 +28,7 @@ from .mechanisms import (
 )
 from .parameters import Parameters
 from .randomness import Dice
-from .reporters import SECTOR_KPIS, UPTAKE, ZONE_KPIS, HeadlineCollector, Recorder
+from .reporters import MEASURE_KPIS, SECTOR_KPIS, ZONE_KPIS, HeadlineCollector, Recorder
 from .scenario import ZoneScenario
 from .space import ZoneSpace
 from .tables import sector_mix, sector_table, zone_table
@@ -118,9 +118,10 @@ class ZoneModel(mesa.Model):
             self.months, self.start, self.zone_ids, self.sector_ids, self.measure_ids
         )
         self.flows = self._no_flows()
+        self.entrants_drawn = np.zeros((len(self.measures), len(self.zone_ids)))
         self.assess_measures()
         self.adopted_pairs = behaviour.pairs(self.firms.adopted)
-        self.recorder.collect_uptake(self)
+        self.recorder.collect_measures(self)
         self.recorder.collect(self)
         # Mesa's DataCollector: headline KPIs of all six zones, read from the recorder
         self.datacollector = HeadlineCollector(self.recorder, self.measures.enabled_in)
@@ -139,7 +140,7 @@ class ZoneModel(mesa.Model):
         self.decide_on_measures()
         self.move_into_vertical_space()
         self.operate()
-        self.recorder.collect_uptake(self)  # the firms active this month
+        self.recorder.collect_measures(self)  # the firms active this month
         self.grow()
         self.build_and_set_rents()
         self.exit_enter_and_relocate()
@@ -324,6 +325,7 @@ class ZoneModel(mesa.Model):
         counts = firm_counts(self, f.cell)
         pull = people.policy_pull(counts)  # eligible shares before exits, as the counts
         v = people.utilities(pull, counts - firm_counts(self, f.cell[leaving]), self.live)
+        self.entrants_drawn = people.entrants_drawn(v, pull)
         people.relocate(v, staying=~leaving)
         f.replace(~leaving, people.enter(v))
         self.space.count_occupancy(f)
@@ -379,9 +381,11 @@ class ZoneModel(mesa.Model):
         """One row per zone, sector and month: the KPIs in ``SECTOR_KPIS``."""
         return self.recorder.sector_frame()
 
-    def uptake(self) -> pd.DataFrame:
-        """One row per measure, zone and month: eligible, aware, adopted, uptake share, benefit."""
-        return self.recorder.uptake_frame()
+    def measure_kpis(self) -> pd.DataFrame:
+        """One row per measure, zone and month: the KPIs in ``MEASURE_KPIS`` (eligible, aware
+        and adopted firms, benefit gross and net, costs paid, days saved, credit unlocked,
+        floor used, entrants drawn)."""
+        return self.recorder.measure_frame()
 
     def enterprises(self) -> list[Enterprise]:
         """The Enterprise agents now in the model."""
@@ -394,4 +398,4 @@ class ZoneModel(mesa.Model):
         return self
 
 
-__all__ = ["ZoneModel", "ZONE_KPIS", "SECTOR_KPIS", "UPTAKE"]
+__all__ = ["ZoneModel", "ZONE_KPIS", "SECTOR_KPIS", "MEASURE_KPIS"]

@@ -72,13 +72,46 @@ SECTOR_KPIS = {
     "adopters": ("firms", "those using at least one of the plan's measures"),
 }
 
-UPTAKE = {
+MEASURE_KPIS = {
+    # column: (unit, description), per measure and zone
     "eligible": ("firms", "firms meeting the measure's eligibility rule"),
     "aware": ("firms", "eligible firms aware of the measure"),
-    "adopted": ("firms", "firms using the measure"),
+    "adopted": ("firms", "firms using the measure (its adopters)"),
     "uptake_share": ("share", "adopted / eligible (0 when none are eligible)"),
-    "annual_benefit_rmb_m": ("RMB million/yr", "sum of adopters' annual benefit"),
+    "benefit_rmb_m": (
+        "RMB million/yr",
+        "adopters' annual benefit from the measure, gross of its running cost (annual rate)",
+    ),
+    "net_benefit_rmb_m": (
+        "RMB million/yr",
+        "adopters' annual benefit less the measure's running cost (annual rate): what it adds "
+        "to their profit",
+    ),
+    "costs_paid_rmb_m": (
+        "RMB million/month",
+        "costs adopters paid this month: the one-off cost of each firm that took the measure "
+        "up this month, plus a month of every adopter's running cost",
+    ),
+    "days_saved": (
+        "firm-days/shipment",
+        "customs clearance days per shipment the measure saves, summed over its adopters "
+        "(divide by adopted for the mean; before the floor on clearance time)",
+    ),
+    "credit_unlocked_rmb_m": ("RMB million", "extra credit the measure gives its adopters"),
+    "floor_used_m2": (
+        "m2",
+        "floor the measure puts to use in the zone: the extra floor it brings in (10a), or "
+        "the floor its adopters hold in vertical space only it opened to them (10b)",
+    ),
+    "entrants_drawn": (
+        "expected firms/month",
+        "expected entrants the measure draws to the zone this month: the zone's expected "
+        "entrants with the pull of the measures live there, less those without any pull, "
+        "shared among the measures by their pull (net of entrants the zone loses to other "
+        "zones' pull), plus the projects a zone-level measure refers (13)",
+    ),
 }
+_ENTRANTS_DRAWN = list(MEASURE_KPIS).index("entrants_drawn")
 
 
 class Recorder:
@@ -98,32 +131,64 @@ class Recorder:
         z, s, k = len(zone_ids), len(sector_ids), len(measure_ids)
         self.zone = np.full((months + 1, z, len(ZONE_KPIS)), np.nan)
         self.sector = np.full((months + 1, z, s, len(SECTOR_KPIS)), np.nan)
-        self.uptake = np.full((months + 1, k, z, len(UPTAKE)), np.nan)
+        self.measure = np.full((months + 1, k, z, len(MEASURE_KPIS)), np.nan)
         self.last = -1
+        self._held = None  # who used which measure at the end of the last month (n x K)
 
-    def collect_uptake(self, model: ZoneModel) -> None:
-        """Per measure and zone: eligible, aware and adopted firms, uptake share, benefit
-        (the adopters of the month, as the model's operate step left them)."""
-        f, z = model.firms, len(model.zone_ids)
+    def collect_measures(self, model: ZoneModel) -> None:
+        """Per measure and zone, the adopters of the month as the model's operate step left
+        them: eligible, aware and adopted firms, uptake share, benefit gross and net, costs
+        paid, days saved, credit unlocked and floor used (entrants drawn: :meth:`collect`)."""
+        f, z, book = model.firms, len(model.zone_ids), model.measures
         eligible = behaviour.cells_to_zones(f.eligible_in_cell, z)
         rows, cols = model.adopted_pairs  # adoption has not changed since operate()
-        adopted, benefit = f.sums_by(f.zone, z, rows, cols, model.benefit[rows, cols])
-        (aware,) = f.sums_by(f.zone, z, *behaviour.pairs(f.aware & f.eligible))
-        uptake = behaviour.share(adopted, eligible)
-        self.record_uptake(
-            model.month,
-            {
-                "eligible": eligible.T,
-                "aware": aware.T,
-                "adopted": adopted.T,
-                "uptake_share": uptake.T,
-                "annual_benefit_rmb_m": benefit.T,
-            },
+        effects = model.effects
+        benefit = model.benefit[rows, cols]
+        running = book.running_cost[cols]
+        # the floor a measure adds in the zone (10a), then the floor 10b's adopters hold
+        floor = effects.at("floor_share", rows, cols) * f.floor[rows]
+        floor /= 1 + f.extra_floor_share[rows]
+        floor = np.where(cols == model.far_index, f.floor[rows], floor)
+        adopted, benefit, net, running, days, credit, floor = f.sums_by(
+            f.zone,
+            z,
+            rows,
+            cols,
+            benefit,
+            benefit - running,
+            running / MONTHS_PER_YEAR,
+            effects.at("days", rows, cols),
+            effects.at("credit", rows, cols),
+            floor,
         )
+        # new adopters (not adopting at the end of last month) pay the one-off costs; rows
+        # are as last month's, for firms enter and leave after this, at the month's close
+        held = f.adopted if self._held is None else self._held
+        new_rows, new_cols = behaviour.pairs(f.adopted & ~held)
+        one_off = book.fixed_cost[new_cols] + effects.at("fixed_cost", new_rows, new_cols)
+        (_, one_off) = f.sums_by(f.zone, z, new_rows, new_cols, one_off)
+        (aware,) = f.sums_by(f.zone, z, *behaviour.pairs(f.aware & f.eligible))
+        values = {
+            "eligible": eligible,
+            "aware": aware,
+            "adopted": adopted,
+            "uptake_share": behaviour.share(adopted, eligible),
+            "benefit_rmb_m": benefit,
+            "net_benefit_rmb_m": net,
+            "costs_paid_rmb_m": one_off + running,
+            "days_saved": days,
+            "credit_unlocked_rmb_m": credit,
+            "floor_used_m2": floor,
+            "entrants_drawn": np.zeros_like(benefit),  # set at the month's close
+        }
+        self.record_measures(model.month, {c: v.T for c, v in values.items()})
 
     def collect(self, model: ZoneModel) -> None:
-        """The month's closing state: KPIs per zone, and per zone and sector."""
+        """The month's closing state: KPIs per zone, and per zone and sector; the month's
+        entrants drawn by each measure."""
         f, space, z = model.firms, model.space, len(model.zone_ids)
+        self.measure[model.month, :, :, _ENTRANTS_DRAWN] = model.entrants_drawn
+        self._held = f.adopted.copy()
 
         # Counts come back as integers and booleans serve as weights of 0 and 1: np.array in
         # the records converts them to floats exactly, so no astype is needed here.
@@ -187,9 +252,9 @@ class Recorder:
         by_cell = np.array([values[c] for c in SECTOR_KPIS]).T
         self.sector[month] = by_cell.reshape(self.sector.shape[1:])
 
-    def record_uptake(self, month: int, values: dict[str, np.ndarray]) -> None:
+    def record_measures(self, month: int, values: dict[str, np.ndarray]) -> None:
         """values[c] has shape (K, Z)."""
-        self.uptake[month] = np.array([values[c] for c in UPTAKE]).transpose(1, 2, 0)
+        self.measure[month] = np.array([values[c] for c in MEASURE_KPIS]).transpose(1, 2, 0)
 
     def _months(self) -> np.ndarray:
         return np.arange(self.last + 1)
@@ -222,11 +287,11 @@ class Recorder:
         frame.insert(0, "month", np.repeat(months, z * s))
         return frame.astype({"firms": "int64", "adopters": "int64"})
 
-    def uptake_frame(self) -> pd.DataFrame:
+    def measure_frame(self) -> pd.DataFrame:
         months = self._months()
         k, z = len(self.measure_ids), len(self.zone_ids)
         frame = pd.DataFrame(
-            self.uptake[: len(months)].reshape(-1, len(UPTAKE)), columns=list(UPTAKE)
+            self.measure[: len(months)].reshape(-1, len(MEASURE_KPIS)), columns=list(MEASURE_KPIS)
         )
         frame.insert(0, "zone", np.tile(self.zone_ids, len(months) * k))
         frame.insert(0, "measure", np.tile(np.repeat(self.measure_ids, z), len(months)))
@@ -258,7 +323,7 @@ HEADLINE_KPIS = {
     ),
 }
 _ZONE_COLUMN = {kpi: i for i, kpi in enumerate(ZONE_KPIS)}
-_UPTAKE_COLUMN = {column: i for i, column in enumerate(UPTAKE)}
+_MEASURE_COLUMN = {column: i for i, column in enumerate(MEASURE_KPIS)}
 
 
 def headline(recorder: Recorder, on: np.ndarray, months: slice | list[int]) -> dict[str, list]:
@@ -271,9 +336,9 @@ def headline(recorder: Recorder, on: np.ndarray, months: slice | list[int]) -> d
         return totals[:, _ZONE_COLUMN[kpi]]
 
     # uptake: per measure, eligible and adopted firms summed over the zones where it is on
-    uptake = recorder.uptake[months]  # months x K x Z x columns
-    eligible = np.where(on, uptake[..., _UPTAKE_COLUMN["eligible"]], 0.0).sum(axis=2)
-    adopted = np.where(on, uptake[..., _UPTAKE_COLUMN["adopted"]], 0.0).sum(axis=2)
+    uptake = recorder.measure[months]  # months x K x Z x columns
+    eligible = np.where(on, uptake[..., _MEASURE_COLUMN["eligible"]], 0.0).sum(axis=2)
+    adopted = np.where(on, uptake[..., _MEASURE_COLUMN["adopted"]], 0.0).sum(axis=2)
     counted = eligible > 0
     shares = np.divide(adopted, eligible, out=np.zeros_like(adopted), where=counted)
     with np.errstate(invalid="ignore"):  # a month with no measure counted: NaN

@@ -6,12 +6,18 @@ Written next to the study's tables (every column and figure: results/README.md):
     kpi_summary.csv, .md        each main KPI per scenario and zone at years 1, 3, 5 and the
                                 horizon: mean, difference from the baseline, paired 95% CI
     uptake_summary.csv, .md     eligible, adopted and uptake share per measure and zone
+    measure_summary.csv, .md    each measure's own outcomes (adopters, benefit gross and net,
+                                costs paid, days saved, credit, floor, entrants drawn) per
+                                scenario and zone: mean, difference from the baseline,
+                                paired 95% CI; the .md lists the measures a scenario changes
     runs.parquet                one row per run: its scenario's settings and each main KPI
                                 of all six zones at the horizon
     figures/headline_kpis.png           all zones over time, 95% bands, per scenario
     figures/headline_differences.png    the same as differences from the baseline
     figures/kpis_by_zone.png            small multiples: KPI x zone
     figures/uptake_over_time_<scenario>.png, figures/uptake_heatmap_<scenario>.png
+    figures/measure_kpis.png            the measures the scenarios change, over time, with
+                                        the scenarios overlaid (95% bands)
     figures/map_<kpi>.png               the six zones on a map, coloured by a KPI difference
     figures/response_<sweep>.png        for a sweep: each headline KPI at the horizon against
                                         the swept value (a heatmap for a two-key grid)
@@ -31,7 +37,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..model import Policy
-from . import plots
+from . import measure_summary, plots
 from .storage import write_parquet_atomic, write_text_atomic
 from .summary import (
     DEFAULT_BASELINE,
@@ -64,6 +70,8 @@ COMPARISON_FILES = (
     "kpi_summary.md",
     "uptake_summary.csv",
     "uptake_summary.md",
+    "measure_summary.csv",
+    "measure_summary.md",
     "runs.parquet",
 )
 # what a scenario sets besides its measures and parameters, as the manifest records it
@@ -105,8 +113,8 @@ class Study:
         return self.folder / "zone_kpis.parquet"
 
     @property
-    def uptake_path(self) -> Path:
-        return self.folder / "uptake.parquet"
+    def measure_kpis_path(self) -> Path:
+        return self.folder / "measure_kpis.parquet"
 
     def kpis(self) -> pd.DataFrame:
         return pd.read_parquet(self.kpis_path)
@@ -114,6 +122,12 @@ class Study:
     def uptake(self, month: int) -> pd.DataFrame:
         """The uptake rows of every run at ``month``."""
         return pa.Table.from_batches(list(self._uptake_batches("month", month))).to_pandas()
+
+    def measure_chunks(self, columns: list[str]):
+        """The measure_kpis table's ``columns``, as DataFrames of a batch of rows each."""
+        table = pq.ParquetFile(self.measure_kpis_path)
+        for batch in table.iter_batches(columns=columns):
+            yield batch.to_pandas()
 
     def uptake_means(self, scenario: str) -> pd.DataFrame:
         """:func:`~zonesim.studies.summary.uptake_means` of one scenario."""
@@ -125,7 +139,7 @@ class Study:
         A study's uptake table is its largest (15,246 rows per run), and every run holds
         every month and scenario, so the file is filtered as it is read: memory holds the
         rows kept, not the table (a filtered ``read_parquet`` peaks at twice as much)."""
-        uptake = pq.ParquetFile(self.uptake_path)
+        uptake = pq.ParquetFile(self.measure_kpis_path)
         for batch in uptake.iter_batches(columns=UPTAKE_COLUMNS):
             yield batch.filter(pc.equal(batch[column], value))
 
@@ -135,15 +149,16 @@ def open_study(folder: Path | str) -> Study:
     folder = Path(folder)
     if not folder.is_dir():
         raise StudyError(f"{folder}: no such folder (run `zonesim run --out {folder}` first)")
-    for name in ("zone_kpis.parquet", "uptake.parquet"):
+    for name in ("zone_kpis.parquet", "measure_kpis.parquet"):
         if not (folder / name).is_file():
             raise StudyError(f"{folder}: no {name}; not a finished study of `zonesim run`")
     kpis = folder / "zone_kpis.parquet"
     frame = _parquet(kpis, lambda p: pq.read_table(p, columns=["scenario", "month"])).to_pandas()
     if frame.empty:
         raise StudyError(f"{kpis}: no rows")
-    uptake = folder / "uptake.parquet"
-    if missing := set(UPTAKE_COLUMNS) - set(_parquet(uptake, pq.read_schema).names):
+    uptake = folder / "measure_kpis.parquet"
+    needed = set(UPTAKE_COLUMNS) | set(measure_summary.COLUMNS)
+    if missing := needed - set(_parquet(uptake, pq.read_schema).names):
         raise StudyError(f"{uptake}: no column {sorted(missing)[0]}")
     scenarios = tuple(dict.fromkeys(frame["scenario"]))
     recorded = _recorded(folder)
@@ -221,12 +236,17 @@ class Comparison:
     ----------
     baseline : the scenario differences are taken from, or None
     summary : the KPI summary (kpi_summary.csv)
+    measures : the measures' summary (measure_summary.csv)
+    shown : per scenario other than the baseline, the measures it changes (as
+        measure_summary.md lists them)
     paths : the files written
     notes : what was left out and why, for people
     """
 
     baseline: str | None
     summary: pd.DataFrame
+    measures: pd.DataFrame
+    shown: Mapping[str, list[str]]
     paths: list[Path]
     notes: list[str]
 
@@ -264,11 +284,19 @@ def compare_study(
     summary = kpi_summary(kpis, baseline, months, study.displacement)
     uptake = uptake_summary(study.uptake(study.horizon), study.policies or None)
     reported = summary[summary["month"].isin(report_months(study.horizon))]  # map month aside
+    values = measure_summary.run_values(
+        study.measure_chunks(measure_summary.COLUMNS), study.horizon
+    )
+    changed = measure_summary.changed_measures(study.policies, study.settings, baseline)
+    measures = measure_summary.measure_summary(values, baseline, study.horizon, changed)
+    shown = measure_summary.shown_measures(measures, baseline)
     texts = {
         "kpi_summary.csv": reported.to_csv(index=False),
         "kpi_summary.md": kpi_markdown(reported, baseline),
         "uptake_summary.csv": uptake.to_csv(index=False),
         "uptake_summary.md": uptake_markdown(uptake),
+        "measure_summary.csv": measures.to_csv(index=False),
+        "measure_summary.md": measure_summary.measure_markdown(measures, baseline),
     }
     remove_comparison(study.folder)
     paths = [write_text_atomic(text, study.folder / name) for name, text in texts.items()]
@@ -278,8 +306,9 @@ def compare_study(
     notes = _notes(study, summary, baseline, map_month)
     map_of = None if notes else (map_kpi, map_month)
     responses, left_out = response_plans(study.sweeps)
-    paths += _figures(study, kpis, summary, baseline, map_of, responses)
-    return Comparison(baseline, reported, paths, notes + _start_notes(kpis) + left_out)
+    paths += _figures(study, kpis, summary, baseline, map_of, responses, shown)
+    notes += _start_notes(kpis) + left_out
+    return Comparison(baseline, reported, measures, shown, paths, notes)
 
 
 def sweep_groups(sweeps: Mapping[str, Mapping]) -> dict[str, dict[str, Mapping]]:
@@ -361,9 +390,10 @@ def _figures(
     baseline: str | None,
     map_of: tuple[str, int] | None,
     responses: Mapping[str, tuple],
+    shown: Mapping[str, list[str]],
 ) -> list[Path]:
     """The figures; with ``map_of`` (KPI, month), also the differences from ``baseline`` and
-    the map."""
+    the map; with measures ``shown`` for any scenario, those measures over time."""
     out = study.folder / "figures"
     out.mkdir(exist_ok=True)
     figures = {"headline_kpis.png": partial(plots.headline_kpis, kpis)}
@@ -383,6 +413,13 @@ def _figures(
             )
         figures[f"uptake_heatmap_{scenario}.png"] = partial(
             plots.uptake_heatmap, means, scenario, policy
+        )
+    if measures := list(dict.fromkeys(m for ms in shown.values() for m in ms)):
+        totals = measure_summary.monthly_totals(
+            study.measure_chunks(measure_summary.COLUMNS), measures
+        )
+        figures["measure_kpis.png"] = partial(
+            plots.measure_kpis, totals, shown, baseline, plots.start_of(kpis)
         )
     if map_of:
         kpi, month = map_of

@@ -32,13 +32,14 @@ SOFT_RUNS = 100_000
 SOFT_OUTPUT_BYTES = 50 * 10**9
 
 # What a study writes, measured (zonesim run plan_2024_all_zones -r 2, --months 12 and
-# --months 240, serial: 347,054 and 5,621,709 bytes in --out). The difference over the
-# 2 x 228 extra run-months gives 11,567 bytes a run-month: the per-run tables in runs/ plus
-# their copy in the combined tables, most of it sector_kpis (78 zone x sector rows a month).
-# The rest, 34,723 bytes a run, is each file's Parquet metadata and the run's manifest entry.
-# plan_2024_all_zones turns every measure on everywhere, the largest uptake table, so other
-# scenarios write less (plan_2024 and baseline: about 8,900 bytes a run-month).
-BYTES_PER_RUN_MONTH = 12_000
+# --months 240: 414,514 and 7,660,110 bytes in --out). The difference over the 2 x 228 extra
+# run-months gives 15,889 bytes a run-month: the per-run tables in runs/ plus their copy in
+# the combined tables, most of it sector_kpis (78 zone x sector rows a month) and
+# measure_kpis (126 measure x zone rows of 11 KPIs). The rest, about 17,000 bytes a run, is
+# each file's Parquet metadata and the run's manifest entry; the estimate keeps the 35,000
+# measured before measure_kpis had its costs, credit and entrants. plan_2024_all_zones turns
+# every measure on everywhere, the largest measure_kpis table, so other scenarios write less.
+BYTES_PER_RUN_MONTH = 16_000
 BYTES_PER_RUN = 35_000
 
 

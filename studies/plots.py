@@ -153,6 +153,65 @@ def uptake_over_time(means: pd.DataFrame, scenario: str, policy: Policy | None =
     return fig
 
 
+MEASURE_PANELS = {
+    # column of measure_summary.monthly_totals: panel title
+    "adopted": "adopters (firms)",
+    "net_benefit_rmb_m": "net benefit (RMB m/yr)",
+    "entrants_drawn_to_date": "entrants drawn to date (expected firms)",
+}
+MOST_SCENARIOS = 10  # lines in one panel: more would not be told apart
+
+
+def measure_kpis(
+    totals: pd.DataFrame,
+    shown: Mapping[str, list[str]],
+    baseline: str | None = None,
+    start: pd.Period | None = None,
+) -> Figure:
+    """One row of panels per measure that a scenario changes (``shown``: scenario -> its
+    measures): its adopters, their net benefit and the entrants it drew so far, all six zones,
+    over time; in each row the scenarios that change the measure and the baseline overlaid,
+    each the mean over replications with its 95% band. ``totals``:
+    :func:`~zonesim.studies.measure_summary.monthly_totals`."""
+    order = list(measure_table().index)
+    measures = sorted({m for ms in shown.values() for m in ms}, key=order.index)
+    scenarios = list(dict.fromkeys(totals["scenario"]))
+    colours = _colours(scenarios)
+    titles = measure_table()["title"]
+    fig = new_figure((4.4 * len(MEASURE_PANELS), 2.3 * len(measures) + 0.8))
+    axes = fig.subplots(len(measures), len(MEASURE_PANELS), sharex=True, squeeze=False)
+    by_run = totals.groupby(["measure", "scenario"], sort=False)
+    left_out = False
+    for row, m in zip(axes, measures, strict=True):
+        changing = [s for s in scenarios if m in shown.get(s, ())]
+        left_out |= len(changing) > MOST_SCENARIOS
+        lines = [*([baseline] if baseline in scenarios else []), *changing[:MOST_SCENARIOS]]
+        for s in lines:
+            if (m, s) not in by_run.groups:
+                continue
+            runs = by_run.get_group((m, s))
+            for ax, column in zip(row, MEASURE_PANELS, strict=True):
+                _mean_with_band(ax, runs.groupby("month")[column], colours[s], s, start)
+        title = titles[m] if len(titles[m]) <= 30 else titles[m][:28] + "…"
+        row[0].set_ylabel(f"{m}: {title}", fontsize=7.5)
+        for ax in row:
+            ax.grid(alpha=0.3)
+            ax.tick_params(labelsize=7)
+    for ax, label in zip(axes[0], MEASURE_PANELS.values(), strict=True):
+        ax.set_title(label, fontsize=9)
+    for ax in axes[-1]:
+        ax.set_xlabel(_year_label(start), fontsize=8)
+    drawn = [s for s in scenarios if s == baseline or shown.get(s)]
+    handles = [Line2D([], [], color=colours[s], label=s) for s in drawn[: MOST_SCENARIOS + 1]]
+    fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4))
+    note = f"; at most {MOST_SCENARIOS} scenarios a row" if left_out else ""
+    fig.suptitle(
+        "The measures the scenarios change, all six zones: mean over replications with 95% "
+        f"band{note}"
+    )
+    return fig
+
+
 def headline_kpis(kpis: pd.DataFrame, baseline: str | None = None) -> Figure:
     """Headline KPIs for all zones combined over time, one colour per scenario: the mean over
     replications with the 95% CI of the mean as a band; with ``baseline``, each other

@@ -8,10 +8,10 @@ Layout of ``out_dir`` (schema: results/README.md)::
 
     runs/<scenario>__r<replication>.zone_kpis.parquet   one file per run and table
     runs/<scenario>__r<replication>.sector_kpis.parquet
-    runs/<scenario>__r<replication>.uptake.parquet
+    runs/<scenario>__r<replication>.measure_kpis.parquet
     zone_kpis.parquet                                   all finished runs, combined
     sector_kpis.parquet
-    uptake.parquet
+    measure_kpis.parquet
     manifest.json                                       code, environment, design, each run
 """
 
@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 from ..model import ZoneScenario
 from .storage import write_parquet_atomic, write_text_atomic
 
-TABLES = ("zone_kpis", "sector_kpis", "uptake")
+TABLES = ("zone_kpis", "sector_kpis", "measure_kpis")
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def execute(spec: RunSpec) -> dict[str, pd.DataFrame]:
     frames = {
         "zone_kpis": model.zone_kpis(),
         "sector_kpis": model.sector_kpis(),
-        "uptake": model.uptake(),
+        "measure_kpis": model.measure_kpis(),
     }
     for frame in frames.values():
         frame.insert(0, "seed", np.int64(spec.seed))
@@ -200,7 +200,7 @@ def describe_scenarios(scenarios: Sequence[ZoneScenario]) -> dict[str, dict]:
 
 
 class CombinedTables:
-    """``out_dir/zone_kpis.parquet`` and ``out_dir/uptake.parquet``: every finished run, in
+    """``out_dir/zone_kpis.parquet`` and ``out_dir/measure_kpis.parquet``: every finished run, in
     the study's order (the same on every executor), written while the study runs.
 
     A run is appended as soon as it and every run before it have finished, one run in memory

@@ -15,7 +15,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from ..model import UPTAKE, ZONE_KPIS, Policy, measure_table, parameter_table
+from ..model import MEASURE_KPIS, ZONE_KPIS, Policy, measure_table, parameter_table
 
 ALL_ZONES = "all zones"
 DEFAULT_BASELINE = "baseline"  # the scenario differences are taken from unless told otherwise
@@ -55,7 +55,7 @@ def unit(kpi: str) -> str:
     """The unit of a zone KPI, uptake column or derived column."""
     if kpi == TRADE:
         return TRADE_UNIT[0]
-    return (ZONE_KPIS.get(kpi) or UPTAKE[kpi])[0]
+    return (ZONE_KPIS.get(kpi) or MEASURE_KPIS[kpi])[0]
 
 
 DETECTION_POWER = 0.8  # the chance of telling a true difference from zero, for "detectable"
@@ -158,33 +158,11 @@ def kpi_summary(
     wide = long.pivot_table(
         index=[*keys, "replication"], columns="scenario", values="value", aggfunc="first"
     )
-    rows = []
-    for scenario in order:
-        stats = wide[scenario].groupby(level=keys).agg(["mean", "count"])
-        stats.columns = ["mean", "replications"]
-        if baseline in wide and scenario != baseline:
-            diff = (wide[scenario] - wide[baseline]).groupby(level=keys)
-            d = diff.agg(["mean", "std", "count"])
-            half = d["std"] / np.sqrt(d["count"]) * d["count"].sub(1).map(t975)
-            # over the pairs only, so that diff = mean of the pairs - baseline_mean even when
-            # a failed run leaves a replication unpaired
-            paired = wide[scenario].notna()
-            base_mean = wide[baseline].where(paired).groupby(level=keys).mean()
-            stats["pairs"] = d["count"]
-            stats["baseline_mean"] = base_mean
-            stats["diff"] = d["mean"]
-            stats["diff_ci_low"] = d["mean"] - half
-            stats["diff_ci_high"] = d["mean"] + half
-            stats["diff_pct"] = 100 * d["mean"] / base_mean.where(base_mean != 0)
-            stats["detectable"] = (
-                d["std"] / np.sqrt(d["count"]) * d["count"].sub(1).map(detectable_factor)
-            )
-        rows.append(stats.assign(scenario=scenario).reset_index())
+    rows = [
+        paired_stats(wide, scenario, baseline, keys).assign(scenario=scenario).reset_index()
+        for scenario in order
+    ]
     out = pd.concat(rows, ignore_index=True)
-    for col in ("baseline_mean", "diff", "diff_ci_low", "diff_ci_high", "diff_pct", "detectable"):
-        if col not in out:
-            out[col] = np.nan
-    out["pairs"] = out["pairs"].fillna(0).astype("int64") if "pairs" in out else 0
     share = out["scenario"].map(lambda name: displacement_share(name, displacement))
     kept = (1 - share).where(out["kpi"].isin(DISPLACED_KPIS))
     for gross, net in zip(GROSS, NET, strict=True):
@@ -203,6 +181,42 @@ def kpi_summary(
         "net_diff", "net_ci_low", "net_ci_high",
     ]  # fmt: skip
     return out[columns].reset_index(drop=True)
+
+
+def paired_stats(
+    wide: pd.DataFrame, scenario: str, baseline: str | None, keys: list[str]
+) -> pd.DataFrame:
+    """Per group of ``keys``: the mean of ``scenario`` over replications (``replications``
+    counts them) and, unless it is the baseline or there is none, its difference from
+    ``baseline`` paired by replication: ``pairs``, ``baseline_mean`` (over the same
+    replications), ``diff`` with its 95% t-interval ``diff_ci_low``/``diff_ci_high``
+    (NaN with fewer than two pairs), ``diff_pct`` and ``detectable`` (the smallest true
+    difference a paired t-test at 5% detects with DETECTION_POWER). NaN where not taken.
+
+    ``wide``: one column per scenario, indexed by ``keys`` plus the replication."""
+    stats = wide[scenario].groupby(level=keys).agg(["mean", "count"])
+    stats.columns = ["mean", "replications"]
+    stats["pairs"] = 0
+    for col in ("baseline_mean", "diff", "diff_ci_low", "diff_ci_high", "diff_pct", "detectable"):
+        stats[col] = np.nan
+    if baseline not in wide or scenario == baseline:
+        return stats
+    d = (wide[scenario] - wide[baseline]).groupby(level=keys).agg(["mean", "std", "count"])
+    d = d.reindex(stats.index)
+    se = d["std"] / np.sqrt(d["count"])
+    half = se * d["count"].sub(1).map(t975)
+    # over the pairs only, so that diff = mean of the pairs - baseline_mean even when a failed
+    # run leaves a replication unpaired
+    paired = wide[scenario].notna()
+    base_mean = wide[baseline].where(paired).groupby(level=keys).mean()
+    stats["pairs"] = d["count"].fillna(0).astype("int64")
+    stats["baseline_mean"] = base_mean
+    stats["diff"] = d["mean"]
+    stats["diff_ci_low"] = d["mean"] - half
+    stats["diff_ci_high"] = d["mean"] + half
+    stats["diff_pct"] = 100 * d["mean"] / base_mean.where(base_mean != 0)
+    stats["detectable"] = se * d["count"].sub(1).map(detectable_factor)
+    return stats
 
 
 GROSS = ("diff", "diff_ci_low", "diff_ci_high")

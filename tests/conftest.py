@@ -58,7 +58,7 @@ def months_of(model: zonesim.ZoneModel) -> Iterator[int]:
 
 def uptake_of(model: zonesim.ZoneModel, measure_id: str) -> pd.DataFrame:
     """The uptake rows of one measure (all months and zones)."""
-    u = model.uptake()
+    u = model.measure_kpis()
     return u[u.measure == measure_id]
 
 

@@ -33,10 +33,10 @@ def test_a_measure_never_approved_is_never_adopted(seed):
     policy = Policy.baseline().with_measure("3c", zones=ALL_ZONES, start_month=0, intensity=5)
     params = {"m3c.approval_chance": 0.0, "m3c.bass_p": FAST, "m3c.alpha": 2.0}
     model = run_model(seed, policy=policy, params=params, months=MONTHS)
-    own = model.uptake().query("measure == '3c'")
+    own = model.measure_kpis().query("measure == '3c'")
     assert own["eligible"].sum() > 0
     assert (own["aware"] == 0).all() and (own["adopted"] == 0).all()
-    assert (own["annual_benefit_rmb_m"] == 0).all()
+    assert (own["benefit_rmb_m"] == 0).all()
     assert not model.measures.approved[model.measures.index["3c"]]
 
 
@@ -48,7 +48,7 @@ def test_a_sure_approval_that_comes_later_delays_uptake():
         model = run_model(1, policy=policy, params=params, months=MONTHS)
         k = model.measures.index["3c"]
         approved_at = model.measures.approval_month[k]
-        own = model.uptake().query("measure == '3c' and aware > 0")
+        own = model.measure_kpis().query("measure == '3c' and aware > 0")
         assert own["month"].min() >= approved_at  # nobody hears of it before it is approved
         first.append(approved_at)
     assert first[0] == 0 and first[1] > 0

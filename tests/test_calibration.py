@@ -161,7 +161,7 @@ def _class_share(**params) -> pd.Series:
     for m in ("8", "6", "10a"):
         policy = policy.with_measure(m, zones=ALL_ZONES, start_month=0)
     model = run_model(3, policy=policy, params=params, months=36)
-    since = patterns.uptake_since_start(model.uptake().assign(replication=0), policy)
+    since = patterns.uptake_since_start(model.measure_kpis().assign(replication=0), policy)
     shares = patterns.class_uptake(since, months=(36,))
     return shares.set_index("uptake_class")["share"].dropna()
 

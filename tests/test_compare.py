@@ -130,7 +130,7 @@ def test_uptake_means_read_in_batches_equal_those_of_the_whole_table(tmp_path):
     from zonesim.studies.summary import uptake_means
 
     run_study(_scenarios(4), 3, 0, tmp_path, False)
-    uptake = pd.read_parquet(tmp_path / "uptake.parquet")
+    uptake = pd.read_parquet(tmp_path / "measure_kpis.parquet")
     plan = uptake[uptake["scenario"] == "plan"]
     whole = uptake_means(plan)
     chunks = uptake_means(plan.iloc[i : i + 1000] for i in range(0, len(plan), 1000))
@@ -146,7 +146,7 @@ def test_a_study_without_paired_runs_is_compared_without_differences(tmp_path):
     from zonesim.studies.compare import compare_study
 
     run_study(_scenarios(2), 2, 0, tmp_path, False)
-    for table in ("zone_kpis", "uptake"):  # as if plan r0 and baseline r1 had failed
+    for table in ("zone_kpis", "measure_kpis"):  # as if plan r0 and baseline r1 had failed
         frame = pd.read_parquet(tmp_path / f"{table}.parquet")
         unpaired = frame["replication"] == frame["scenario"].map({"plan": 0, "baseline": 1})
         frame[~unpaired].to_parquet(tmp_path / f"{table}.parquet", index=False)

@@ -299,7 +299,7 @@ def test_the_cash_pool_everywhere_promoted_twice_as_hard(live):
     for _ in range(6):
         model.value.step()
         same.step()
-    pd.testing.assert_frame_equal(model.value.uptake(), same.uptake())
+    pd.testing.assert_frame_equal(model.value.measure_kpis(), same.measure_kpis())
 
 
 def test_the_measure_card_follows_the_chosen_measure_and_keeps_each_change(live):
@@ -425,7 +425,7 @@ def test_plotted_series_are_the_models_tables():
     assert list(trade.columns) == ZONES and list(trade.index) == list(range(9))
     expected = (kpis["imports_rmb_m"] + kpis["exports_rmb_m"]).unstack("zone")[ZONES]
     pd.testing.assert_frame_equal(trade, expected, check_names=False)
-    uptake = model.uptake()
+    uptake = model.measure_kpis()
     at = uptake[(uptake["month"] == 8) & (uptake["measure"] == "2b")]
     shares = uptake_series(model)
     assert shares.at[8, "2b"] == pytest.approx(at["adopted"].sum() / at["eligible"].sum())
@@ -484,7 +484,7 @@ def test_a_study_without_a_second_scenario_says_so(results, tmp_path):
 def test_a_bad_study_folder_shows_a_message_not_a_traceback(results, tmp_path, folder, message):
     broken = tmp_path / "broken"
     broken.mkdir()
-    for name in ("zone_kpis.parquet", "uptake.parquet"):
+    for name in ("zone_kpis.parquet", "measure_kpis.parquet"):
         (broken / name).write_text("not parquet")
     path = broken if folder == "broken" else results / folder
     rc = render(StudyPage(tmp_path / "results"))  # no study shown first

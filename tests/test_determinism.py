@@ -19,7 +19,7 @@ def test_same_seed_gives_identical_tables(policy):
     a = run_model(21, policy=policy, months=MONTHS, firm_scale=1.5)
     b = run_model(21, policy=policy, months=MONTHS, firm_scale=1.5)
     pd.testing.assert_frame_equal(a.zone_kpis(), b.zone_kpis(), check_exact=True)
-    pd.testing.assert_frame_equal(a.uptake(), b.uptake(), check_exact=True)
+    pd.testing.assert_frame_equal(a.measure_kpis(), b.measure_kpis(), check_exact=True)
     assert a.firms.fid.tolist() == b.firms.fid.tolist()
 
 
@@ -29,7 +29,7 @@ def test_different_seeds_give_different_tables():
     ka, kc = a.zone_kpis(), c.zone_kpis()
     assert ka.shape == kc.shape
     assert not ka.equals(kc)
-    assert not a.uptake().equals(c.uptake())
+    assert not a.measure_kpis().equals(c.measure_kpis())
     # they differ in substance, not just in a last digit
     assert (ka.revenue_rmb_m != kc.revenue_rmb_m).mean() > 0.5
-    assert (a.uptake().adopted != c.uptake().adopted).any()
+    assert (a.measure_kpis().adopted != c.measure_kpis().adopted).any()

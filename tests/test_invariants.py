@@ -38,7 +38,7 @@ def run(request):
 
 def test_every_month_and_zone_is_recorded_without_nan(run):
     model, _, _ = run
-    kpis, uptake = model.zone_kpis(), model.uptake()
+    kpis, uptake = model.zone_kpis(), model.measure_kpis()
     assert len(kpis) == (MONTHS + 1) * 6
     assert len(uptake) == (MONTHS + 1) * 6 * 21
     assert not kpis.isna().any().any(), kpis.columns[kpis.isna().any()].tolist()
@@ -74,7 +74,7 @@ def test_vacancy_is_a_share(run):
 
 
 def test_uptake_bounds(run):
-    u = run[0].uptake()
+    u = run[0].measure_kpis()
     assert (u.aware >= 0).all() and (u.eligible >= 0).all() and (u.adopted >= 0).all()
     over = u[u.adopted > u.eligible]
     assert over.empty, over.head().to_string()

@@ -40,7 +40,7 @@ def test_a_measure_without_effect_leaves_the_zones_as_they_were(measure):
     }
     on = run_model(2, policy=_on_alone(measure), params=params, months=MONTHS)
     base = run_model(2, policy=Policy.baseline(), months=MONTHS)
-    assert on.uptake().query(f"measure == '{measure}'")["adopted"].sum() > 0  # adopted, yet
+    assert on.measure_kpis().query(f"measure == '{measure}'")["adopted"].sum() > 0  # adopted, yet
     pd.testing.assert_frame_equal(on.zone_kpis(), base.zone_kpis())
     # the sector table's adopters count the measure's own adopters
     pd.testing.assert_frame_equal(
@@ -49,8 +49,8 @@ def test_a_measure_without_effect_leaves_the_zones_as_they_were(measure):
     # every table but its own uptake: other measures' uptake is the baseline's
     others = f"measure != '{measure}'"
     pd.testing.assert_frame_equal(
-        on.uptake().query(others).reset_index(drop=True),
-        base.uptake().query(others).reset_index(drop=True),
+        on.measure_kpis().query(others).reset_index(drop=True),
+        base.measure_kpis().query(others).reset_index(drop=True),
     )
 
 

@@ -53,13 +53,13 @@ def test_measure_acts_alone(measure):
         months=MONTHS,
         firm_scale=FIRM_SCALE,
     )
-    uptake = model.uptake()
+    uptake = model.measure_kpis()
     own = uptake[uptake["measure"] == measure]
-    by_month = own.groupby("month")[["eligible", "adopted", "annual_benefit_rmb_m"]].sum()
+    by_month = own.groupby("month")[["eligible", "adopted", "benefit_rmb_m"]].sum()
     peak = by_month.max().to_dict()
     assert peak["eligible"] > 0, f"{measure}: no eligible firm in {MONTHS} months"
     assert peak["adopted"] > 0, f"{measure}: no adopter in {MONTHS} months ({peak})"
-    assert peak["annual_benefit_rmb_m"] > 0, f"{measure}: adopters but no benefit ({peak})"
+    assert peak["benefit_rmb_m"] > 0, f"{measure}: adopters but no benefit ({peak})"
     # no other measure is on, so none has an adopter
     others = uptake[uptake["measure"] != measure]
     assert (others["adopted"] == 0).all()
@@ -82,4 +82,4 @@ def test_referred_projects_enter_the_zone_that_measure_13_serves():
     entries = model.zone_kpis().groupby("zone")["entries"].sum()
     base = _baseline_kpis().groupby("zone")["entries"].sum()
     assert entries["fengxian"] > base["fengxian"]
-    assert (model.uptake()["adopted"] == 0).all()  # a zone-level measure: no firm adopts it
+    assert (model.measure_kpis()["adopted"] == 0).all()  # a zone-level measure: no firm adopts it

@@ -30,7 +30,7 @@ def all_zones(model: zonesim.ZoneModel) -> pd.DataFrame:
 def mean_uptake(model: zonesim.ZoneModel) -> pd.Series:
     """Per month: the mean over measures the policy turns on of their "all zones" uptake
     share (summed over the zones where each is on), from uptake_summary."""
-    uptake = model.uptake().assign(scenario="s", replication=0)
+    uptake = model.measure_kpis().assign(scenario="s", replication=0)
     means = {}
     for month in range(model.month + 1):
         rows = uptake_summary(uptake, {"s": model.policy}, month)
@@ -78,7 +78,7 @@ def test_uptake_counts_only_the_measures_on_and_only_where_they_are_on():
     policy = Policy.baseline().with_measure("2b", zones=frozenset({"songjiang"}), start_month=0)
     model = run_model(2, policy=policy, months=MONTHS)
     frame = model.datacollector.get_model_vars_dataframe()
-    uptake = model.uptake()
+    uptake = model.measure_kpis()
     there = uptake[(uptake["measure"] == "2b") & (uptake["zone"] == "songjiang")]
     expected = there.set_index("month")["uptake_share"]
     np.testing.assert_allclose(frame["uptake_share"], expected)

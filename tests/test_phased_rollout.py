@@ -23,7 +23,7 @@ def test_the_warehouse_opens_in_a_zone_only_after_the_cluster_takes_hold():
     script = load_script()
     *_, phased = script.scenarios(60)
     model = phased.model_class(phased.replace(rng=4)).run()
-    uptake = model.uptake()
+    uptake = model.measure_kpis()
     opened = dict(zip(model.zone_ids, model.opened, strict=True))
     months = [m for m in opened.values() if m >= 0]
     assert len(set(months)) > 1 and min(months) > 0, opened  # zone by zone, not at once

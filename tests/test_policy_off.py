@@ -20,7 +20,7 @@ def _assert_never_aware_or_adopted(model, measure_id):
     assert (u.aware == 0).all(), u[u.aware != 0].head()
     assert (u.adopted == 0).all(), u[u.adopted != 0].head()
     assert (u.uptake_share == 0).all()
-    assert (u.annual_benefit_rmb_m == 0).all()
+    assert (u.benefit_rmb_m == 0).all()
     f, k = model.firms, model.measures.index[measure_id]
     assert not f.aware[:, k].any() and not f.adopted[:, k].any()
 
@@ -44,7 +44,7 @@ def test_switched_off_measure_equals_never_configured(measure_id, plan_run):
 
     pd.testing.assert_frame_equal(disabled.zone_kpis(), absent.zone_kpis(), check_exact=True)
     # every measure's uptake, the switched-off one included (its eligibility too)
-    pd.testing.assert_frame_equal(disabled.uptake(), absent.uptake(), check_exact=True)
+    pd.testing.assert_frame_equal(disabled.measure_kpis(), absent.measure_kpis(), check_exact=True)
 
 
 @pytest.fixture(scope="module")
@@ -59,14 +59,14 @@ def test_switched_off_measure_on_baseline_equals_baseline(measure_id, baseline_r
     off = run_model(SEED, policy=policy, months=MONTHS)
     _assert_never_aware_or_adopted(off, measure_id)
     pd.testing.assert_frame_equal(off.zone_kpis(), base.zone_kpis(), check_exact=True)
-    pd.testing.assert_frame_equal(off.uptake(), base.uptake(), check_exact=True)
+    pd.testing.assert_frame_equal(off.measure_kpis(), base.measure_kpis(), check_exact=True)
 
 
 def test_baseline_has_no_uptake_at_all(baseline_run):
     model = baseline_run
-    u = model.uptake()
+    u = model.measure_kpis()
     assert len(u) == (MONTHS + 1) * 6 * 21
-    for col in ("aware", "adopted", "uptake_share", "annual_benefit_rmb_m"):
+    for col in ("aware", "adopted", "uptake_share", "benefit_rmb_m"):
         assert (u[col] == 0).all(), u[u[col] != 0].head()
     assert not model.firms.aware.any() and not model.firms.adopted.any()
     assert not model.firms.in_vertical.any()

@@ -48,7 +48,7 @@ def test_any_valid_scenario_keeps_the_invariants(scenario):
         assert not (f.aware & ~model.live.T[f.zone]).any()  # aware only where live
         assert not (f.adopted & ~f.eligible).any()  # ineligible firms never adopt
         assert np.isfinite(f.revenue).all() and (f.floor >= 0).all()
-    kpis, uptake = model.zone_kpis(), model.uptake()
+    kpis, uptake = model.zone_kpis(), model.measure_kpis()
     assert not kpis.isna().any().any() and not uptake.isna().any().any()
     assert (kpis.occupied_m2 <= kpis.floor_stock_m2 * (1 + 1e-9)).all()
     assert (uptake.adopted <= uptake.eligible).all() and (uptake.aware <= uptake.eligible).all()

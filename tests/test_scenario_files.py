@@ -135,7 +135,7 @@ def test_run_takes_scenario_files_and_their_parameters(tmp_path):
     out = tmp_path / "study"
     argv = ["run", plan, str(eager), "-r", "1", "--months", "18", "--out", str(out), "-q"]
     assert main(argv) == 0
-    uptake = pd.read_parquet(out / "uptake.parquet")
+    uptake = pd.read_parquet(out / "measure_kpis.parquet")
     adopted = uptake[uptake.month == 18].groupby("scenario").adopted.sum()
     assert adopted["eager"] > adopted["plan_2024"]  # reviewing every month adopts sooner
 

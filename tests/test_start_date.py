@@ -27,8 +27,12 @@ from zonesim.cli import main
 
 ALL_ZONES = frozenset(zonesim.zones().index)
 MONTHS = 8
-TABLES = ("zone_kpis", "sector_kpis", "uptake")
-KEYS = {"zone_kpis": ["zone"], "sector_kpis": ["zone", "sector"], "uptake": ["measure", "zone"]}
+TABLES = ("zone_kpis", "sector_kpis", "measure_kpis")
+KEYS = {
+    "zone_kpis": ["zone"],
+    "sector_kpis": ["zone", "sector"],
+    "measure_kpis": ["measure", "zone"],
+}
 BAD_STARTS = ["2022-11", "2100-01", "2023-13", "2023-00", "2023-9", "23-09", " 2023-09",
               "2023-09-01", "", 202309, None, pd.Period("2023-09", freq="M")]  # fmt: skip
 
@@ -69,7 +73,7 @@ def test_a_measure_starts_counting_from_the_runs_start():
     params = {name: BeyondRange(value) for name, value in sure.items()}  # certain, on purpose
     for start in ("2024-09", "2023-03"):
         model = ZoneModel(rng=3, policy=policy, params=params, months=MONTHS, start=start)
-        uptake = model.run().uptake()
+        uptake = model.run().measure_kpis()
         adopted = uptake[uptake["measure"] == "8"].groupby(["month", "date"])["adopted"].sum()
         first = adopted[adopted > 0].index[0]
         assert first == (5, str(start_period(start) + 5))

@@ -15,7 +15,7 @@ from zonesim.cli import main
 SCENARIOS = ("plan_2024", "baseline")
 REPLICATIONS = 2
 MONTHS = 12
-TABLES = ("zone_kpis.parquet", "sector_kpis.parquet", "uptake.parquet")
+TABLES = ("zone_kpis.parquet", "sector_kpis.parquet", "measure_kpis.parquet")
 SUMMARIES = ("kpi_summary.csv", "kpi_summary.md", "uptake_summary.csv", "uptake_summary.md")
 FIGURES = (
     "headline_kpis.png",
@@ -147,13 +147,13 @@ def test_compare_of_a_folder_without_a_study_exits_2(tmp_path, capsys):
     assert main(["compare", str(tmp_path / "missing")]) == 2
     assert "no such folder" in capsys.readouterr().err
     assert main(["compare", str(tmp_path)]) == 2
-    assert "no uptake.parquet" in capsys.readouterr().err
-    (tmp_path / "uptake.parquet").write_text("not parquet")
+    assert "no measure_kpis.parquet" in capsys.readouterr().err
+    (tmp_path / "measure_kpis.parquet").write_text("not parquet")
     assert main(["compare", str(tmp_path)]) == 2
     assert "zone_kpis.parquet: unreadable" in capsys.readouterr().err
     pd.DataFrame({"scenario": ["a"], "month": [1]}).to_parquet(tmp_path / "zone_kpis.parquet")
     assert main(["compare", str(tmp_path)]) == 2
-    assert "uptake.parquet: unreadable" in capsys.readouterr().err
+    assert "measure_kpis.parquet: unreadable" in capsys.readouterr().err
 
 
 def _listing(folder: Path) -> dict[str, int]:

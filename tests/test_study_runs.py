@@ -138,4 +138,4 @@ def test_combined_tables_of_an_earlier_study_do_not_outlive_a_study_without_resu
     result = run_study([BROKEN], 1, 11, tmp_path, progress=False)
     assert set(result.failed) == {"broken__r000"}
     assert not (tmp_path / "zone_kpis.parquet").exists()
-    assert not (tmp_path / "uptake.parquet").exists()
+    assert not (tmp_path / "measure_kpis.parquet").exists()

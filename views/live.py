@@ -6,7 +6,7 @@ are drawn in the page's column, not through SolaraViz's ``components=``, whose d
 does not load under ipyvuetify 3 (see :class:`HeadlinePlots`).
 
 Detail plots, per zone and per measure, which the DataCollector does not hold: each
-``*_series`` function turns the model's tidy tables (``model.uptake()``,
+``*_series`` function turns the model's tidy tables (``model.measure_kpis()``,
 ``model.zone_kpis()``) into a wide frame, months down and lines across; each ``*_figure``
 draws a model's series as a :class:`matplotlib.figure.Figure` (no pyplot, as in
 studies.plots).
@@ -71,7 +71,7 @@ def uptake_series(model: ZoneModel) -> pd.DataFrame:
     """Uptake share (adopted / eligible firms, all zones summed) per month (rows) and measure
     (columns), for the measures the model's policy turns on somewhere; NaN while none is
     eligible."""
-    uptake = model.uptake()
+    uptake = model.measure_kpis()
     on = zones_on(model.policy)
     uptake = uptake[uptake["measure"].isin(on)]
     sums = uptake.groupby(["month", "measure"], sort=False)[["adopted", "eligible"]].sum()

@@ -7,7 +7,7 @@ Quick start::
     model = zonesim.ZoneModel(rng=1)            # the 2024 plan, 120 months
     model.run()
     model.zone_kpis()                            # KPIs per zone and month
-    model.uptake()                               # uptake per measure, zone and month
+    model.measure_kpis()                               # uptake per measure, zone and month
     zonesim.ZoneModel(policy=zonesim.Policy.baseline(), rng=1)   # no measures
 
 Studies, as the ``zonesim`` command runs them::
@@ -20,8 +20,8 @@ Studies, as the ``zonesim`` command runs them::
 """
 
 from .model import (
+    MEASURE_KPIS,
     SECTOR_KPIS,
-    UPTAKE,
     ZONE_KPIS,
     MeasureSetting,
     Policy,
@@ -64,7 +64,7 @@ parameters = parameter_table
 __all__ = [
     *_STUDY_API,
     "SECTOR_KPIS",
-    "UPTAKE",
+    "MEASURE_KPIS",
     "ZONE_KPIS",
     "MeasureSetting",
     "Policy",

@@ -28,8 +28,8 @@ import pandas as pd
 
 from . import calibration_command, decompose_command, sensitivity_command
 from .model import (
+    MEASURE_KPIS,
     SECTOR_KPIS,
-    UPTAKE,
     ZONE_KPIS,
     measure_table,
     parameter_table,
@@ -379,12 +379,40 @@ def compare(args: argparse.Namespace) -> int:
                 f"  {r.kpi:<16} {fmt(r.diff):>12} [{fmt(r.diff_ci_low)}, "
                 f"{fmt(r.diff_ci_high)}] {r.unit}{net}; detectable {fmt(r.detectable)}"
             )
+        _print_measures(done, str(scenario))
     for note in done.notes:
         print(f"Note: {note}")
     print(f"Wrote {len(done.paths)} files:")
     for path in done.paths:
         print(f"  {path}")
     return 0
+
+
+PRINTED_MEASURE_KPIS = ("adopted", "net_benefit_rmb_m", "entrants_drawn")
+
+
+def _print_measures(done, scenario: str) -> None:
+    """The measures ``scenario`` changes, all zones, with their differences from the baseline
+    (as measure_summary.md gives them)."""
+    measures = done.shown.get(scenario, [])
+    if not measures:
+        return
+    rows = done.measures[
+        (done.measures["scenario"] == scenario)
+        & (done.measures["zone"] == ALL_ZONES)
+        & done.measures["measure"].isin(measures)
+    ].set_index(["measure", "kpi"])
+    horizon = rows["how"].iloc[0]  # adopted's: "month <horizon>"
+    print(
+        f"  the measures it sets differently, Δ (95% CI): adopters ({horizon}) | net benefit "
+        "(RMB m/yr) | entrants drawn (expected firms, over the run); more in measure_summary.md"
+    )
+    for m in measures:
+        cells = []
+        for kpi in PRINTED_MEASURE_KPIS:
+            r = rows.loc[(m, kpi)]
+            cells.append(f"{fmt(r['diff'])} [{fmt(r['diff_ci_low'])}, {fmt(r['diff_ci_high'])}]")
+        print(f"    {m:<4} " + " | ".join(cells))
 
 
 def dashboard(port: int | None) -> int:
@@ -466,7 +494,7 @@ def list_table(name: str) -> pd.DataFrame:
             for table, spec in (
                 ("zone_kpis", ZONE_KPIS),
                 ("sector_kpis", SECTOR_KPIS),
-                ("uptake", UPTAKE),
+                ("measure_kpis", MEASURE_KPIS),
             )
             for col, (u, desc) in spec.items()
         ]
