@@ -68,7 +68,8 @@ class LocationChoice:
         zones' gains take from it."""
         first = np.subtract(*self._chances(v - gain, gain))
         without_own, with_all = self._chances(v, -gain)
-        return (first + with_all - without_own) / 2
+        # exactly 0 without a gain (the sums above round in the last digit)
+        return np.where(gain == 0, 0.0, (first + with_all - without_own) / 2)
 
     def _chances(self, v: np.ndarray, change: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """P(an entrant chooses zone j) per sector (Z x S) if only zone j's utility changed

@@ -45,7 +45,8 @@ def run_values(chunks: Iterable[pd.DataFrame], horizon: int) -> pd.DataFrame:
     and the uptake share adopted / eligible (NaN where none is eligible).
 
     ``chunks``: the rows of a study's measure_kpis table (at least COLUMNS), whole or in
-    pieces; a run's rows may be split across pieces."""
+    pieces; a run's rows may be split across pieces. Every KPI comes as a float (counts
+    summed over chunks with gaps would otherwise come as ints or floats by chance)."""
     parts = []
     for chunk in chunks:
         at = chunk[chunk["month"] == horizon].set_index(RUN_KEYS)
@@ -57,7 +58,7 @@ def run_values(chunks: Iterable[pd.DataFrame], horizon: int) -> pd.DataFrame:
     total = total.assign(zone=ALL_ZONES).set_index("zone", append=True)
     out = pd.concat([runs, total]).reset_index()
     out["uptake_share"] = share(out["adopted"], out["eligible"])
-    return out[[*RUN_KEYS, *KPIS]]
+    return out[[*RUN_KEYS, *KPIS]].astype(dict.fromkeys(KPIS, "float64"))
 
 
 def measure_summary(

@@ -7,7 +7,7 @@ Quick start::
     model = zonesim.ZoneModel(rng=1)            # the 2024 plan, 120 months
     model.run()
     model.zone_kpis()                            # KPIs per zone and month
-    model.measure_kpis()                               # uptake per measure, zone and month
+    model.measure_kpis()                         # each measure's outcomes per zone and month
     zonesim.ZoneModel(policy=zonesim.Policy.baseline(), rng=1)   # no measures
 
 Studies, as the ``zonesim`` command runs them::
