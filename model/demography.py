@@ -50,6 +50,9 @@ class Demography:
                 self.referrals.append((k, rate, sectors, np.full(len(sectors), 1 / len(sectors))))
         self._referring = [k for k, *_ in self.referrals]
         self._cells = np.arange(len(model.sector_ids) * len(model.zone_ids))  # sector-major
+        # per month with a policy pull: (month, eligible shares, pull), and the utilities
+        self._pulled: list[tuple[int, np.ndarray, np.ndarray]] = []
+        self._utilities: list[np.ndarray] = []
         self.location = LocationChoice(prm, planned * model.mix, counts, model.space.rent)
         # revenue (RMB m/yr) and unscaled floor (m²) of a typical entrant of each sector
         sectors = np.arange(len(model.sector_ids))
@@ -113,32 +116,43 @@ class Demography:
         counts = counts[:, :, None]
         sector_wide = eligible.sum(axis=0) / np.maximum(counts.sum(axis=0), 1)
         share = np.where(counts > 0, eligible / np.maximum(counts, 1), sector_wide)
-        self._eligible_share = share  # for entrants_drawn, the same month's
-        return np.einsum("kz,ks,zsk->zs", model.live, model.measures.pull, share)
+        pull = np.einsum("kz,ks,zsk->zs", model.live, model.measures.pull, share)
+        if pull.any():  # kept for entrants_drawn (fresh arrays: no copies needed)
+            self._pulled.append((model.month, share, pull))
+        return pull
 
-    def entrants_drawn(self, v: np.ndarray, pull: np.ndarray) -> np.ndarray:
-        """Expected entrants each measure draws to each zone this month (K x Z): the rise in
-        each zone's expected entrants of each sector that its own ``pull`` (this month's
-        :meth:`policy_pull`) brings, with utilities ``v`` (LocationChoice.own_gain_entry),
-        shared among the measures live in the zone by their part of the pull; plus the
-        projects a zone-level measure is expected to refer to the zones where it is live.
-        Entrants a zone's pull takes from the other five zones count for it; what it loses
-        to theirs is in the zone KPI ``entries``, not here."""
-        model = self.model
-        drawn = np.zeros((len(model.measures), len(model.zone_ids)))
-        for k, rate, *_ in self.referrals:
-            drawn[k] = rate * model.live[k]
-        if not pull.any():
+    def note_utilities(self, v: np.ndarray) -> None:
+        """Keep this month's utilities of the zones for entrants (Z x S), with its pull (see
+        :meth:`entrants_drawn`)."""
+        if self._pulled and self._pulled[-1][0] == self.model.month:
+            self._utilities.append(v)
+
+    def entrants_drawn(self, months: int) -> np.ndarray:
+        """Expected entrants each measure drew to each zone in each month 0 .. ``months``
+        (months x K x Z): the rise in each zone's expected entrants of each sector that its
+        own policy pull (:meth:`policy_pull`) brought, with that month's utilities
+        (LocationChoice.own_gain_entry), shared among the measures live in the zone by their
+        part of the pull; plus the projects a zone-level measure was expected to refer to the
+        zones where it was live. Entrants a zone's pull takes from the other five zones count
+        for it; what it loses to theirs is in the zone KPI ``entries``, not here. Computed
+        for all months at once from what the months kept."""
+        model, book = self.model, self.model.measures
+        drawn = np.zeros((months + 1, len(book), len(model.zone_ids)))
+        for k, rate, *_ in self.referrals:  # projects referred from month 1
+            live = np.array([book.live(t)[k] for t in range(1, months + 1)])
+            drawn[1:, k] = rate * live
+        if not self._pulled:
             return drawn
+        month, share, pull = (np.array(x) for x in zip(*self._pulled, strict=True))
+        v = np.array(self._utilities)
+        live = np.array([book.live(t) for t in month])  # M x K x Z
         gain = model.prm["entry.beta_policy"] * pull
-        own = self.potential_entrants * self.location.own_gain_entry(v, gain)  # Z x S
-        # each measure's part of the pull (K x Z x S), as policy_pull sums them
-        book = model.measures
-        parts = (
-            model.live[:, :, None] * book.pull[:, None, :] * self._eligible_share.transpose(2, 0, 1)
-        )
+        own = self.potential_entrants * self.location.own_gain_entry(v, gain)  # M x Z x S
+        # each measure's part of the pull (M x K x Z x S), as policy_pull sums them
+        parts = live[..., None] * book.pull[:, None, :] * share.transpose(0, 3, 1, 2)
         per_pull = np.divide(own, pull, out=np.zeros(own.shape), where=pull > 0)
-        return drawn + (parts * per_pull).sum(axis=2)
+        drawn[month] += (parts * per_pull[:, None]).sum(axis=-1)
+        return drawn
 
     def room_by_sector(self, live: np.ndarray) -> np.ndarray:
         """1 where a zone has room for a typical entrant of the sector (Z x S): on the

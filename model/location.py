@@ -16,6 +16,8 @@ import numpy as np
 
 from .parameters import Parameters
 
+ZONES = -2  # the zone axis of utilities: zones x sectors, or months x zones x sectors
+
 
 class LocationChoice:
     """Location utilities and choice probabilities (zones x sectors).
@@ -65,7 +67,7 @@ class LocationChoice:
         of the rise it gives when added first (to ``v - gain``) and when added last (to the
         other zones' gains), i.e. the zone's Shapley share of the change against the other
         zones' gains. The rest of the change from ``v - gain`` to ``v`` is what the other
-        zones' gains take from it."""
+        zones' gains take from it. ``v`` and ``gain`` may hold several months (M x Z x S)."""
         first = np.subtract(*self._chances(v - gain, gain))
         without_own, with_all = self._chances(v, -gain)
         # exactly 0 without a gain (the sums above round in the last digit)
@@ -76,6 +78,7 @@ class LocationChoice:
         by ``change[j]``, the other zones as in ``v`` (one case per zone, all at once); and
         with ``v`` as it is."""
         top, weight, total = self._weights(v)
+        top, total = np.expand_dims(top, ZONES), np.expand_dims(total, ZONES)
         changed = weight * np.exp(change / self.nest)
         total_changed = total + changed - weight  # per zone j: the sum with j changed
         return (
@@ -97,6 +100,6 @@ class LocationChoice:
         """The largest V / lambda per sector, exp(V / lambda) per zone scaled by it, and
         their sum per sector."""
         scaled = v / self.nest
-        top = scaled.max(axis=0)
-        weight = np.exp(scaled - top)
-        return top, weight, weight.sum(axis=0)
+        top = scaled.max(axis=ZONES)
+        weight = np.exp(scaled - np.expand_dims(top, ZONES))
+        return top, weight, weight.sum(axis=ZONES)

@@ -118,7 +118,6 @@ class ZoneModel(mesa.Model):
             self.months, self.start, self.zone_ids, self.sector_ids, self.measure_ids
         )
         self.flows = self._no_flows()
-        self.entrants_drawn = np.zeros((len(self.measures), len(self.zone_ids)))
         self.assess_measures()
         self.adopted_pairs = behaviour.pairs(self.firms.adopted)
         self.recorder.collect_measures(self)
@@ -325,7 +324,7 @@ class ZoneModel(mesa.Model):
         counts = firm_counts(self, f.cell)
         pull = people.policy_pull(counts)  # eligible shares before exits, as the counts
         v = people.utilities(pull, counts - firm_counts(self, f.cell[leaving]), self.live)
-        self.entrants_drawn = people.entrants_drawn(v, pull)
+        people.note_utilities(v)  # for the entrants each measure drew (measure_kpis)
         people.relocate(v, staying=~leaving)
         f.replace(~leaving, people.enter(v))
         self.space.count_occupancy(f)
@@ -385,7 +384,8 @@ class ZoneModel(mesa.Model):
         """One row per measure, zone and month: the KPIs in ``MEASURE_KPIS`` (eligible, aware
         and adopted firms, benefit gross and net, costs paid, days saved, credit unlocked,
         floor used, entrants drawn)."""
-        return self.recorder.measure_frame()
+        drawn = self.demography.entrants_drawn(self.recorder.last)
+        return self.recorder.measure_frame(entrants_drawn=drawn)
 
     def enterprises(self) -> list[Enterprise]:
         """The Enterprise agents now in the model."""

@@ -179,15 +179,13 @@ class Recorder:
             "days_saved": days,
             "credit_unlocked_rmb_m": credit,
             "floor_used_m2": floor,
-            "entrants_drawn": np.zeros_like(benefit),  # set at the month's close
+            "entrants_drawn": np.zeros_like(benefit),  # all months at once: measure_frame
         }
         self.record_measures(model.month, {c: v.T for c, v in values.items()})
 
     def collect(self, model: ZoneModel) -> None:
-        """The month's closing state: KPIs per zone, and per zone and sector; the month's
-        entrants drawn by each measure."""
+        """The month's closing state: KPIs per zone, and per zone and sector."""
         f, space, z = model.firms, model.space, len(model.zone_ids)
-        self.measure[model.month, :, :, _ENTRANTS_DRAWN] = model.entrants_drawn
         self._held = f.adopted.copy()
 
         # Counts come back as integers and booleans serve as weights of 0 and 1: np.array in
@@ -287,9 +285,14 @@ class Recorder:
         frame.insert(0, "month", np.repeat(months, z * s))
         return frame.astype({"firms": "int64", "adopters": "int64"})
 
-    def measure_frame(self) -> pd.DataFrame:
+    def measure_frame(self, entrants_drawn: np.ndarray | None = None) -> pd.DataFrame:
+        """The measure KPIs; ``entrants_drawn`` (months x K x Z, from month 0) fills the
+        column of that name, which the months leave at 0 (it is computed for all months at
+        once: Demography.entrants_drawn)."""
         months = self._months()
         k, z = len(self.measure_ids), len(self.zone_ids)
+        if entrants_drawn is not None:
+            self.measure[: len(months), :, :, _ENTRANTS_DRAWN] = entrants_drawn[: len(months)]
         frame = pd.DataFrame(
             self.measure[: len(months)].reshape(-1, len(MEASURE_KPIS)), columns=list(MEASURE_KPIS)
         )
