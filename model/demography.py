@@ -139,13 +139,12 @@ class Demography:
         model, book = self.model, self.model.measures
         drawn = np.zeros((months + 1, len(book), len(model.zone_ids)))
         for k, rate, *_ in self.referrals:  # projects referred from month 1
-            live = np.array([book.live(t)[k] for t in range(1, months + 1)])
-            drawn[1:, k] = rate * live
+            drawn[1:, k] = rate * book.live_in(np.arange(1, months + 1))[:, k]
         if not self._pulled:
             return drawn
         month, share, pull = (np.array(x) for x in zip(*self._pulled, strict=True))
         v = np.array(self._utilities)
-        live = np.array([book.live(t) for t in month])  # M x K x Z
+        live = book.live_in(month)  # M x K x Z
         gain = model.prm["entry.beta_policy"] * pull
         own = self.potential_entrants * self.location.own_gain_entry(v, gain)  # M x Z x S
         # each measure's part of the pull (M x K x Z x S), as policy_pull sums them

@@ -105,10 +105,10 @@ MEASURE_KPIS = {
     ),
     "entrants_drawn": (
         "expected firms/month",
-        "expected entrants the measure draws to the zone this month: the zone's expected "
-        "entrants with the pull of the measures live there, less those without any pull, "
-        "shared among the measures by their pull (net of entrants the zone loses to other "
-        "zones' pull), plus the projects a zone-level measure refers (13)",
+        "expected entrants the measure draws to the zone this month: the rise in the zone's "
+        "expected entrants that its own policy pull brings (its Shapley share against the "
+        "other zones' pulls), shared among the measures live there by their part of the pull; "
+        "plus the projects a zone-level measure refers (13)",
     ),
 }
 _ENTRANTS_DRAWN = list(MEASURE_KPIS).index("entrants_drawn")

@@ -211,7 +211,10 @@ def test_own_gains_of_several_zones_are_positive_and_between_first_and_last():
 
 
 def test_measure_kpis_columns_have_units_and_types():
-    table = make_model(months=3, firm_scale=0.25).run().measure_kpis()
+    model = make_model(months=3, firm_scale=0.25)
+    start = model.measure_kpis()  # month 0 alone, before any step
+    assert (start["month"] == 0).all() and (start["entrants_drawn"] == 0).all()
+    table = model.run().measure_kpis()
     assert list(table.columns) == ["month", "date", "measure", "zone", *MEASURE_KPIS]
     assert table[["eligible", "aware", "adopted"]].dtypes.eq("int64").all()
     assert pd.api.types.is_float_dtype(table["entrants_drawn"])
