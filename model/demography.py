@@ -1,4 +1,4 @@
-"""Firms leaving, entering and moving between the six zones (ODD: process step 7).
+"""Firms leaving, entering and moving between the six zones (ODD: process step 10, 7.8).
 
 Exits follow a hazard (agents.behaviour.exit_probability); entrants and movers choose among
 the zones (and entrants an outside option) by the nested logit of :class:`LocationChoice`;
@@ -50,9 +50,10 @@ class Demography:
                 self.referrals.append((k, rate, sectors, np.full(len(sectors), 1 / len(sectors))))
         self._referring = [k for k, *_ in self.referrals]
         self._cells = np.arange(len(model.sector_ids) * len(model.zone_ids))  # sector-major
-        # per month with a policy pull: (month, eligible shares, pull), and the utilities
-        self._pulled: list[tuple[int, np.ndarray, np.ndarray]] = []
-        self._utilities: list[np.ndarray] = []
+        # for entrants_drawn, by month: (utilities, pull, each measure's part of the pull)
+        # where any measure pulls, and the projects expected to be referred
+        self._pulled: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._referred: dict[int, np.ndarray] = {}
         self.location = LocationChoice(prm, planned * model.mix, counts, model.space.rent)
         # revenue (RMB m/yr) and unscaled floor (m²) of a typical entrant of each sector
         sectors = np.arange(len(model.sector_ids))
@@ -111,46 +112,57 @@ class Demography:
         eligible for it (the sector-wide share where the zone has none of the sector yet).
         ``counts``: the firms per zone and sector that the eligible counts cover."""
         model = self.model
+        share = self._eligible_share(counts)
+        return np.einsum("kz,ks,zsk->zs", model.live, model.measures.pull, share)
+
+    def _eligible_share(self, counts: np.ndarray) -> np.ndarray:
+        """Share of each zone's firms of each sector eligible for each measure (Z x S x K),
+        the sector-wide share where the zone has none of the sector (see policy_pull)."""
+        model = self.model
         z, s = len(model.zone_ids), len(model.sector_ids)
         eligible = model.firms.eligible_in_cell.reshape(z, s, -1)
         counts = counts[:, :, None]
         sector_wide = eligible.sum(axis=0) / np.maximum(counts.sum(axis=0), 1)
-        share = np.where(counts > 0, eligible / np.maximum(counts, 1), sector_wide)
-        pull = np.einsum("kz,ks,zsk->zs", model.live, model.measures.pull, share)
-        if pull.any():  # kept for entrants_drawn (fresh arrays: no copies needed)
-            self._pulled.append((model.month, share, pull))
-        return pull
+        return np.where(counts > 0, eligible / np.maximum(counts, 1), sector_wide)
 
-    def note_utilities(self, v: np.ndarray) -> None:
-        """Keep this month's utilities of the zones for entrants (Z x S), with its pull (see
-        :meth:`entrants_drawn`)."""
-        if self._pulled and self._pulled[-1][0] == self.model.month:
-            self._utilities.append(v)
+    def note_entry(self, v: np.ndarray, pull: np.ndarray, counts: np.ndarray) -> None:
+        """Keep what :meth:`entrants_drawn` needs of this month, once entrants' utilities
+        ``v`` (Z x S) are known with the ``pull`` and ``counts`` they came from: each
+        measure's part of the pull (K x Z x S, by the measures live now) and the projects
+        the zone-level measures are expected to refer. A month noted twice keeps the last."""
+        model, month = self.model, self.model.month
+        if self.referrals and model.live[self._referring].any():
+            referred = np.zeros((len(model.measures), len(model.zone_ids)))
+            for k, rate, *_ in self.referrals:
+                referred[k] = rate * model.live[k]
+            self._referred[month] = referred
+        if pull.any():
+            share = self._eligible_share(counts).transpose(2, 0, 1)  # K x Z x S
+            parts = model.live[:, :, None] * model.measures.pull[:, None, :] * share
+            self._pulled[month] = (v, pull, parts)
 
     def entrants_drawn(self, months: int) -> np.ndarray:
         """Expected entrants each measure drew to each zone in each month 0 .. ``months``
-        (months x K x Z): the rise in each zone's expected entrants of each sector that its
-        own policy pull (:meth:`policy_pull`) brought, with that month's utilities
+        ((months + 1) x K x Z): the rise in each zone's expected entrants of each sector that
+        its own policy pull (:meth:`policy_pull`) brought, with that month's utilities
         (LocationChoice.own_gain_entry), shared among the measures live in the zone by their
         part of the pull; plus the projects a zone-level measure was expected to refer to the
         zones where it was live. Entrants a zone's pull takes from the other five zones count
         for it; what it loses to theirs is in the zone KPI ``entries``, not here. Computed
-        for all months at once from what the months kept."""
-        model, book = self.model, self.model.measures
-        drawn = np.zeros((months + 1, len(book), len(model.zone_ids)))
-        for k, rate, *_ in self.referrals:  # projects referred from month 1
-            drawn[1:, k] = rate * book.live_in(np.arange(1, months + 1))[:, k]
-        if not self._pulled:
+        for all months at once from what :meth:`note_entry` kept."""
+        model = self.model
+        drawn = np.zeros((months + 1, len(model.measures), len(model.zone_ids)))
+        for month, referred in self._referred.items():
+            if month <= months:
+                drawn[month] += referred
+        kept = [m for m in self._pulled if m <= months]
+        if not kept:
             return drawn
-        month, share, pull = (np.array(x) for x in zip(*self._pulled, strict=True))
-        v = np.array(self._utilities)
-        live = book.live_in(month)  # M x K x Z
+        v, pull, parts = (np.array(x) for x in zip(*(self._pulled[m] for m in kept), strict=True))
         gain = model.prm["entry.beta_policy"] * pull
         own = self.potential_entrants * self.location.own_gain_entry(v, gain)  # M x Z x S
-        # each measure's part of the pull (M x K x Z x S), as policy_pull sums them
-        parts = live[..., None] * book.pull[:, None, :] * share.transpose(0, 3, 1, 2)
         per_pull = np.divide(own, pull, out=np.zeros(own.shape), where=pull > 0)
-        drawn[month] += (parts * per_pull[:, None]).sum(axis=-1)
+        drawn[kept] += (parts * per_pull[:, None]).sum(axis=-1)
         return drawn
 
     def room_by_sector(self, live: np.ndarray) -> np.ndarray:

@@ -129,11 +129,6 @@ class MeasureBook:
         then where it needs an approval)."""
         return self.enabled_in & (month >= self.approval_month)[:, None]
 
-    def live_in(self, months: np.ndarray) -> np.ndarray:
-        """:meth:`live` for each of ``months`` at once (len(months) x K x Z)."""
-        started = np.asarray(months)[:, None, None] >= self.approval_month[:, None]
-        return self.enabled_in & started
-
     @property
     def approved(self) -> np.ndarray:
         """approved[k]: measure k's approval comes at all (its month is finite: it may fall

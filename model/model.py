@@ -324,7 +324,7 @@ class ZoneModel(mesa.Model):
         counts = firm_counts(self, f.cell)
         pull = people.policy_pull(counts)  # eligible shares before exits, as the counts
         v = people.utilities(pull, counts - firm_counts(self, f.cell[leaving]), self.live)
-        people.note_utilities(v)  # for the entrants each measure drew (measure_kpis)
+        people.note_entry(v, pull, counts)  # for the entrants each measure drew
         people.relocate(v, staying=~leaving)
         f.replace(~leaving, people.enter(v))
         self.space.count_occupancy(f)

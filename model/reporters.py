@@ -1,5 +1,5 @@
-"""Monthly records: KPIs per zone, KPIs per zone and sector, and uptake per measure and zone,
-as tidy DataFrames."""
+"""Monthly records: KPIs per zone, KPIs per zone and sector, and each measure's outcomes per
+zone, as tidy DataFrames."""
 
 from __future__ import annotations
 
@@ -100,8 +100,9 @@ MEASURE_KPIS = {
     "credit_unlocked_rmb_m": ("RMB million", "extra credit the measure gives its adopters"),
     "floor_used_m2": (
         "m2",
-        "floor the measure puts to use in the zone: the extra floor it brings in (10a), or "
-        "the floor its adopters hold in vertical space only it opened to them (10b)",
+        "floor the measure puts to use in the zone at the month's close: the extra floor it "
+        "brings in (10a), or the floor its adopters hold in vertical space only it opened to "
+        "them (10b)",
     ),
     "entrants_drawn": (
         "expected firms/month",
@@ -111,7 +112,22 @@ MEASURE_KPIS = {
         "plus the projects a zone-level measure refers (13)",
     ),
 }
-_ENTRANTS_DRAWN = list(MEASURE_KPIS).index("entrants_drawn")
+_MEASURE_COLUMN = {column: i for i, column in enumerate(MEASURE_KPIS)}
+_ENTRANTS_DRAWN = _MEASURE_COLUMN["entrants_drawn"]
+
+
+def floor_used(model: ZoneModel) -> np.ndarray:
+    """Floor each measure puts to use in each zone at the month's close (Z x K, m²): the
+    extra floor a measure brings into the zone (10a: floor x its floor share / (1 + the
+    firm's extra floor share), the firm's floor having grown with it this month), and the
+    floor 10b's adopters hold in vertical space only it opened to them."""
+    f = model.firms
+    rows, cols = behaviour.pairs(f.adopted)
+    # the assessment was made on this month's closing rows (assess_measures)
+    brought = model.effects.at("floor_share", rows, cols) * f.floor[rows]
+    brought /= 1 + f.extra_floor_share[rows]
+    floor = np.where(cols == model.far_index, f.floor[rows], brought)
+    return f.sums_by(f.zone, len(model.zone_ids), rows, cols, floor)[1]
 
 
 class Recorder:
@@ -138,18 +154,15 @@ class Recorder:
     def collect_measures(self, model: ZoneModel) -> None:
         """Per measure and zone, the adopters of the month as the model's operate step left
         them: eligible, aware and adopted firms, uptake share, benefit gross and net, costs
-        paid, days saved, credit unlocked and floor used (entrants drawn: :meth:`collect`)."""
+        paid, days saved and credit unlocked (floor used: :meth:`collect`; entrants drawn:
+        :meth:`measure_frame`)."""
         f, z, book = model.firms, len(model.zone_ids), model.measures
         eligible = behaviour.cells_to_zones(f.eligible_in_cell, z)
         rows, cols = model.adopted_pairs  # adoption has not changed since operate()
         effects = model.effects
         benefit = model.benefit[rows, cols]
         running = book.running_cost[cols]
-        # the floor a measure adds in the zone (10a), then the floor 10b's adopters hold
-        floor = effects.at("floor_share", rows, cols) * f.floor[rows]
-        floor /= 1 + f.extra_floor_share[rows]
-        floor = np.where(cols == model.far_index, f.floor[rows], floor)
-        adopted, benefit, net, running, days, credit, floor = f.sums_by(
+        adopted, benefit, net, running, days, credit = f.sums_by(
             f.zone,
             z,
             rows,
@@ -159,7 +172,6 @@ class Recorder:
             running / MONTHS_PER_YEAR,
             effects.at("days", rows, cols),
             effects.at("credit", rows, cols),
-            floor,
         )
         # new adopters (not adopting at the end of last month) pay the one-off costs; rows
         # are as last month's, for firms enter and leave after this, at the month's close
@@ -178,15 +190,15 @@ class Recorder:
             "costs_paid_rmb_m": one_off + running,
             "days_saved": days,
             "credit_unlocked_rmb_m": credit,
-            "floor_used_m2": floor,
-            "entrants_drawn": np.zeros_like(benefit),  # all months at once: measure_frame
         }
-        self.record_measures(model.month, {c: v.T for c, v in values.items()})
+        self.record_measures(model.month, values)
 
     def collect(self, model: ZoneModel) -> None:
-        """The month's closing state: KPIs per zone, and per zone and sector."""
+        """The month's closing state: KPIs per zone, and per zone and sector; the floor each
+        measure puts to use."""
         f, space, z = model.firms, model.space, len(model.zone_ids)
         self._held = f.adopted.copy()
+        self.record_measures(model.month, {"floor_used_m2": floor_used(model)})
 
         # Counts come back as integers and booleans serve as weights of 0 and 1: np.array in
         # the records converts them to floats exactly, so no astype is needed here.
@@ -251,8 +263,9 @@ class Recorder:
         self.sector[month] = by_cell.reshape(self.sector.shape[1:])
 
     def record_measures(self, month: int, values: dict[str, np.ndarray]) -> None:
-        """values[c] has shape (K, Z)."""
-        self.measure[month] = np.array([values[c] for c in MEASURE_KPIS]).transpose(1, 2, 0)
+        """values[c] has shape (Z, K), for some of the columns in MEASURE_KPIS."""
+        columns = [_MEASURE_COLUMN[c] for c in values]
+        self.measure[month][:, :, columns] = np.array(list(values.values())).transpose(2, 1, 0)
 
     def _months(self) -> np.ndarray:
         return np.arange(self.last + 1)
@@ -326,7 +339,6 @@ HEADLINE_KPIS = {
     ),
 }
 _ZONE_COLUMN = {kpi: i for i, kpi in enumerate(ZONE_KPIS)}
-_MEASURE_COLUMN = {column: i for i, column in enumerate(MEASURE_KPIS)}
 
 
 def headline(recorder: Recorder, on: np.ndarray, months: slice | list[int]) -> dict[str, list]:

@@ -134,9 +134,10 @@ class Study:
         return uptake_means(b.to_pandas() for b in self._uptake_batches("scenario", scenario))
 
     def _uptake_batches(self, column: str, value):
-        """The uptake table's rows where ``column`` is ``value``, batch by batch.
+        """The measure_kpis table's uptake columns where ``column`` is ``value``, batch by
+        batch.
 
-        A study's uptake table is its largest (15,246 rows per run), and every run holds
+        A study's measure_kpis table is its largest (15,246 rows per run), and every run holds
         every month and scenario, so the file is filtered as it is read: memory holds the
         rows kept, not the table (a filtered ``read_parquet`` peaks at twice as much)."""
         uptake = pq.ParquetFile(self.measure_kpis_path)
@@ -151,6 +152,11 @@ def open_study(folder: Path | str) -> Study:
         raise StudyError(f"{folder}: no such folder (run `zonesim run --out {folder}` first)")
     for name in ("zone_kpis.parquet", "measure_kpis.parquet"):
         if not (folder / name).is_file():
+            if (folder / "uptake.parquet").is_file():  # the table's name before 2026-12
+                raise StudyError(
+                    f"{folder}: uptake.parquet, no {name}: a study of an older zonesim; run "
+                    "it again (zonesim run --overwrite)"
+                )
             raise StudyError(f"{folder}: no {name}; not a finished study of `zonesim run`")
     kpis = folder / "zone_kpis.parquet"
     frame = _parquet(kpis, lambda p: pq.read_table(p, columns=["scenario", "month"])).to_pandas()

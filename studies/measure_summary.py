@@ -9,6 +9,7 @@ Input: a study's measure_kpis table (whole, or in chunks); the files are written
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -22,6 +23,7 @@ from .summary import ALL_ZONES, fmt, markdown_table, paired_stats, share
 FLOWS = {"costs_paid_rmb_m": "RMB million", "entrants_drawn": "expected firms"}
 KPIS = tuple(MEASURE_KPIS)
 RUN_KEYS = ["scenario", "replication", "measure", "zone"]
+MEASURE_PARAMETER = re.compile(r"m(\d+[a-z]?)\.")  # m6.threshold_members -> 6
 COLUMNS = [*RUN_KEYS, "month", *(k for k in KPIS if k != "uptake_share")]
 # the KPIs that say what a measure did, in the order the Markdown and the printout give them
 SHOWN = ("adopted", "uptake_share", "net_benefit_rmb_m", "costs_paid_rmb_m", "entrants_drawn")
@@ -131,9 +133,10 @@ def changed_measures(
         mine = settings.get(scenario, {})
         names = set(mine) | set(base_settings)
         by_parameter = {
-            name.split(".", 1)[0][1:]
+            found.group(1)
             for name in names
-            if name.startswith("m") and mine.get(name) != base_settings.get(name)
+            if (found := MEASURE_PARAMETER.match(name))
+            and mine.get(name) != base_settings.get(name)
         }
         out[scenario] = frozenset(m for m in ids if on.get(m) != base.get(m) or m in by_parameter)
     return out
@@ -162,7 +165,8 @@ def monthly_totals(chunks: Iterable[pd.DataFrame], measures: Iterable[str]) -> p
 def shown_measures(summary: pd.DataFrame, baseline: str | None) -> dict[str, list[str]]:
     """Per scenario other than the baseline, the measures to report: those it changes; when
     that is unknown, those whose all-zones adopters or entrants drawn differ from the
-    baseline's beyond their CI; without a baseline, those with adopters or entrants."""
+    baseline's beyond their CI (with one replication, at all); without a baseline, those
+    with adopters or entrants."""
     total = summary[summary["zone"] == ALL_ZONES]
     out = {}
     for scenario, rows in total.groupby("scenario", sort=False):
@@ -172,6 +176,8 @@ def shown_measures(summary: pd.DataFrame, baseline: str | None) -> dict[str, lis
             picked = rows[rows["changed"].astype(bool)]
         elif baseline is not None:
             told = (rows["diff_ci_low"] > 0) | (rows["diff_ci_high"] < 0)
+            # one replication: no CI, so any difference at all
+            told |= rows["diff_ci_low"].isna() & (rows["diff"].fillna(0) != 0)
             picked = rows[told & rows["kpi"].isin(["adopted", "entrants_drawn"])]
         else:
             picked = rows[rows["kpi"].isin(["adopted", "entrants_drawn"]) & (rows["mean"] > 0)]

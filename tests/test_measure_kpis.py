@@ -14,7 +14,7 @@ from zonesim.model.location import LocationChoice
 from zonesim import Policy
 
 OUTCOMES = [k for k in MEASURE_KPIS if k not in ("eligible", "uptake_share")]
-EFFECTS = ("fixed_cost", "floor_share", "days", "credit")
+EFFECTS = ("fixed_cost", "days", "credit")
 
 
 def test_without_the_plan_no_measure_has_any_outcome():
@@ -29,7 +29,7 @@ class Spy:
     held which measure at the end of the month before, by the firms' identities."""
 
     def __init__(self, model):
-        self.model, self.months = model, {}
+        self.model, self.months, self.floor = model, {}, {}
         self.held = self._holdings()
         collect = model.recorder.collect_measures
 
@@ -40,8 +40,6 @@ class Spy:
             self.months[m.month] = {
                 "pairs": (f.ident[rows], f.zone[rows], cols),
                 "benefit": np.asarray(m.benefit[rows, cols], dtype=float),
-                "floor": f.floor[rows],
-                "extra": f.extra_floor_share[rows],
                 **{name: m.effects.at(name, rows, cols) for name in EFFECTS},
                 "held": self.held,
             }
@@ -55,8 +53,21 @@ class Spy:
         return set(zip(f.ident[rows].tolist(), cols.tolist(), strict=True))
 
     def step_all(self):
-        for _ in months_of(self.model):
+        for month in months_of(self.model):
             self.held = self._holdings()
+            self.floor[month] = self._floor_at_close()
+
+    def _floor_at_close(self) -> np.ndarray:
+        """Floor 10a brings in (its adopters' office floor: floor x office share over 1 +
+        their extra floor share) and 10b's adopters hold, per zone, from the firms' columns."""
+        model, f = self.model, self.model.firms
+        out = np.zeros((len(model.measure_ids), len(model.zone_ids)))
+        mixed, far = model.measures.index["10a"], model.far_index
+        use = f.adopted[:, mixed]
+        brought = f.floor[use] * f.office_share[use] / (1 + f.extra_floor_share[use])
+        np.add.at(out[mixed], f.zone[use], brought)
+        np.add.at(out[far], f.zone[f.adopted[:, far]], f.floor[f.adopted[:, far]])
+        return out
 
 
 def _by_zone(values, zone, cols, k, z):
@@ -85,11 +96,6 @@ def test_each_measures_outcomes_add_up_from_its_adopters():
             dtype=bool,
         )
         one_off = book.fixed_cost[cols] + seen["fixed_cost"]
-        floor = np.where(
-            cols == model.far_index,
-            seen["floor"],
-            seen["floor_share"] * seen["floor"] / (1 + seen["extra"]),
-        )
         expected = {
             "adopted": _by_zone(np.ones(len(cols)), zone, cols, k, z),
             "benefit_rmb_m": _by_zone(seen["benefit"], zone, cols, k, z),
@@ -99,12 +105,13 @@ def test_each_measures_outcomes_add_up_from_its_adopters():
             ),
             "days_saved": _by_zone(seen["days"], zone, cols, k, z),
             "credit_unlocked_rmb_m": _by_zone(seen["credit"], zone, cols, k, z),
-            "floor_used_m2": _by_zone(floor, zone, cols, k, z),
         }
         rows_of_month = table[table["month"] == month]
         for kpi, values in expected.items():
             recorded = rows_of_month[kpi].to_numpy().reshape(k, z)
             np.testing.assert_allclose(recorded, values, rtol=1e-9, atol=1e-9, err_msg=kpi)
+        floor = rows_of_month["floor_used_m2"].to_numpy().reshape(k, z)
+        np.testing.assert_allclose(floor, spy.floor[month], rtol=1e-9, atol=1e-6)
         checked += int(new.sum())
     assert checked > 20  # adoptions happened, so one-off costs were tested
     # and every outcome the table reports occurred somewhere in the run
@@ -142,17 +149,18 @@ def zonesim_measures() -> list[str]:
 
 @pytest.mark.parametrize("measure", ["2b", "10a"])
 def test_a_stronger_pull_draws_more_entrants_in_the_first_month(measure):
-    """In the month a measure starts, the firms are the same whatever its pull (entry comes
-    after the count), so a stronger pull draws more, zone by zone."""
+    """In the month a measure starts, the firms are the same whatever its pull (the pull
+    acts on that month's entrants, after it is counted), so a stronger pull draws more,
+    zone by zone."""
     start = Policy.plan_2024().measures[measure].start_month
     name = f"m{measure}.attraction"
     weak, strong = (
-        make_model(months=start + 1, params={name: value}, firm_scale=0.5).run().measure_kpis()
+        make_model(months=start, params={name: value}, firm_scale=0.5).run().measure_kpis()
         for value in (parameter_table().at[name, "value"], 2 * parameter_table().at[name, "value"])
     )
 
     def first(table):
-        rows = table[(table["measure"] == measure) & (table["month"] == start + 1)]
+        rows = table[(table["measure"] == measure) & (table["month"] == start)]
         return rows.set_index("zone")["entrants_drawn"]
 
     live = first(weak) > 0
@@ -210,7 +218,7 @@ def test_own_gains_of_several_zones_are_positive_and_between_first_and_last():
     assert (own[gain > 0] > 0).all() and (own[4] == 0).all()
 
 
-def test_measure_kpis_columns_have_units_and_types():
+def test_measure_kpis_columns_and_types():
     model = make_model(months=3, firm_scale=0.25)
     start = model.measure_kpis()  # month 0 alone, before any step
     assert (start["month"] == 0).all() and (start["entrants_drawn"] == 0).all()
@@ -218,3 +226,47 @@ def test_measure_kpis_columns_have_units_and_types():
     assert list(table.columns) == ["month", "date", "measure", "zone", *MEASURE_KPIS]
     assert table[["eligible", "aware", "adopted"]].dtypes.eq("int64").all()
     assert pd.api.types.is_float_dtype(table["entrants_drawn"])
+
+
+def test_entrants_drawn_for_all_months_equal_those_worked_out_month_by_month():
+    """Each month's noted utilities, pull and measures live, worked through the nested logit
+    zone by zone with the plain choice probabilities (no shortcut), give the same table."""
+    model = make_model(months=30, firm_scale=0.5)
+    people, noted = model.demography, {}
+    note = people.note_entry
+
+    def spy(v, pull, counts):
+        # the eligible shares as the month's pull read them (the counts change later)
+        noted[model.month] = (v, pull, people._eligible_share(counts), model.live.copy())
+        note(v, pull, counts)
+
+    people.note_entry = spy
+    table = model.run().measure_kpis()
+    book, choice = model.measures, people.location
+    beta = model.prm["entry.beta_policy"]
+    expected = np.zeros((31, len(book), len(model.zone_ids)))
+    for month, (v, pull, share, live) in noted.items():
+        before = v - beta * pull
+        for z in range(len(model.zone_ids)):
+            alone = np.zeros_like(v)
+            alone[z] = beta * pull[z]
+            first = _chance(choice, before + alone)[z] - _chance(choice, before)[z]
+            last = _chance(choice, v)[z] - _chance(choice, v - alone)[z]
+            own = people.potential_entrants * (first + last) / 2  # per sector
+            for k in range(len(book)):
+                part = live[k, z] * book.pull[k] * share[z, :, k]  # per sector
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    expected[month, k, z] += np.nansum(
+                        np.where(pull[z] > 0, part / pull[z], 0) * own
+                    )
+        for k, rate, *_ in people.referrals:
+            expected[month, k] += rate * live[k]
+    recorded = (
+        table.pivot_table(
+            index="month", columns=["measure", "zone"], values="entrants_drawn", sort=False
+        )
+        .to_numpy()
+        .reshape(expected.shape)
+    )
+    assert expected.sum() > 1
+    np.testing.assert_allclose(recorded, expected, rtol=1e-9, atol=1e-12)

@@ -34,6 +34,7 @@ def test_the_warehouse_opens_in_a_zone_only_after_the_cluster_takes_hold():
         before = rows[rows["month"] < month] if month >= 0 else rows
         assert (before["adopted"] == 0).all(), zone  # closed: nobody uses it
         assert (before["aware"] == 0).all(), zone  # nor hears of it
+        assert (before["entrants_drawn"] == 0).all(), zone  # nor draws entrants there
         if month >= 0:  # it opened the month after the cluster passed the threshold
             # The uptake table counts the firms active in a month; the rule reads the month's
             # closing state, after that month's exits and entries: allow two firms' difference.

@@ -148,6 +148,10 @@ def test_compare_of_a_folder_without_a_study_exits_2(tmp_path, capsys):
     assert "no such folder" in capsys.readouterr().err
     assert main(["compare", str(tmp_path)]) == 2
     assert "no measure_kpis.parquet" in capsys.readouterr().err
+    (tmp_path / "uptake.parquet").write_text("an older zonesim's table")
+    assert main(["compare", str(tmp_path)]) == 2
+    assert "a study of an older zonesim; run it again" in capsys.readouterr().err
+    (tmp_path / "uptake.parquet").unlink()
     (tmp_path / "measure_kpis.parquet").write_text("not parquet")
     assert main(["compare", str(tmp_path)]) == 2
     assert "zone_kpis.parquet: unreadable" in capsys.readouterr().err
