@@ -159,7 +159,7 @@ MEASURE_PANELS = {
     "net_benefit_rmb_m": "net benefit (RMB m/yr)",
     "entrants_drawn_to_date": "entrants drawn to date (expected firms)",
 }
-MOST_SCENARIOS = 10  # lines in one panel: more would not be told apart
+MOST_SCENARIOS = 4  # scenarios in one row besides the baseline: more would not be told apart
 
 
 def measure_kpis(
@@ -170,13 +170,15 @@ def measure_kpis(
 ) -> Figure:
     """One row of panels per measure that a scenario changes (``shown``: scenario -> its
     measures): its adopters, their net benefit and the entrants it drew so far, all six zones,
-    over time; in each row the scenarios that change the measure and the baseline overlaid,
-    each the mean over replications with its 95% band. ``totals``:
-    :func:`~zonesim.studies.measure_summary.monthly_totals`."""
+    over time. Each row overlays the baseline and the scenarios that change the measure, at
+    most MOST_SCENARIOS of them, those that change the fewest measures first (a measure
+    alone before the whole plan), each the mean over replications with its 95% band, named
+    in the row's legend. ``totals``: :func:`~zonesim.studies.measure_summary.monthly_totals`."""
     order = list(measure_table().index)
     measures = sorted({m for ms in shown.values() for m in ms}, key=order.index)
     scenarios = list(dict.fromkeys(totals["scenario"]))
-    colours = _colours(scenarios)
+    # a scenario's colour as in the other figures, unless there are more than tab10's ten
+    palette = _colours(scenarios) if len(scenarios) <= 10 else None
     titles = measure_table()["title"]
     fig = new_figure((4.4 * len(MEASURE_PANELS), 2.3 * len(measures) + 0.8))
     axes = fig.subplots(len(measures), len(MEASURE_PANELS), sharex=True, squeeze=False)
@@ -184,16 +186,19 @@ def measure_kpis(
     left_out = False
     for row, m in zip(axes, measures, strict=True):
         changing = [s for s in scenarios if m in shown.get(s, ())]
+        changing.sort(key=lambda s: len(shown[s]))  # stable: study order among equals
         left_out |= len(changing) > MOST_SCENARIOS
         lines = [*([baseline] if baseline in scenarios else []), *changing[:MOST_SCENARIOS]]
-        for s in lines:
+        for i, s in enumerate(lines):
             if (m, s) not in by_run.groups:
                 continue
+            colour = palette[s] if palette else ("0.35" if s == baseline else f"C{i}")
             runs = by_run.get_group((m, s))
             for ax, column in zip(row, MEASURE_PANELS, strict=True):
-                _mean_with_band(ax, runs.groupby("month")[column], colours[s], s, start)
+                _mean_with_band(ax, runs.groupby("month")[column], colour, s, start)
         title = titles[m] if len(titles[m]) <= 30 else titles[m][:28] + "…"
         row[0].set_ylabel(f"{m}: {title}", fontsize=7.5)
+        row[0].legend(fontsize=6.5, loc="upper left", frameon=False)
         for ax in row:
             ax.grid(alpha=0.3)
             ax.tick_params(labelsize=7)
@@ -201,10 +206,11 @@ def measure_kpis(
         ax.set_title(label, fontsize=9)
     for ax in axes[-1]:
         ax.set_xlabel(_year_label(start), fontsize=8)
-    drawn = [s for s in scenarios if s == baseline or shown.get(s)]
-    handles = [Line2D([], [], color=colours[s], label=s) for s in drawn[: MOST_SCENARIOS + 1]]
-    fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4))
-    note = f"; at most {MOST_SCENARIOS} scenarios a row" if left_out else ""
+    note = (
+        f"; at most {MOST_SCENARIOS} scenarios a row, those changing the fewest measures"
+        if left_out
+        else ""
+    )
     fig.suptitle(
         "The measures the scenarios change, all six zones: mean over replications with 95% "
         f"band{note}"
