@@ -50,10 +50,8 @@ class Demography:
                 self.referrals.append((k, rate, sectors, np.full(len(sectors), 1 / len(sectors))))
         self._referring = [k for k, *_ in self.referrals]
         self._cells = np.arange(len(model.sector_ids) * len(model.zone_ids))  # sector-major
-        # for entrants_drawn, by month: (utilities, pull, each measure's part of the pull)
-        # where any measure pulls, and the projects expected to be referred
-        self._pulled: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        self._referred: dict[int, np.ndarray] = {}
+        # for entrants_drawn, by month: utilities, pull, eligible shares, measures live
+        self._noted: dict[int, tuple[np.ndarray, ...]] = {}
         self.location = LocationChoice(prm, planned * model.mix, counts, model.space.rent)
         # revenue (RMB m/yr) and unscaled floor (m²) of a typical entrant of each sector
         sectors = np.arange(len(model.sector_ids))
@@ -106,18 +104,10 @@ class Demography:
         room = self.room_by_sector(live)
         return self.location.utilities(self.model.space.rent, counts, pull, room)
 
-    def policy_pull(self, counts: np.ndarray) -> np.ndarray:
-        """Pull of each zone on each sector's entrants (Z x S): the attraction of every
-        measure live in the zone, weighted by the share of the sector's firms there that are
-        eligible for it (the sector-wide share where the zone has none of the sector yet).
-        ``counts``: the firms per zone and sector that the eligible counts cover."""
-        model = self.model
-        share = self._eligible_share(counts)
-        return np.einsum("kz,ks,zsk->zs", model.live, model.measures.pull, share)
-
-    def _eligible_share(self, counts: np.ndarray) -> np.ndarray:
+    def eligible_share(self, counts: np.ndarray) -> np.ndarray:
         """Share of each zone's firms of each sector eligible for each measure (Z x S x K),
-        the sector-wide share where the zone has none of the sector (see policy_pull)."""
+        the sector-wide share where the zone has none of the sector yet. ``counts``: the
+        firms per zone and sector that the eligible counts cover."""
         model = self.model
         z, s = len(model.zone_ids), len(model.sector_ids)
         eligible = model.firms.eligible_in_cell.reshape(z, s, -1)
@@ -125,21 +115,21 @@ class Demography:
         sector_wide = eligible.sum(axis=0) / np.maximum(counts.sum(axis=0), 1)
         return np.where(counts > 0, eligible / np.maximum(counts, 1), sector_wide)
 
-    def note_entry(self, v: np.ndarray, pull: np.ndarray, counts: np.ndarray) -> None:
-        """Keep what :meth:`entrants_drawn` needs of this month, once entrants' utilities
-        ``v`` (Z x S) are known with the ``pull`` and ``counts`` they came from: each
-        measure's part of the pull (K x Z x S, by the measures live now) and the projects
-        the zone-level measures are expected to refer. A month noted twice keeps the last."""
-        model, month = self.model, self.model.month
-        if self.referrals and model.live[self._referring].any():
-            referred = np.zeros((len(model.measures), len(model.zone_ids)))
-            for k, rate, *_ in self.referrals:
-                referred[k] = rate * model.live[k]
-            self._referred[month] = referred
-        if pull.any():
-            share = self._eligible_share(counts).transpose(2, 0, 1)  # K x Z x S
-            parts = model.live[:, :, None] * model.measures.pull[:, None, :] * share
-            self._pulled[month] = (v, pull, parts)
+    def policy_pull(self, share: np.ndarray) -> np.ndarray:
+        """Pull of each zone on each sector's entrants (Z x S): the attraction of every
+        measure live in the zone, weighted by the share of the sector's firms there that are
+        eligible for it (``share``: :meth:`eligible_share`)."""
+        model = self.model
+        return np.einsum("kz,ks,zsk->zs", model.live, model.measures.pull, share)
+
+    def note_entry(self, v: np.ndarray, pull: np.ndarray, share: np.ndarray) -> None:
+        """Keep what :meth:`entrants_drawn` needs of this month: entrants' utilities ``v``
+        (Z x S), the ``pull`` in them and the eligible ``share`` it came from, and the measures
+        live now; in months where a measure pulls or refers projects. A month noted twice
+        keeps the last."""
+        live = self.model.live
+        if pull.any() or live[self._referring].any():
+            self._noted[self.model.month] = (v, pull, share, live.copy())
 
     def entrants_drawn(self, months: int) -> np.ndarray:
         """Expected entrants each measure drew to each zone in each month 0 .. ``months``
@@ -150,19 +140,24 @@ class Demography:
         zones where it was live. Entrants a zone's pull takes from the other five zones count
         for it; what it loses to theirs is in the zone KPI ``entries``, not here. Computed
         for all months at once from what :meth:`note_entry` kept."""
-        model = self.model
-        drawn = np.zeros((months + 1, len(model.measures), len(model.zone_ids)))
-        for month, referred in self._referred.items():
-            if month <= months:
-                drawn[month] += referred
-        kept = [m for m in self._pulled if m <= months]
-        if not kept:
+        model, book = self.model, self.model.measures
+        drawn = np.zeros((months + 1, len(book), len(model.zone_ids)))
+        kept = np.array([m for m in self._noted if m <= months], dtype=int)
+        if len(kept) == 0:
             return drawn
-        v, pull, parts = (np.array(x) for x in zip(*(self._pulled[m] for m in kept), strict=True))
+        v, pull, share, live = (
+            np.array(x) for x in zip(*(self._noted[m] for m in kept.tolist()), strict=True)
+        )
+        for k, rate, *_ in self.referrals:
+            drawn[kept, k] += rate * live[:, k]
+        pulled = pull.any(axis=(1, 2))
+        v, pull, share, live = v[pulled], pull[pulled], share[pulled], live[pulled]
         gain = model.prm["entry.beta_policy"] * pull
         own = self.potential_entrants * self.location.own_gain_entry(v, gain)  # M x Z x S
+        # each measure's part of the pull (M x K x Z x S), as policy_pull sums them
+        parts = live[..., None] * book.pull[:, None, :] * share.transpose(0, 3, 1, 2)
         per_pull = np.divide(own, pull, out=np.zeros(own.shape), where=pull > 0)
-        drawn[kept] += (parts * per_pull[:, None]).sum(axis=-1)
+        drawn[kept[pulled]] += (parts * per_pull[:, None]).sum(axis=-1)
         return drawn
 
     def room_by_sector(self, live: np.ndarray) -> np.ndarray:

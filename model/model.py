@@ -322,9 +322,10 @@ class ZoneModel(mesa.Model):
         self.space.move_out(f.zone[leaving], f.floor[leaving], f.in_vertical[leaving])
 
         counts = firm_counts(self, f.cell)
-        pull = people.policy_pull(counts)  # eligible shares before exits, as the counts
+        share = people.eligible_share(counts)  # before exits, as the counts
+        pull = people.policy_pull(share)
         v = people.utilities(pull, counts - firm_counts(self, f.cell[leaving]), self.live)
-        people.note_entry(v, pull, counts)  # for the entrants each measure drew
+        people.note_entry(v, pull, share)  # for the entrants each measure drew
         people.relocate(v, staying=~leaving)
         f.replace(~leaving, people.enter(v))
         self.space.count_occupancy(f)

@@ -121,13 +121,15 @@ def floor_used(model: ZoneModel) -> np.ndarray:
     extra floor a measure brings into the zone (10a: floor x its floor share / (1 + the
     firm's extra floor share), the firm's floor having grown with it this month), and the
     floor 10b's adopters hold in vertical space only it opened to them."""
-    f = model.firms
-    rows, cols = behaviour.pairs(f.adopted)
+    f, z = model.firms, len(model.zone_ids)
+    out = np.zeros((z, len(model.measure_ids)))
+    far = f.adopted[:, model.far_index]
+    out[:, model.far_index] = np.bincount(f.zone[far], f.floor[far], minlength=z)
     # the assessment was made on this month's closing rows (assess_measures)
-    brought = model.effects.at("floor_share", rows, cols) * f.floor[rows]
-    brought /= 1 + f.extra_floor_share[rows]
-    floor = np.where(cols == model.far_index, f.floor[rows], brought)
-    return f.sums_by(f.zone, len(model.zone_ids), rows, cols, floor)[1]
+    for k, share in model.effects.channel("floor_share"):
+        brought = f.floor * share / (1 + f.extra_floor_share)
+        out[:, k] = np.bincount(f.zone, np.where(f.adopted[:, k], brought, 0.0), minlength=z)
+    return out
 
 
 class Recorder:
@@ -147,7 +149,8 @@ class Recorder:
         z, s, k = len(zone_ids), len(sector_ids), len(measure_ids)
         self.zone = np.full((months + 1, z, len(ZONE_KPIS)), np.nan)
         self.sector = np.full((months + 1, z, s, len(SECTOR_KPIS)), np.nan)
-        self.measure = np.full((months + 1, k, z, len(MEASURE_KPIS)), np.nan)
+        # column-major within a month (KPI x zone x measure): a month's record is one copy
+        self.measure = np.full((months + 1, len(MEASURE_KPIS), z, k), np.nan)
         self.last = -1
         self._held = None  # who used which measure at the end of the last month (n x K)
 
@@ -173,12 +176,13 @@ class Recorder:
             effects.at("days", rows, cols),
             effects.at("credit", rows, cols),
         )
-        # new adopters (not adopting at the end of last month) pay the one-off costs; rows
-        # are as last month's, for firms enter and leave after this, at the month's close
-        held = f.adopted if self._held is None else self._held
-        new_rows, new_cols = behaviour.pairs(f.adopted & ~held)
-        one_off = book.fixed_cost[new_cols] + effects.at("fixed_cost", new_rows, new_cols)
-        (_, one_off) = f.sums_by(f.zone, z, new_rows, new_cols, one_off)
+        # new adopters (not adopting at the end of last month; at month 0 none) pay the
+        # one-off costs; rows are as last month's, for firms enter and leave after this
+        one_off = np.zeros_like(running)
+        if self._held is not None and (new := f.adopted & ~self._held).any():
+            new_rows, new_cols = behaviour.pairs(new)
+            cost = book.fixed_cost[new_cols] + effects.at("fixed_cost", new_rows, new_cols)
+            (_, one_off) = f.sums_by(f.zone, z, new_rows, new_cols, cost)
         (aware,) = f.sums_by(f.zone, z, *behaviour.pairs(f.aware & f.eligible))
         values = {
             "eligible": eligible,
@@ -263,9 +267,9 @@ class Recorder:
         self.sector[month] = by_cell.reshape(self.sector.shape[1:])
 
     def record_measures(self, month: int, values: dict[str, np.ndarray]) -> None:
-        """values[c] has shape (Z, K), for some of the columns in MEASURE_KPIS."""
-        columns = [_MEASURE_COLUMN[c] for c in values]
-        self.measure[month][:, :, columns] = np.array(list(values.values())).transpose(2, 1, 0)
+        """values[c] has shape (Z, K), for consecutive columns of MEASURE_KPIS in order."""
+        first = _MEASURE_COLUMN[next(iter(values))]
+        self.measure[month, first : first + len(values)] = list(values.values())
 
     def _months(self) -> np.ndarray:
         return np.arange(self.last + 1)
@@ -304,11 +308,12 @@ class Recorder:
         once: Demography.entrants_drawn)."""
         months = self._months()
         k, z = len(self.measure_ids), len(self.zone_ids)
-        if entrants_drawn is not None:
-            self.measure[: len(months), :, :, _ENTRANTS_DRAWN] = entrants_drawn[: len(months)]
-        frame = pd.DataFrame(
-            self.measure[: len(months)].reshape(-1, len(MEASURE_KPIS)), columns=list(MEASURE_KPIS)
-        )
+        if entrants_drawn is not None:  # months x K x Z
+            self.measure[: len(months), _ENTRANTS_DRAWN] = entrants_drawn[: len(months)].transpose(
+                0, 2, 1
+            )
+        by_row = self.measure[: len(months)].transpose(0, 3, 2, 1)  # month, measure, zone, KPI
+        frame = pd.DataFrame(by_row.reshape(-1, len(MEASURE_KPIS)), columns=list(MEASURE_KPIS))
         frame.insert(0, "zone", np.tile(self.zone_ids, len(months) * k))
         frame.insert(0, "measure", np.tile(np.repeat(self.measure_ids, z), len(months)))
         frame.insert(0, "date", self._dates(np.repeat(months, k * z)))
@@ -351,9 +356,10 @@ def headline(recorder: Recorder, on: np.ndarray, months: slice | list[int]) -> d
         return totals[:, _ZONE_COLUMN[kpi]]
 
     # uptake: per measure, eligible and adopted firms summed over the zones where it is on
-    uptake = recorder.measure[months]  # months x K x Z x columns
-    eligible = np.where(on, uptake[..., _MEASURE_COLUMN["eligible"]], 0.0).sum(axis=2)
-    adopted = np.where(on, uptake[..., _MEASURE_COLUMN["adopted"]], 0.0).sum(axis=2)
+    uptake = recorder.measure[months]  # months x columns x Z x K
+    on = on.T  # Z x K
+    eligible = np.where(on, uptake[:, _MEASURE_COLUMN["eligible"]], 0.0).sum(axis=1)
+    adopted = np.where(on, uptake[:, _MEASURE_COLUMN["adopted"]], 0.0).sum(axis=1)
     counted = eligible > 0
     shares = np.divide(adopted, eligible, out=np.zeros_like(adopted), where=counted)
     with np.errstate(invalid="ignore"):  # a month with no measure counted: NaN

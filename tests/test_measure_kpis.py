@@ -235,10 +235,9 @@ def test_entrants_drawn_for_all_months_equal_those_worked_out_month_by_month():
     people, noted = model.demography, {}
     note = people.note_entry
 
-    def spy(v, pull, counts):
-        # the eligible shares as the month's pull read them (the counts change later)
-        noted[model.month] = (v, pull, people._eligible_share(counts), model.live.copy())
-        note(v, pull, counts)
+    def spy(v, pull, share):
+        noted[model.month] = (v, pull, share.copy(), model.live.copy())
+        note(v, pull, share)
 
     people.note_entry = spy
     table = model.run().measure_kpis()

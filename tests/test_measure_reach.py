@@ -57,6 +57,6 @@ def test_a_measure_without_effect_leaves_the_zones_as_they_were(measure):
 def test_without_attraction_a_measure_does_not_pull_entrants():
     model = run_model(2, policy=_on_alone("2b"), params={"m2b.attraction": 0.0}, months=3)
     counts = np.bincount(model.firms.cell, minlength=model.firms.n_cells).reshape(6, -1)
-    assert np.all(model.demography.policy_pull(counts) == 0)
+    assert np.all(model.demography.policy_pull(model.demography.eligible_share(counts)) == 0)
     pulled = run_model(2, policy=_on_alone("2b"), months=3)
-    assert np.any(pulled.demography.policy_pull(counts) > 0)
+    assert np.any(pulled.demography.policy_pull(pulled.demography.eligible_share(counts)) > 0)

@@ -71,6 +71,11 @@ class Assessment:
             matrix[k] = value
         return matrix.T
 
+    def channel(self, field: str) -> list[tuple[int, np.ndarray | float]]:
+        """The measures that have ``field`` (their index k) with its value for every firm (an
+        array over the firms, or one number for all)."""
+        return self._nonzero[field]
+
     def at(self, field: str, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """One field at the pairs (firm ``rows[j]``, measure ``cols[j]``)."""
         out = np.zeros(len(rows))
